@@ -1,0 +1,51 @@
+//! Server functions: the browser's (and SSR's) way into the domain. Ports arrive through Leptos
+//! context, provided by the host's router; nothing here knows which host it runs on.
+//! Endpoints are named so URLs are stable for tests and scripts (`/api/<name>`).
+
+use domain::model::{Document, DocumentSummary, Votes};
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+fn ports() -> Result<domain::Ports, AppError> {
+    use_context::<domain::Ports>()
+        .ok_or_else(|| AppError::new(500, "internal", "The server is misconfigured (no ports)."))
+}
+
+#[cfg(feature = "ssr")]
+fn slug_or_not_found(slug: String) -> Result<domain::model::Slug, AppError> {
+    // A malformed name can't match a document: to a reader that is simply "not found".
+    domain::model::Slug::try_from(slug).map_err(|_| domain::DomainError::NotFound("document").into())
+}
+
+#[server(endpoint = "documents")]
+pub async fn list_documents() -> Result<Vec<DocumentSummary>, AppError> {
+    let ports = ports()?;
+    Ok(domain::documents::list_recent(ports.db.as_ref(), 50).await?)
+}
+
+/// Reads a document and counts the view in the background (after the response).
+#[server(endpoint = "document")]
+pub async fn get_document(slug: String) -> Result<Document, AppError> {
+    let ports = ports()?;
+    let doc = domain::documents::get(ports.db.as_ref(), &slug_or_not_found(slug)?).await?;
+    domain::documents::record_view_later(&ports, doc.id);
+    Ok(doc)
+}
+
+#[server(endpoint = "vote")]
+pub async fn vote(slug: String, helpful: bool) -> Result<Votes, AppError> {
+    let ports = ports()?;
+    Ok(domain::documents::vote(ports.db.as_ref(), &slug_or_not_found(slug)?, helpful).await?)
+}
+
+/// Registers every server function by hand: the Worker (wasm32) has no `inventory`, and doing it
+/// on both hosts keeps one list.
+#[cfg(feature = "ssr")]
+pub fn register_server_fns() {
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<ListDocuments>();
+    register_explicit::<GetDocument>();
+    register_explicit::<Vote>();
+}

@@ -1,0 +1,65 @@
+//! Folio's Leptos application, shared by both hosts and the browser bundle.
+//!
+//! - [`App`] and [`shell`]: the component tree and the HTML document around it.
+//! - [`api`]: server functions. [`pages`]: what readers see.
+//! - with `ssr`, [`server`]: the one axum router both hosts serve, and [`samples`].
+
+pub mod api;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod samples;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::pages::{DocumentPage, HomePage, NotFound};
+
+/// The HTML document. Asset paths come from [`LeptosOptions`], never hard-coded names.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <Stylesheet id="leptos" href=css />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="Folio" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Router>
+            <header class="site-header">
+                <a class="site-header__brand" href="/">"Folio"</a>
+                <span class="site-header__tagline">"content and search at the edge"</span>
+            </header>
+            <main class="page">
+                // Async: the whole page (title included) arrives as HTML, readable without JS.
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("docs/:slug") view=DocumentPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <footer class="site-footer">"Folio · open source · built with Leptos"</footer>
+        </Router>
+    }
+}

@@ -1,0 +1,144 @@
+//! The one axum router both hosts serve: Leptos pages and server functions, `/healthz`,
+//! `/blobs/{key}`, and a styled 404 for everything else. Hosts add only what is truly theirs
+//! (static files natively; Cloudflare serves them from its asset store).
+
+use axum::body::Body;
+use axum::extract::{FromRef, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use domain::{BlobKey, DomainError, Ports};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::error::AppError;
+use crate::{shell, App};
+
+/// Everything a request handler can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub ports: Ports,
+    /// "native" or "worker", reported by `/healthz`.
+    pub host: &'static str,
+}
+
+/// Builds the router. Call once per process (native) or per isolate (Worker), not per request.
+pub fn router(state: AppState) -> Router {
+    crate::api::register_server_fns();
+    let routes = generate_route_list(App);
+    let ports = state.ports.clone();
+    let context = move || provide_context(ports.clone());
+    let options = state.leptos_options.clone();
+    let app = move || shell(options.clone());
+    let not_found = leptos_axum::render_app_to_stream_with_context(context.clone(), app.clone());
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/blobs/{key}", get(blob))
+        .leptos_routes_with_context(&state, routes, context, app)
+        .fallback(not_found)
+        .layer(middleware::from_fn(server_fn_status))
+        .with_state(state)
+}
+
+/// Loads the sample pages into an empty site. Safe to call on every start: it is idempotent.
+pub async fn seed_samples_if_empty(ports: &Ports) -> Result<bool, DomainError> {
+    if !domain::seed::is_empty(ports).await? {
+        return Ok(false);
+    }
+    domain::seed::seed(ports, crate::samples::DOCS, crate::samples::FILES).await?;
+    Ok(true)
+}
+
+/// A domain error as an HTTP response: `{"error": {"code", "message"}}` with its status.
+pub struct ApiError(pub DomainError);
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        Self(err)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let err = AppError::from(self.0);
+        let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::json!({ "error": { "code": err.code, "message": err.message } });
+        (status, Json(body)).into_response()
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    let health = domain::health::check(&state.ports, state.host).await;
+    let status = StatusCode::from_u16(health.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    (status, [(header::CACHE_CONTROL, "no-store")], Json(health)).into_response()
+}
+
+/// Serves a stored file. Keys are content hashes, so the ETag is strong and the response is
+/// immutable; a matching `If-None-Match` gets a 304 without reading the bytes.
+async fn blob(
+    State(ports): State<Ports>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let key: BlobKey = key.parse()?;
+    let meta = domain::blobs::meta(&ports, &key).await?;
+    let etag = HeaderValue::from_str(&key.etag()).map_err(|e| DomainError::BadInput(e.to_string()))?;
+    let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
+    if if_none_match(&headers, &key) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)])
+            .into_response());
+    }
+    let bytes = domain::blobs::read(&ports, &key).await?;
+    let content_type = HeaderValue::from_str(&meta.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+fn if_none_match(headers: &HeaderMap, key: &BlobKey) -> bool {
+    let etag = key.etag();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == etag)
+}
+
+/// server_fn answers every error with 500; our errors carry their real status, so restore it
+/// here, once, for all server functions (a malformed payload becomes 400, a missing doc 404).
+async fn server_fn_status(req: Request, next: Next) -> Response {
+    let is_server_fn = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Leptos options from the workspace's `[[workspace.metadata.leptos]]`, embedded at build time
+/// so both hosts derive bundle names from the same place (the Worker has no cargo-leptos env).
+/// `LEPTOS_*` environment variables still override where a host has them.
+pub fn leptos_options() -> Result<LeptosOptions, leptos::config::errors::LeptosConfigError> {
+    leptos::config::get_config_from_str(include_str!("../../../Cargo.toml"))
+}

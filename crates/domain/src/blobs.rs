@@ -1,0 +1,44 @@
+//! Storing and serving content-addressed blobs. Bytes live in the [`Blobs`] port; what they
+//! are (content type, size) lives in the `blobs` table, the single record of what exists.
+
+use bytes::Bytes;
+
+use crate::blob_key::BlobKey;
+use crate::error::DomainError;
+use crate::model::BlobMeta;
+use crate::ports::Ports;
+use crate::sql::{decode_one, Statement};
+
+/// Stores bytes and records them. Bytes first, then the row: a crash in between leaves at most
+/// an unreferenced blob (collectable), never a row pointing at nothing. Idempotent.
+pub async fn store(ports: &Ports, bytes: Bytes, content_type: &str) -> Result<BlobKey, DomainError> {
+    let key = BlobKey::of(&bytes);
+    let size = i64::try_from(bytes.len()).map_err(|_| DomainError::BadInput("File too large.".into()))?;
+    if !ports.blobs.exists(&key).await? {
+        ports.blobs.put(&key, bytes).await?;
+    }
+    ports
+        .db
+        .execute(
+            Statement::new("INSERT OR IGNORE INTO blobs (key, content_type, size) VALUES (?1, ?2, ?3)")
+                .bind(key.as_str())
+                .bind(content_type)
+                .bind(size),
+        )
+        .await?;
+    Ok(key)
+}
+
+/// What is known about a stored blob, without reading its bytes (enough to answer a 304).
+pub async fn meta(ports: &Ports, key: &BlobKey) -> Result<BlobMeta, DomainError> {
+    let rows = ports
+        .db
+        .query(Statement::new("SELECT content_type, size FROM blobs WHERE key = ?1").bind(key.as_str()))
+        .await?;
+    Ok(decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("file"))?)?)
+}
+
+/// The bytes of a recorded blob.
+pub async fn read(ports: &Ports, key: &BlobKey) -> Result<Bytes, DomainError> {
+    ports.blobs.get(key).await?.ok_or(DomainError::NotFound("file"))
+}

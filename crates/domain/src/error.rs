@@ -1,0 +1,121 @@
+//! One error type per port, rolled into [`DomainError`], which knows its HTTP status once.
+//! Internal detail goes to logs; [`DomainError::public_message`] is what a person sees.
+
+use thiserror::Error;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DbError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("constraint violated: {0}")]
+    Constraint(String),
+    #[error("query failed: {0}")]
+    Query(String),
+    #[error("row did not decode: {0}")]
+    Decode(String),
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum BlobError {
+    #[error("blob store unavailable: {0}")]
+    Unavailable(String),
+    #[error("blob store I/O failed: {0}")]
+    Io(String),
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum VectorError {
+    #[error("vector index unavailable: {0}")]
+    Unavailable(String),
+    #[error("vector index request failed: {0}")]
+    Request(String),
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum AiError {
+    #[error("model unavailable: {0}")]
+    Unavailable(String),
+    #[error("model request failed: {0}")]
+    Request(String),
+}
+
+/// Everything a use case can fail with.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum DomainError {
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("invalid input: {0}")]
+    BadInput(String),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Blob(#[from] BlobError),
+    #[error(transparent)]
+    Vector(#[from] VectorError),
+    #[error(transparent)]
+    Ai(#[from] AiError),
+}
+
+impl DomainError {
+    /// The one mapping from domain failures to HTTP status codes.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound(_) => 404,
+            Self::BadInput(_) => 400,
+            Self::Db(DbError::Constraint(_)) => 409,
+            Self::Db(DbError::Unavailable(_))
+            | Self::Blob(BlobError::Unavailable(_))
+            | Self::Vector(VectorError::Unavailable(_))
+            | Self::Ai(AiError::Unavailable(_)) => 503,
+            Self::Db(_) | Self::Blob(_) | Self::Vector(_) | Self::Ai(_) => 500,
+        }
+    }
+
+    /// Stable machine-readable code for JSON error bodies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "not_found",
+            Self::BadInput(_) => "bad_input",
+            Self::Db(DbError::Constraint(_)) => "conflict",
+            _ if self.status() == 503 => "unavailable",
+            _ => "internal",
+        }
+    }
+
+    /// What a person is shown: never internal detail such as SQL or paths.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::NotFound(what) => format!("That {what} does not exist."),
+            Self::BadInput(why) => why.clone(),
+            Self::Db(DbError::Constraint(_)) => "That conflicts with existing data.".into(),
+            _ if self.status() == 503 => {
+                "The service is temporarily unavailable. Please try again shortly.".into()
+            }
+            _ => "Something went wrong on our side. It has been logged.".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_once() {
+        assert_eq!(DomainError::NotFound("document").status(), 404);
+        assert_eq!(DomainError::BadInput("x".into()).status(), 400);
+        assert_eq!(DomainError::from(DbError::Unavailable("x".into())).status(), 503);
+        assert_eq!(DomainError::from(DbError::Query("x".into())).status(), 500);
+        assert_eq!(DomainError::from(DbError::Constraint("x".into())).status(), 409);
+    }
+
+    #[test]
+    fn public_message_hides_internals() {
+        let err = DomainError::from(DbError::Query("SELECT secret FROM t".into()));
+        assert!(!err.public_message().contains("SELECT"));
+        assert_eq!(err.code(), "internal");
+        let err = DomainError::from(BlobError::Unavailable("/var/data".into()));
+        assert!(!err.public_message().contains("/var"));
+        assert_eq!(err.code(), "unavailable");
+    }
+}

@@ -1,0 +1,80 @@
+//! `/healthz`: each port's status. The site is unavailable without its database, degraded
+//! when anything else is down.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+use crate::ports::Ports;
+use crate::sql::Statement;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overall {
+    Ok,
+    Degraded,
+    Unavailable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortStatus {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl PortStatus {
+    fn from_result<E: std::fmt::Display>(result: Result<(), E>) -> Self {
+        match result {
+            Ok(()) => Self { status: "ok", error: None },
+            Err(err) => Self { status: "error", error: Some(err.to_string()) },
+        }
+    }
+    fn not_configured() -> Self {
+        Self { status: "not_configured", error: None }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Health {
+    pub status: Overall,
+    pub host: &'static str,
+    pub ports: BTreeMap<&'static str, PortStatus>,
+}
+
+impl Health {
+    pub fn http_status(&self) -> u16 {
+        if self.status == Overall::Unavailable {
+            503
+        } else {
+            200
+        }
+    }
+}
+
+pub async fn check(ports: &Ports, host: &'static str) -> Health {
+    let db = PortStatus::from_result(ports.db.query(Statement::new("SELECT 1 AS ok")).await.map(drop));
+    let blobs = PortStatus::from_result(ports.blobs.ping().await);
+    let status = if db.status != "ok" {
+        Overall::Unavailable
+    } else if blobs.status != "ok" {
+        Overall::Degraded
+    } else {
+        Overall::Ok
+    };
+    let configured = |present: bool| {
+        if present {
+            PortStatus { status: "ok", error: None }
+        } else {
+            PortStatus::not_configured()
+        }
+    };
+    let ports = BTreeMap::from([
+        ("db", db),
+        ("blobs", blobs),
+        // Spawning cannot be probed without side effects; it is there or the host wouldn't run.
+        ("tasks", PortStatus { status: "ok", error: None }),
+        ("vectors", configured(ports.vectors.is_some())),
+        ("ai", configured(ports.ai.is_some())),
+    ]);
+    Health { status, host, ports }
+}

@@ -1,0 +1,22 @@
+//! Folio's domain: what the site does, independent of where it runs.
+//!
+//! - [`ports`]: the traits a host implements (Db, Blobs, Tasks, Vectors, Ai).
+//! - use cases: [`documents`], [`blobs`], [`health`], [`seed`].
+//! - values: [`model`], [`blob_key`], [`sql`], rendering in [`markdown`].
+
+pub mod blob_key;
+pub mod blobs;
+#[cfg(feature = "contract")]
+pub mod contract;
+pub mod documents;
+pub mod error;
+pub mod health;
+pub mod markdown;
+pub mod model;
+pub mod ports;
+pub mod seed;
+pub mod sql;
+
+pub use blob_key::BlobKey;
+pub use error::{AiError, BlobError, DbError, DomainError, VectorError};
+pub use ports::{Ai, Blobs, Db, Ports, Tasks, Vectors};

@@ -1,0 +1,115 @@
+//! Entities as the app sees them. They travel through server functions, so they are plain
+//! serde types that build for the browser too.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DomainError;
+
+/// A URL-safe document name: 1–100 of `a-z`, `0-9`, `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Slug {
+    type Error = DomainError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        let ok =
+            (1..=100).contains(&s.len()) && s.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'));
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(DomainError::BadInput(
+                "A document name uses 1 to 100 lowercase letters, digits and dashes.".into(),
+            ))
+        }
+    }
+}
+
+impl std::str::FromStr for Slug {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::try_from(s.to_owned())
+    }
+}
+
+impl From<Slug> for String {
+    fn from(s: Slug) -> Self {
+        s.0
+    }
+}
+
+/// A row on the home page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentSummary {
+    pub slug: String,
+    pub title: String,
+    pub excerpt: String,
+    pub updated_at: i64,
+    pub views: i64,
+}
+
+/// A document ready to read: its body is already sanitised HTML.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub body_html: String,
+    pub updated_at: i64,
+    pub views: i64,
+    pub votes: Votes,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Votes {
+    pub helpful_yes: i64,
+    pub helpful_no: i64,
+}
+
+/// Where a blob is served from, and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobMeta {
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// `YYYY-MM-DD` (UTC) for a Unix timestamp, without a date library in the browser bundle.
+pub fn format_date(unix_seconds: i64) -> String {
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = unix_seconds.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert!("getting-started".parse::<Slug>().is_ok());
+        for bad in ["", "Caps", "../x", "a b", "ü", &"a".repeat(101)] {
+            assert!(bad.parse::<Slug>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(format_date(0), "1970-01-01");
+        assert_eq!(format_date(951_782_400), "2000-02-29");
+        assert_eq!(format_date(1_795_305_600), "2026-11-22");
+    }
+}

@@ -1,0 +1,91 @@
+//! The ports: what the domain needs from a host. Each host supplies adapters (native: SQLite,
+//! filesystem, tokio; Worker: D1, R2, waitUntil) bundled in one cheap-to-clone [`Ports`].
+//!
+//! Ports are `Send + Sync` trait objects: server functions cannot be generic. Worker adapters
+//! wrap their JS futures so these signatures stay the same on both hosts.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use crate::blob_key::BlobKey;
+use crate::error::{AiError, BlobError, DbError, VectorError};
+use crate::sql::{Row, Statement};
+
+/// SQL storage (SQLite dialect).
+#[async_trait]
+pub trait Db: Send + Sync {
+    /// Runs a read and returns its rows.
+    async fn query(&self, stmt: Statement) -> Result<Vec<Row>, DbError>;
+    /// Runs a write and returns the number of rows it changed.
+    async fn execute(&self, stmt: Statement) -> Result<u64, DbError>;
+    /// Runs writes atomically: all of them or none (a transaction natively, a D1 batch).
+    async fn batch(&self, stmts: Vec<Statement>) -> Result<(), DbError>;
+}
+
+/// Content-addressed bytes. Keys are computed by the caller ([`BlobKey::of`]), so `put` of the
+/// same key twice is a no-op and nothing is ever overwritten with different bytes.
+#[async_trait]
+pub trait Blobs: Send + Sync {
+    async fn put(&self, key: &BlobKey, bytes: Bytes) -> Result<(), BlobError>;
+    async fn get(&self, key: &BlobKey) -> Result<Option<Bytes>, BlobError>;
+    async fn exists(&self, key: &BlobKey) -> Result<bool, BlobError>;
+    async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
+    /// Cheap reachability check for `/healthz`.
+    async fn ping(&self) -> Result<(), BlobError>;
+}
+
+/// A unit of background work. It must not fail loudly: it logs and ends.
+pub type Task = BoxFuture<'static, ()>;
+
+/// Work that runs after the response: a spawned tokio task natively, `waitUntil` on Workers.
+pub trait Tasks: Send + Sync {
+    fn spawn(&self, name: &'static str, task: Task);
+}
+
+/// A vector with the id of what it embeds. Used by the search issue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VectorRecord {
+    pub id: String,
+    pub values: Vec<f32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VectorMatch {
+    pub id: String,
+    pub score: f32,
+}
+
+/// Nearest-neighbour index (embedded natively, Vectorize on Workers).
+#[async_trait]
+pub trait Vectors: Send + Sync {
+    async fn upsert(&self, records: Vec<VectorRecord>) -> Result<(), VectorError>;
+    async fn query(&self, vector: Vec<f32>, top_k: usize) -> Result<Vec<VectorMatch>, VectorError>;
+    async fn delete(&self, ids: Vec<String>) -> Result<(), VectorError>;
+}
+
+/// Models (candle natively, Workers AI on Workers).
+#[async_trait]
+pub trait Ai: Send + Sync {
+    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError>;
+    async fn generate(&self, system: String, prompt: String) -> Result<String, AiError>;
+}
+
+/// Every port a use case may reach. Vectors and Ai are optional until the search and
+/// enrichment features wire them in; health reports them as not configured.
+#[derive(Clone)]
+pub struct Ports {
+    pub db: Arc<dyn Db>,
+    pub blobs: Arc<dyn Blobs>,
+    pub tasks: Arc<dyn Tasks>,
+    pub vectors: Option<Arc<dyn Vectors>>,
+    pub ai: Option<Arc<dyn Ai>>,
+}
+
+impl Ports {
+    pub fn new(db: Arc<dyn Db>, blobs: Arc<dyn Blobs>, tasks: Arc<dyn Tasks>) -> Self {
+        Self { db, blobs, tasks, vectors: None, ai: None }
+    }
+}

@@ -1,0 +1,141 @@
+//! [`domain::Db`] on a SQLite file (rusqlite, bundled SQLite). Blocking calls run on tokio's
+//! blocking pool so they never stall the async workers.
+//!
+//! One connection behind a mutex: SQLite serialises writers anyway, and WAL keeps reads cheap.
+//! A read pool can come with the load-testing work if measurements ask for it.
+
+use async_trait::async_trait;
+use domain::sql::{Param, Row, Statement};
+use domain::DbError;
+use rusqlite::types::{Value, ValueRef};
+use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("could not open the database at {path}: {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error("could not apply migrations to the database at {path}: {source}")]
+    Migrate { path: PathBuf, source: rusqlite::Error },
+}
+
+#[derive(Clone)]
+pub struct SqliteDb {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl SqliteDb {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
+        let open_err = |source| OpenError::Open { path: path.to_owned(), source };
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(open_err)?;
+        let applied = crate::migrations::apply(&mut conn)
+            .map_err(|source| OpenError::Migrate { path: path.to_owned(), source })?;
+        if !applied.is_empty() {
+            tracing::info!(?applied, "applied migrations");
+        }
+        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+    }
+
+    async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
+    ) -> Result<T, DbError> {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn.lock().map_err(|_| DbError::Unavailable("connection poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
+    }
+}
+
+fn to_value(param: &Param) -> Value {
+    match param {
+        Param::Null => Value::Null,
+        Param::Int(v) => Value::Integer(*v),
+        Param::Real(v) => Value::Real(*v),
+        Param::Text(v) => Value::Text(v.clone()),
+    }
+}
+
+fn to_json(value: ValueRef<'_>) -> serde_json::Value {
+    match value {
+        ValueRef::Null => serde_json::Value::Null,
+        ValueRef::Integer(v) => v.into(),
+        ValueRef::Real(v) => serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into),
+        ValueRef::Text(v) => String::from_utf8_lossy(v).into_owned().into(),
+        ValueRef::Blob(v) => v.iter().copied().map(serde_json::Value::from).collect(),
+    }
+}
+
+fn map_err(err: rusqlite::Error) -> DbError {
+    match &err {
+        rusqlite::Error::SqliteFailure(e, _) => match e.code {
+            ErrorCode::ConstraintViolation => DbError::Constraint(err.to_string()),
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked | ErrorCode::CannotOpen => {
+                DbError::Unavailable(err.to_string())
+            }
+            _ => DbError::Query(err.to_string()),
+        },
+        _ => DbError::Query(err.to_string()),
+    }
+}
+
+fn run_query(conn: &Connection, stmt: &Statement) -> Result<Vec<Row>, DbError> {
+    let mut prepared = conn.prepare_cached(&stmt.sql).map_err(map_err)?;
+    let names: Vec<String> = prepared.column_names().into_iter().map(str::to_owned).collect();
+    let mut rows = prepared.query(params_from_iter(stmt.params.iter().map(to_value))).map_err(map_err)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(map_err)? {
+        let mut map = Row::new();
+        for (i, name) in names.iter().enumerate() {
+            map.insert(name.clone(), to_json(row.get_ref(i).map_err(map_err)?));
+        }
+        out.push(map);
+    }
+    Ok(out)
+}
+
+fn run_execute(conn: &Connection, stmt: &Statement) -> Result<u64, DbError> {
+    let mut prepared = conn.prepare_cached(&stmt.sql).map_err(map_err)?;
+    let changed = prepared.execute(params_from_iter(stmt.params.iter().map(to_value))).map_err(map_err)?;
+    Ok(changed as u64)
+}
+
+#[async_trait]
+impl domain::Db for SqliteDb {
+    async fn query(&self, stmt: Statement) -> Result<Vec<Row>, DbError> {
+        self.with_conn(move |conn| run_query(conn, &stmt)).await
+    }
+
+    async fn execute(&self, stmt: Statement) -> Result<u64, DbError> {
+        self.with_conn(move |conn| run_execute(conn, &stmt)).await
+    }
+
+    async fn batch(&self, stmts: Vec<Statement>) -> Result<(), DbError> {
+        self.with_conn(move |conn| {
+            let tx = conn.transaction().map_err(map_err)?;
+            for stmt in &stmts {
+                run_execute(&tx, stmt)?;
+            }
+            tx.commit().map_err(map_err)
+        })
+        .await
+    }
+}

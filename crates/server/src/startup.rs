@@ -1,0 +1,60 @@
+//! Wires the native adapters into the app's router.
+
+use app::server::AppState;
+use axum::Router;
+use domain::Ports;
+use leptos::prelude::LeptosOptions;
+use std::path::Path;
+use std::sync::Arc;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::config::Config;
+use crate::fs_blobs::FsBlobs;
+use crate::sqlite::SqliteDb;
+use crate::tasks::TokioTasks;
+
+pub struct Native {
+    pub router: Router,
+    pub ports: Ports,
+    pub tasks: TokioTasks,
+}
+
+/// Opens the data folder (database, blobs), seeds if asked, and builds the router.
+pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Result<Native> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("could not create the data folder {}", config.data_dir.display()))?;
+    let db = SqliteDb::open(&config.data_dir.join("folio.db"))?;
+    let blobs_dir = config.data_dir.join("blobs");
+    let blobs = FsBlobs::open(&blobs_dir)
+        .with_context(|| format!("could not open the blob folder {}", blobs_dir.display()))?;
+    let tasks = TokioTasks::new();
+    let ports = Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()));
+    if config.seed_samples && app::server::seed_samples_if_empty(&ports).await? {
+        tracing::info!("loaded the sample documents");
+    }
+    let site_root = leptos_options.site_root.to_string();
+    let pkg_dir = leptos_options.site_pkg_dir.to_string();
+    let state = AppState { leptos_options, ports: ports.clone(), host: "native" };
+    let router = with_static_files(app::server::router(state), Path::new(&site_root), &pkg_dir);
+    Ok(Native { router, ports, tasks })
+}
+
+/// Serves the hydrate bundle and the files copied from `public/`. On Cloudflare the asset
+/// store does this, which is why it is not part of the shared router.
+fn with_static_files(mut router: Router, site_root: &Path, pkg_dir: &str) -> Router {
+    router = router.nest_service(&format!("/{pkg_dir}"), ServeDir::new(site_root.join(pkg_dir)));
+    let Ok(entries) = std::fs::read_dir(site_root) else {
+        tracing::warn!(site_root = %site_root.display(), "no site folder: run `make build` for the browser bundle");
+        return router;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_file() {
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                router = router.route_service(&format!("/{name}"), ServeFile::new(&path));
+            }
+        }
+    }
+    router
+}

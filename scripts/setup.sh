@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# One-time, idempotent set-up for a fresh machine. Every step checks first and skips when done,
+# so a second run takes seconds. Heavy tools and build outputs live in $FOLIO_CACHE (outside the
+# clone) so clean clones and CI reuse them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/versions.env
+. scripts/versions.env
+. scripts/env.sh
+
+say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+mkdir -p "$FOLIO_CACHE" "$FOLIO_TOOLS/bin"
+
+# --- Debian packages ---------------------------------------------------------------------------
+apt_missing=()
+want_apt() { for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || apt_missing+=("$p"); done; }
+want_apt $DEBIAN_TOOL_PACKAGES
+
+# --- wasm32 toolchain --------------------------------------------------------------------------
+# Three cases: rustup already has a wasm32 std; rustup can download it (machine has internet);
+# or neither (FOLIO_WASM_FROM=debian forces it), where Debian's rustc-web (1.96) plus a std sysroot built from rust-web-src does.
+has_wasm_std() { # $1 = rustup toolchain
+  local libdir
+  libdir=$(RUSTUP_TOOLCHAIN="$1" rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null) || return 1
+  compgen -G "$libdir/libstd-*.rlib" >/dev/null
+}
+toolchain_file="$FOLIO_CACHE/toolchain"
+toolchain=$(cat "$toolchain_file" 2>/dev/null || true)
+rustup_wasm() { # a bounded try: on a closed network this download can hang
+  curl -sfI --max-time 5 "${RUSTUP_DIST_SERVER:-https://static.rust-lang.org}/dist/channel-rust-stable.toml.sha256" >/dev/null 2>&1 &&
+    timeout 180 rustup target add --toolchain stable wasm32-unknown-unknown &&
+    timeout 180 rustup component add --toolchain stable clippy rustfmt
+}
+case "${FOLIO_WASM_FROM:-auto}" in
+  debian) toolchain=web ;;
+  rustup) rustup_wasm || { echo "rustup could not add wasm32-unknown-unknown" >&2; exit 1; }; toolchain=stable ;;
+  *)
+    if [ -n "$toolchain" ] && has_wasm_std "$toolchain"; then :
+    elif has_wasm_std stable; then toolchain=stable
+    elif say "trying rustup for the wasm32 target" && rustup_wasm; then toolchain=stable
+    else toolchain=web
+    fi ;;
+esac
+echo "$toolchain" >"$toolchain_file"
+
+if [ "$toolchain" = web ]; then
+  want_apt $DEBIAN_RUST_PACKAGES rust-web-clippy rustfmt-web
+fi
+
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${apt_missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+if [ "$toolchain" = web ]; then
+  sysroot=/usr/lib/rustlib/wasm32-unknown-unknown/lib
+  if ! compgen -G "$sysroot/libstd-*.rlib" >/dev/null; then
+    say "building a wasm32 std sysroot with Debian's rustc (about a minute)"
+    dummy="$FOLIO_CACHE/wasm-sysroot"
+    rm -rf "$dummy" && mkdir -p "$dummy/src"
+    printf '[package]\nname = "sysroot"\nversion = "0.0.0"\nedition = "2021"\n[lib]\npath = "src/lib.rs"\n' >"$dummy/Cargo.toml"
+    : >"$dummy/src/lib.rs"
+    (cd "$dummy" && env -u RUSTUP_TOOLCHAIN -u CARGO_TARGET_DIR RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+      RUSTFLAGS=-Cembed-bitcode=yes /usr/bin/cargo build -q --release --target wasm32-unknown-unknown \
+      -Zbuild-std=std,panic_abort,panic_unwind,proc_macro)
+    as_root mkdir -p "$sysroot"
+    as_root cp "$dummy"/target/wasm32-unknown-unknown/release/deps/*.rlib "$sysroot/"
+  fi
+  if ! rustup toolchain list | grep -q '^web'; then
+    rustup toolchain link web /usr
+  fi
+fi
+
+# --- Rust tools (pinned; copied from ../shared/tools/bin when present, else built once) ----------
+shared_bin="${FOLIO_SHARED_TOOLS:-$PWD/../shared/tools/bin}"
+install_tool() { # $1 binary, $2 version, $3 version-probe substring, $4.. cargo install args
+  local bin=$1 version=$2 probe=$3; shift 3
+  local dest="$FOLIO_TOOLS/bin/$bin"
+  if [ -x "$dest" ] && "$dest" --version 2>/dev/null | grep -q "$probe"; then return; fi
+  if [ -x "$shared_bin/$bin" ] && "$shared_bin/$bin" --version 2>/dev/null | grep -q "$probe"; then
+    say "copying prebuilt $bin $version"
+    cp "$shared_bin/$bin" "$dest"
+    return
+  fi
+  say "building $bin $version with cargo install (slow on a cold machine)"
+  env -u CARGO_TARGET_DIR cargo install --root "$FOLIO_TOOLS" --version "$version" "$@"
+}
+install_tool cargo-leptos "$CARGO_LEPTOS_VERSION" "$CARGO_LEPTOS_VERSION" cargo-leptos --locked
+# wasm-bindgen-cli's lock pins a webpki-roots the registry no longer has: no --locked.
+install_tool wasm-bindgen "$WASM_BINDGEN_VERSION" "$WASM_BINDGEN_VERSION" wasm-bindgen-cli
+install_tool worker-build "$WORKER_BUILD_VERSION" "$WORKER_BUILD_VERSION" worker-build
+
+# --- Node packages: wrangler/miniflare, Node 22 for them, esbuild, Playwright (no browser) -------
+if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+fi
+
+say "ready (toolchain: $toolchain, tools: $FOLIO_TOOLS/bin, cache: $FOLIO_CACHE)"
