@@ -119,11 +119,11 @@ fn HelpfulVote(slug: String, votes: Votes) -> impl IntoView {
                 <span class="vote__question">"Was this page helpful?"</span>
                 <button type="submit" name="helpful" value="true" data-testid="vote-yes"
                     disabled=move || action.pending().get()>
-                    "👍 Yes " <span data-testid="helpful-yes">{move || totals().helpful_yes}</span>
+                    "Yes " <span data-testid="helpful-yes">{move || totals().helpful_yes}</span>
                 </button>
                 <button type="submit" name="helpful" value="false" data-testid="vote-no"
                     disabled=move || action.pending().get()>
-                    "👎 No " <span data-testid="helpful-no">{move || totals().helpful_no}</span>
+                    "No " <span data-testid="helpful-no">{move || totals().helpful_no}</span>
                 </button>
             </ActionForm>
             <Show when=thanks>

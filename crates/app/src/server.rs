@@ -11,7 +11,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use domain::{BlobKey, DomainError, Ports};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
 
 use crate::error::AppError;
 use crate::{shell, App};
@@ -28,7 +29,7 @@ pub struct AppState {
 /// Builds the router. Call once per process (native) or per isolate (Worker), not per request.
 pub fn router(state: AppState) -> Router {
     crate::api::register_server_fns();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let ports = state.ports.clone();
     let context = move || provide_context(ports.clone());
     let options = state.leptos_options.clone();
@@ -42,6 +43,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(server_fn_status))
         .with_state(state)
+}
+
+/// The page routes, generated once per process. Generating sets a process-global flag that
+/// stalls the resources of any render running at that moment (leptos#4773), so it must never
+/// overlap with serving: building a second router (tests, a second isolate) reuses this list.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Loads the sample pages into an empty site. Safe to call on every start: it is idempotent.
@@ -141,4 +150,14 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
 /// `LEPTOS_*` environment variables still override where a host has them.
 pub fn leptos_options() -> Result<LeptosOptions, leptos::config::errors::LeptosConfigError> {
     leptos::config::get_config_from_str(include_str!("../../../Cargo.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn compiled_bundle_name_matches_the_leptos_metadata() {
+        let options = super::leptos_options().expect("leptos metadata parses");
+        assert_eq!(option_env!("LEPTOS_OUTPUT_NAME"), Some(&*options.output_name));
+        assert_eq!(&*options.site_pkg_dir, "pkg");
+    }
 }

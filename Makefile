@@ -1,0 +1,51 @@
+# Folio task runner. `make` lists the targets. Every target sets up what it needs first
+# (scripts/setup.sh is idempotent: a second run takes seconds).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+ENV := source scripts/env.sh &&
+
+WORKER_TARGET_DIR = $${FOLIO_CACHE}/target-worker
+
+.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e clean-data
+
+help: ## List the targets
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: ## Install toolchains and tools (idempotent)
+	@bash scripts/setup.sh
+
+run: setup build ## Serve the native site with sample content (FOLIO_ADDR, FOLIO_DATA_DIR)
+	@$(ENV) exec "$${CARGO_TARGET_DIR}/release/folio"
+
+build: setup ## Build the native server and the browser bundle (release)
+	@$(ENV) cargo leptos build --release
+
+site: build ## The browser bundle + CSS in target/site (built with the server)
+
+test: setup ## Run every check and test, both hosts, with a pass/fail summary
+	@bash scripts/test.sh
+
+fmt: ## Format all Rust code
+	@$(ENV) cargo fmt --all
+
+lint: setup ## rustfmt check + clippy -D warnings for native and both wasm crates
+	@bash scripts/test.sh --only fmt,clippy
+
+worker-build: setup ## Build the Worker (crates/worker/build) with worker-build
+	@$(ENV) cd crates/worker && CARGO_TARGET_DIR=$(WORKER_TARGET_DIR) worker-build --release
+
+worker-dev: worker-build site ## Run the Worker build locally in workerd with local D1/R2 (port 8787)
+	@$(ENV) node scripts/worker-local.mjs --test
+
+worker-check: worker-build site ## The release gate: wrangler deploy --dry-run (offline, no login)
+	@$(ENV) wrangler deploy --dry-run --outdir "$${FOLIO_CACHE}/worker-dry-run"
+
+worker-deploy: worker-check ## Deploy to Cloudflare (needs `wrangler login` and a real D1 id)
+	@$(ENV) wrangler d1 migrations apply DB --remote && wrangler deploy
+
+e2e: setup ## Only the Playwright suite (both hosts), reusing existing builds
+	@bash scripts/test.sh --only e2e
+
+clean-data: ## Delete the local native data folder and Worker state
+	rm -rf data .wrangler

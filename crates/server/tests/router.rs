@@ -1,0 +1,200 @@
+//! The shared router on the native adapters: real SQLite and blob folder in a temp dir,
+//! requests through `oneshot` (no sockets).
+
+use app::server::AppState;
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use domain::sql::{Row, Statement};
+use domain::{DbError, Ports};
+use http_body_util::BodyExt;
+use server::config::Config;
+use server::startup::{build, Native};
+use std::sync::Arc;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+async fn native() -> (Native, TempDir) {
+    let dir = TempDir::new().expect("temp dir");
+    let config = Config { data_dir: dir.path().to_owned(), seed_samples: true, ..Config::default() };
+    let options = app::server::leptos_options().expect("leptos options");
+    (build(&config, options).await.expect("native host"), dir)
+}
+
+async fn send(router: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = router.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+fn form(uri: &str, body: &'static str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request")
+}
+
+fn views_in(html: &str) -> i64 {
+    let start = html.find("data-views=\"").expect("views attribute") + "data-views=\"".len();
+    html[start..].split('"').next().and_then(|v| v.parse().ok()).expect("a number")
+}
+
+#[tokio::test]
+async fn home_lists_the_samples_in_order() {
+    let (native, _dir) = native().await;
+    let (status, _, html) = send(&native.router, get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(html.matches("data-testid=\"doc-card\"").count(), 4, "{html}");
+    let welcome = html.find("Welcome to Folio").expect("welcome listed");
+    let searching = html.find("Searching and asking").expect("searching listed");
+    assert!(welcome < searching, "newest first");
+    assert!(html.contains("/pkg/folio.js"), "hydration script named from LeptosOptions");
+}
+
+#[tokio::test]
+async fn a_document_renders_sanitised_markdown_with_its_image() {
+    let (native, _dir) = native().await;
+    let (status, _, html) = send(&native.router, get("/docs/how-folio-is-built")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<title>How Folio is built — Folio</title>"), "{html}");
+    assert!(html.contains("<table>"), "tables render");
+    let img = html.find("src=\"/blobs/").expect("image resolved to a blob");
+    assert_eq!(&html[img + 64 + "src=\"/blobs/".len()..][..1], "\"");
+}
+
+#[tokio::test]
+async fn blobs_are_served_with_strong_etags_and_304() {
+    let (native, _dir) = native().await;
+    let (_, _, html) = send(&native.router, get("/docs/how-folio-is-built")).await;
+    let start = html.find("/blobs/").expect("image");
+    let path = &html[start..start + "/blobs/".len() + 64];
+
+    let (status, headers, _) = send(&native.router, get(path)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_TYPE], "image/png");
+    let etag = headers[header::ETAG].to_str().expect("etag").to_owned();
+    assert_eq!(etag, format!("\"{}\"", &path["/blobs/".len()..]));
+
+    let conditional =
+        Request::get(path).header(header::IF_NONE_MATCH, &etag).body(Body::empty()).expect("req");
+    let (status, headers, body) = send(&native.router, conditional).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert_eq!(headers[header::ETAG], etag.as_str());
+    assert!(body.is_empty());
+
+    let stale =
+        Request::get(path).header(header::IF_NONE_MATCH, "\"other\"").body(Body::empty()).expect("req");
+    assert_eq!(send(&native.router, stale).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn bad_blob_keys_are_400_and_missing_ones_404() {
+    let (native, _dir) = native().await;
+    for key in ["..", "..%2F..%2Fetc%2Fpasswd", "zz", &"A".repeat(64), &"a".repeat(65)] {
+        let (status, _, body) = send(&native.router, get(&format!("/blobs/{key}"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{key}: {body}");
+        assert!(body.contains("\"code\":\"bad_input\""), "{body}");
+    }
+    let (status, _, _) = send(&native.router, get(&format!("/blobs/{}", "0".repeat(64)))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn unknown_routes_and_documents_get_the_404_page() {
+    let (native, _dir) = native().await;
+    for path in ["/nope", "/docs/no-such-doc", "/docs/..%2F..%2Fetc"] {
+        let (status, _, html) = send(&native.router, get(path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(html.contains("data-testid=\"not-found\""), "{path}: {html}");
+    }
+}
+
+#[tokio::test]
+async fn views_are_counted_in_the_background_after_the_response() {
+    let (native, _dir) = native().await;
+    let (_, _, first) = send(&native.router, get("/docs/welcome-to-folio")).await;
+    assert_eq!(views_in(&first), 0, "the response does not wait for its own view");
+    native.tasks.wait_idle().await;
+    let (_, _, second) = send(&native.router, get("/docs/welcome-to-folio")).await;
+    assert_eq!(views_in(&second), 1);
+}
+
+#[tokio::test]
+async fn votes_persist_and_bad_payloads_are_400() {
+    let (native, _dir) = native().await;
+    let (status, _, body) =
+        send(&native.router, form("/api/vote", "slug=welcome-to-folio&helpful=true")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, r#"{"helpful_yes":1,"helpful_no":0}"#);
+    let (_, _, body) = send(&native.router, form("/api/vote", "slug=welcome-to-folio&helpful=false")).await;
+    assert_eq!(body, r#"{"helpful_yes":1,"helpful_no":1}"#);
+
+    for bad in ["", "slug=welcome-to-folio", "slug=welcome-to-folio&helpful=perhaps", "%%%"] {
+        let (status, _, body) = send(&native.router, form("/api/vote", bad)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
+        assert!(body.contains("malformed"), "{body}");
+    }
+    let (status, _, _) = send(&native.router, form("/api/vote", "slug=missing-doc&helpful=true")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(&native.router, form("/api/vote", "slug=..%2Fetc&helpful=true")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn healthz_reports_ports() {
+    let (native, _dir) = native().await;
+    let (status, _, body) = send(&native.router, get("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(json["status"], "ok");
+    assert_eq!(json["host"], "native");
+    assert_eq!(json["ports"]["db"]["status"], "ok");
+    assert_eq!(json["ports"]["vectors"]["status"], "not_configured");
+}
+
+struct UnreachableDb;
+
+#[async_trait]
+impl domain::Db for UnreachableDb {
+    async fn query(&self, _: Statement) -> Result<Vec<Row>, DbError> {
+        Err(DbError::Unavailable("disk unplugged".into()))
+    }
+    async fn execute(&self, _: Statement) -> Result<u64, DbError> {
+        Err(DbError::Unavailable("disk unplugged".into()))
+    }
+    async fn batch(&self, _: Vec<Statement>) -> Result<(), DbError> {
+        Err(DbError::Unavailable("disk unplugged".into()))
+    }
+}
+
+#[tokio::test]
+async fn healthz_is_503_when_the_database_is_unreachable() {
+    let (native, _dir) = native().await;
+    let ports = Ports::new(Arc::new(UnreachableDb), native.ports.blobs.clone(), native.ports.tasks.clone());
+    let state =
+        AppState { leptos_options: app::server::leptos_options().expect("options"), ports, host: "native" };
+    let router = app::server::router(state);
+    let (status, _, body) = send(&router, get("/healthz")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("\"unavailable\""), "{body}");
+    // Pages degrade to a readable error, not a crash.
+    let (status, _, html) = send(&router, get("/")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("temporarily unavailable"), "{html}");
+}
+
+#[tokio::test]
+async fn seeding_twice_changes_nothing() {
+    let (native, _dir) = native().await;
+    assert!(!app::server::seed_samples_if_empty(&native.ports).await.expect("seed"));
+    domain::seed::seed(&native.ports, app::samples::DOCS, app::samples::FILES).await.expect("reseed");
+    let docs = domain::documents::list_recent(native.ports.db.as_ref(), 100).await.expect("list");
+    assert_eq!(docs.len(), app::samples::DOCS.len());
+}

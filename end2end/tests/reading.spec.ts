@@ -1,0 +1,42 @@
+import { expect, test } from "@playwright/test";
+
+// Server-rendered HTML must be complete without JavaScript: readers, crawlers, slow phones.
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("home lists the sample documents", async ({ page }) => {
+    const response = await page.goto("/");
+    expect(response?.status()).toBe(200);
+    await expect(page).toHaveTitle("Folio — documents");
+    const cards = page.getByTestId("doc-card");
+    await expect(cards).toHaveCount(4);
+    await expect(cards.first()).toContainText("Welcome to Folio");
+  });
+
+  test("a document renders its Markdown and image", async ({ page }) => {
+    const response = await page.goto("/docs/how-folio-is-built");
+    expect(response?.status()).toBe(200);
+    await expect(page.getByTestId("doc-title")).toHaveText("How Folio is built");
+    await expect(page).toHaveTitle("How Folio is built — Folio");
+    const body = page.getByTestId("doc-body");
+    await expect(body.locator("table")).toBeVisible();
+    const img = body.locator("img");
+    await expect(img).toHaveAttribute("src", /^\/blobs\/[0-9a-f]{64}$/);
+    // The image actually loaded and decoded.
+    expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(960);
+  });
+
+  test("unknown routes get a styled 404 page", async ({ page }) => {
+    const response = await page.goto("/no/such/page");
+    expect(response?.status()).toBe(404);
+    await expect(page.getByTestId("not-found")).toContainText("We couldn’t find that page");
+    const color = await page.locator(".not-found__code").evaluate((el) => getComputedStyle(el).fontSize);
+    expect(parseFloat(color)).toBeGreaterThan(40); // the stylesheet applied
+  });
+
+  test("an unknown document is a 404 too", async ({ page }) => {
+    const response = await page.goto("/docs/no-such-document");
+    expect(response?.status()).toBe(404);
+    await expect(page.getByTestId("not-found")).toBeVisible();
+  });
+});

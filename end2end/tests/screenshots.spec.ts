@@ -1,0 +1,19 @@
+import { test } from "@playwright/test";
+
+// Pictures of the pages for a person to look at (end2end/screenshots/, not committed).
+for (const [name, path] of [
+  ["home", "/"],
+  ["document", "/docs/how-folio-is-built"],
+  ["not-found", "/nope"],
+] as const) {
+  for (const [device, viewport] of [
+    ["desktop", { width: 1280, height: 900 }],
+    ["phone", { width: 390, height: 844 }],
+  ] as const) {
+    test(`screenshot ${name} ${device}`, async ({ page }, info) => {
+      await page.setViewportSize(viewport);
+      await page.goto(path);
+      await page.screenshot({ path: `end2end/screenshots/${info.project.name}-${name}-${device}.png`, fullPage: true });
+    });
+  }
+}

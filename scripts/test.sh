@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Every check Folio has, in order, each timed; ends with a pass/fail table.
+#   scripts/test.sh                 everything (what `make test` and CI run)
+#   scripts/test.sh --only e2e      a comma-separated subset of the step names below
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+only=""
+if [ "${1:-}" = "--only" ]; then only=",${2:-},"; fi
+
+results=()
+failed=0
+passed=0
+declare -A status
+
+step() { # name, command...
+  local name=$1; shift
+  if [ -n "$only" ] && [[ "$only" != *",$name,"* ]]; then return; fi
+  printf '\n\033[1;34m━━ %s\033[0m  %s\n' "$name" "$*"
+  local start=$SECONDS
+  if "$@"; then
+    status[$name]=pass; passed=$((passed + 1))
+    results+=("$(printf 'PASS  %-14s %4ss' "$name" $((SECONDS - start)))")
+  else
+    status[$name]=fail; failed=$((failed + 1))
+    results+=("$(printf 'FAIL  %-14s %4ss' "$name" $((SECONDS - start)))")
+  fi
+}
+
+needs() { # skip a step whose inputs failed to build
+  local dep
+  for dep in "$@"; do
+    if [ "${status[$dep]:-}" = fail ]; then
+      echo "skipped: $dep failed"
+      return 1
+    fi
+  done
+}
+
+native_packages=(-p domain -p app -p folio)
+
+step fmt cargo fmt --all -- --check
+step clippy bash -c "cargo clippy ${native_packages[*]} --all-targets -- -D warnings &&
+  cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings &&
+  CARGO_TARGET_DIR=\"$FOLIO_CACHE/target-worker\" WASM_BINDGEN_USE_JS_SYS=1 \
+    cargo clippy -p worker-host --target wasm32-unknown-unknown -- -D warnings"
+step domain-wasm cargo check -p domain --target wasm32-unknown-unknown
+step unit cargo test "${native_packages[@]}" --lib --bins
+step integration cargo test -p folio --tests
+step build cargo leptos build --release
+step worker-build bash -c "cd crates/worker && CARGO_TARGET_DIR=\"$FOLIO_CACHE/target-worker\" worker-build --release"
+worker_check() {
+  needs worker-build build || return 1
+  wrangler deploy --dry-run --outdir "$FOLIO_CACHE/worker-dry-run"
+}
+step worker-check worker_check
+e2e() {
+  needs build worker-build || return 1
+  local dir
+  dir=$(mktemp -d /tmp/folio-e2e.XXXXXX)
+  FOLIO_E2E_DIR="$dir" npx playwright test --config end2end/playwright.config.ts
+  local rc=$?
+  rm -rf "$dir"
+  return $rc
+}
+step e2e e2e
+
+printf '\n\033[1m━━ Summary\033[0m\n'
+printf '%s\n' "${results[@]}"
+echo "tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
