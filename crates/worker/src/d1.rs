@@ -71,7 +71,6 @@ impl domain::Db for D1Db {
     /// D1 runs a batch as one transaction: all statements or none.
     async fn batch(&self, stmts: Vec<Statement>) -> Result<(), DbError> {
         let prepared = stmts.iter().map(|s| self.prepare(s)).collect::<Result<Vec<_>, _>>()?;
-        let db = self.db.clone();
-        SendFuture::new(async move { db.batch(prepared).await.map(drop).map_err(map_err) }).await
+        SendFuture::new(async { self.db.batch(prepared).await.map(drop).map_err(map_err) }).await
     }
 }
