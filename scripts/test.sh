@@ -49,7 +49,7 @@ step domain-wasm cargo check -p domain --target wasm32-unknown-unknown
 step unit cargo test "${native_packages[@]}" --lib --bins
 step integration cargo test -p folio --tests
 step build cargo leptos build --release
-step worker-build bash -c "cd crates/worker && CARGO_TARGET_DIR=\"$FOLIO_CACHE/target-worker\" worker-build --release"
+step worker-build bash -c "cd crates/worker && CARGO_TARGET_DIR=\"$FOLIO_CACHE/target-worker\" worker-build --profile wasm-release"
 worker_check() {
   needs worker-build build || return 1
   wrangler deploy --dry-run --outdir "$FOLIO_CACHE/worker-dry-run"

@@ -38,7 +38,8 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/blobs/{key}", get(blob))
+        // Catch-all so any path under /blobs/ (`a/b`, `../x`) is validated as a key: 400, not 404.
+        .route("/blobs/{*key}", get(blob))
         .leptos_routes_with_context(&state, routes, context, app)
         .fallback(not_found)
         .layer(middleware::from_fn(server_fn_status))

@@ -55,30 +55,31 @@ fn reopening_applies_nothing_twice() {
     assert!(server::migrations::apply(&mut conn).expect("second apply").is_empty());
 }
 
+/// Runs the real `folio` binary on a data folder and returns (success, stderr).
+fn start_folio(data_dir: &std::path::Path) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .env("FOLIO_DATA_DIR", data_dir)
+        .env("FOLIO_ADDR", "127.0.0.1:0")
+        .output()
+        .expect("run folio");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
 #[test]
 fn a_database_that_cannot_open_stops_the_server_with_its_path() {
     let dir = TempDir::new().expect("temp");
     // The data "folder" is a file, so neither the folder nor the database can be created.
     let not_a_dir = dir.path().join("occupied");
     std::fs::write(&not_a_dir, b"x").expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .env("FOLIO_DATA_DIR", &not_a_dir)
-        .env("FOLIO_ADDR", "127.0.0.1:0")
-        .output()
-        .expect("run folio");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (ok, stderr) = start_folio(&not_a_dir);
+    assert!(!ok);
     assert!(stderr.contains(&*not_a_dir.to_string_lossy()), "names the path: {stderr}");
 
-    let dir_db = dir.path().join("data");
-    std::fs::create_dir_all(dir_db.join("folio.db")).expect("a folder where the db file goes");
-    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
-        .env("FOLIO_DATA_DIR", &dir_db)
-        .env("FOLIO_ADDR", "127.0.0.1:0")
-        .output()
-        .expect("run folio");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    // A folder where the database file should be.
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("folio.db")).expect("mkdir");
+    let (ok, stderr) = start_folio(&data);
+    assert!(!ok);
     assert!(stderr.contains("could not open the database at"), "{stderr}");
     assert!(stderr.contains("folio.db"), "{stderr}");
 }

@@ -97,7 +97,9 @@ async fn blobs_are_served_with_strong_etags_and_304() {
 #[tokio::test]
 async fn bad_blob_keys_are_400_and_missing_ones_404() {
     let (native, _dir) = native().await;
-    for key in ["..", "..%2F..%2Fetc%2Fpasswd", "zz", &"A".repeat(64), &"a".repeat(65)] {
+    for key in
+        ["..", "..%2F..%2Fetc%2Fpasswd", "a/b", "../../etc/passwd", "zz", &"A".repeat(64), &"a".repeat(65)]
+    {
         let (status, _, body) = send(&native.router, get(&format!("/blobs/{key}"))).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{key}: {body}");
         assert!(body.contains("\"code\":\"bad_input\""), "{body}");
