@@ -96,7 +96,9 @@ install_tool worker-build "$WORKER_BUILD_VERSION" "$WORKER_BUILD_VERSION" worker
 # --- Node packages: wrangler/miniflare, Node 22 for them, esbuild, Playwright (no browser) -------
 if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: it demands lock entries for workerd's macOS/Windows builds, which a registry
+  # mirror may not serve. `install --no-save` follows the lock and never rewrites it.
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 
 say "ready (toolchain: $toolchain, tools: $FOLIO_TOOLS/bin, cache: $FOLIO_CACHE)"
