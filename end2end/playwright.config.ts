@@ -11,6 +11,9 @@ const dataDir = process.env.FOLIO_E2E_DIR;
 const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/folio/target");
 const nativePort = Number(process.env.FOLIO_E2E_NATIVE_PORT ?? 3100);
 const workerPort = Number(process.env.FOLIO_E2E_WORKER_PORT ?? 3200);
+// The first admin on both hosts (tests sign in with it).
+export const admin = { email: "admin@folio.test", password: "e2e admin password" };
+const adminEnv = { FOLIO_ADMIN_EMAIL: admin.email, FOLIO_ADMIN_PASSWORD: admin.password };
 
 export default defineConfig({
   testDir: "tests",
@@ -50,6 +53,7 @@ export default defineConfig({
         FOLIO_DATA_DIR: path.join(dataDir, "native"),
         FOLIO_SEED_SAMPLES: "true",
         FOLIO_LOG: "warn",
+        ...adminEnv,
       },
       reuseExistingServer: false,
       timeout: 60_000,
@@ -60,6 +64,7 @@ export default defineConfig({
       command: `node scripts/worker-local.mjs --test --port ${workerPort} --persist-to "${path.join(dataDir, "worker")}"`,
       cwd: root,
       url: `http://127.0.0.1:${workerPort}/healthz`,
+      env: { ...adminEnv },
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "pipe",

@@ -10,6 +10,9 @@
 //               server (the search issue adds one that answers with local models). Without
 //               them those bindings are absent and /healthz reports them as not configured.
 //
+// FOLIO_ADMIN_EMAIL / FOLIO_ADMIN_PASSWORD in the environment become the Worker's bindings, so
+// the first admin is created as on Cloudflare (where the password is a secret).
+//
 // Migrations are applied first with `wrangler d1 migrations apply --local`, the same command
 // and the same state folder `wrangler dev` uses.
 
@@ -59,6 +62,10 @@ for (const db of config.d1_databases) {
 }
 
 const bindings = { ...config.vars };
+// The first admin: a var and a secret on Cloudflare, plain bindings here.
+for (const name of ["FOLIO_ADMIN_EMAIL", "FOLIO_ADMIN_PASSWORD"]) {
+  if (process.env[name]) bindings[name] = process.env[name];
+}
 if (args.test) {
   bindings.SEED_SAMPLES = "true";
   bindings.FOLIO_CONTRACT_TESTS = "true";

@@ -5,6 +5,7 @@ for (const [name, path] of [
   ["home", "/"],
   ["document", "/docs/how-folio-is-built"],
   ["not-found", "/nope"],
+  ["sign-in", "/sign-in"],
 ] as const) {
   for (const [device, viewport] of [
     ["desktop", { width: 1280, height: 900 }],

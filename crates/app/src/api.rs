@@ -48,4 +48,56 @@ pub fn register_server_fns() {
     register_explicit::<ListDocuments>();
     register_explicit::<GetDocument>();
     register_explicit::<Vote>();
+    register_explicit::<SignIn>();
+    register_explicit::<SignOut>();
+    register_explicit::<CurrentUser>();
+}
+
+#[cfg(feature = "ssr")]
+fn request_parts() -> Result<axum::http::request::Parts, AppError> {
+    use_context::<axum::http::request::Parts>()
+        .ok_or_else(|| AppError::new(500, "internal", "The server is misconfigured (no request)."))
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: String) {
+    if let (Some(response), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), axum::http::HeaderValue::from_str(&value))
+    {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
+}
+
+/// Signs in and sets the session cookie; without JavaScript the form post is redirected home.
+#[server(endpoint = "sign-in")]
+pub async fn sign_in(email: String, password: String) -> Result<domain::auth::User, AppError> {
+    let ports = ports()?;
+    let parts = request_parts()?;
+    let (token, user) = domain::auth::sign_in(&ports, &email, &password).await?;
+    set_cookie(crate::session::set(&token, crate::session::is_https(&parts)));
+    leptos_axum::redirect("/");
+    Ok(user)
+}
+
+#[server(endpoint = "sign-out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let ports = ports()?;
+    let parts = request_parts()?;
+    if let Some(token) = crate::session::token(&parts) {
+        domain::auth::sign_out(&ports, &token).await?;
+    }
+    set_cookie(crate::session::clear(crate::session::is_https(&parts)));
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Who is signed in, if anyone.
+#[server(endpoint = "me")]
+pub async fn current_user() -> Result<Option<domain::auth::User>, AppError> {
+    let ports = ports()?;
+    let parts = request_parts()?;
+    match crate::session::token(&parts) {
+        Some(token) => Ok(domain::auth::session_user(&ports, &token).await?),
+        None => Ok(None),
+    }
 }

@@ -11,13 +11,16 @@ pub mod pages;
 pub mod samples;
 #[cfg(feature = "ssr")]
 pub mod server;
+#[cfg(feature = "ssr")]
+pub mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::pages::{DocumentPage, HomePage, NotFound};
+use crate::api::{current_user, SignIn, SignOut};
+use crate::pages::{DocumentPage, HomePage, NotFound, SignInPage};
 
 /// The HTML document. Asset paths come from [`LeptosOptions`], never hard-coded names.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -44,6 +47,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Shared so the header's "who am I" refreshes after signing in or out.
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    provide_context(sign_in);
+    provide_context(sign_out);
     view! {
         <Title text="Folio" />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
@@ -51,15 +59,42 @@ pub fn App() -> impl IntoView {
             <header class="site-header">
                 <a class="site-header__brand" href="/">"Folio"</a>
                 <span class="site-header__tagline">"content and search at the edge"</span>
+                <AccountMenu />
             </header>
             <main class="page">
                 // Async: the whole page (title included) arrives as HTML, readable without JS.
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("docs/:slug") view=DocumentPage ssr=SsrMode::Async />
+                    <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">"Folio · open source · built with Leptos"</footer>
         </Router>
+    }
+}
+
+/// "Sign in", or who is signed in and a way out.
+#[component]
+fn AccountMenu() -> impl IntoView {
+    let sign_in = expect_context::<ServerAction<SignIn>>();
+    let sign_out = expect_context::<ServerAction<SignOut>>();
+    let user = Resource::new(move || (sign_in.version().get(), sign_out.version().get()), |_| current_user());
+    view! {
+        <nav class="account" data-testid="account">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => view! {
+                            <span class="account__who" data-testid="signed-in-as">{user.email}</span>
+                            <ActionForm action=sign_out>
+                                <button type="submit" class="link-button" data-testid="sign-out">"Sign out"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        _ => view! { <a href="/sign-in" data-testid="sign-in-link">"Sign in"</a> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </nav>
     }
 }

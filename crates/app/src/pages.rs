@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{get_document, list_documents, Vote};
+use crate::api::{get_document, list_documents, SignIn, Vote};
 use crate::error::AppError;
 
 #[component]
@@ -158,6 +158,39 @@ pub fn NotFound() -> impl IntoView {
             <h1>"We couldn’t find that page"</h1>
             <p>"It may have been moved or deleted, or the address may be mistyped."</p>
             <a class="button" href="/">"Back to all documents"</a>
+        </section>
+    }
+}
+
+/// Sign-in for editors and admins (readers need no account).
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = expect_context::<ServerAction<SignIn>>();
+    let error = move || match action.value().get() {
+        Some(Err(err)) => Some(err.message),
+        _ => None,
+    };
+    view! {
+        <Title text="Sign in — Folio" />
+        <section class="sign-in">
+            <h1>"Sign in"</h1>
+            <p class="muted">"For editors and admins. Reading needs no account."</p>
+            <ActionForm action>
+                <label>
+                    "Email"
+                    <input type="email" name="email" autocomplete="username" required data-testid="email" />
+                </label>
+                <label>
+                    "Password"
+                    <input type="password" name="password" autocomplete="current-password" required
+                        data-testid="password" />
+                </label>
+                <button type="submit" class="button button--primary" data-testid="sign-in-submit"
+                    disabled=move || action.pending().get()>
+                    "Sign in"
+                </button>
+            </ActionForm>
+            {move || error().map(|msg| view! { <p class="form-error" role="alert" data-testid="sign-in-error">{msg}</p> })}
         </section>
     }
 }

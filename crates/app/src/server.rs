@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::extract::{FromRef, Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context, app)
         .fallback(not_found)
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(same_origin_writes))
         .with_state(state)
 }
 
@@ -126,6 +127,31 @@ fn if_none_match(headers: &HeaderMap, key: &BlobKey) -> bool {
         .flat_map(|v| v.split(','))
         .map(|tag| tag.trim().trim_start_matches("W/"))
         .any(|tag| tag == "*" || tag == etag)
+}
+
+/// Refuses writes from other sites (CSRF): browsers send `Origin` on every cross-site POST, so
+/// an `Origin` that is not this host means a forged form or script. Requests without `Origin`
+/// (curl, scripts with tokens) pass; the session cookie is also SameSite=Lax.
+async fn same_origin_writes(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let ours = req
+            .uri()
+            .authority()
+            .map(|a| a.as_str().to_owned())
+            .or_else(|| req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned));
+        let theirs = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, authority)| authority);
+        if theirs.is_none() || theirs != ours.as_deref() {
+            tracing::warn!(?origin, ?ours, "refused a cross-site write");
+            return ApiError(DomainError::Forbidden(
+                "Requests from other sites can’t change anything here.".into(),
+            ))
+            .into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// server_fn answers every error with 500; our errors carry their real status, so restore it

@@ -174,3 +174,32 @@ pub async fn blobs(blobs: &dyn Blobs) -> Vec<Check> {
     report.record("delete removes, and deleting twice is harmless", outcome.await);
     report.checks
 }
+
+/// Runs the Passwords contract: salted hashes that name their algorithm and verify correctly.
+pub async fn passwords(passwords: &dyn crate::ports::Passwords) -> Vec<Check> {
+    let mut report = Report { port: "passwords", checks: Vec::new() };
+    let secret = "correct horse battery ✓";
+    let outcome = async {
+        let first = passwords.hash(secret).await.map_err(|e| e.to_string())?;
+        let second = passwords.hash(secret).await.map_err(|e| e.to_string())?;
+        expect(first.starts_with('$') && first.matches('$').count() >= 3, || {
+            format!("not a PHC string: {first}")
+        })?;
+        expect(first != second, || "two hashes of one password are identical (no salt)".into())?;
+        expect(passwords.verify(secret, &first).await.map_err(|e| e.to_string())?, || {
+            "the right password failed".into()
+        })?;
+        expect(!passwords.verify("correct horse battery x", &first).await.map_err(|e| e.to_string())?, || {
+            "a wrong password passed".into()
+        })
+    };
+    report.record("hash is salted, names its algorithm, and verifies", outcome.await);
+    let outcome = async {
+        match passwords.verify(secret, "$pbkdf2-sha256$i=1$broken").await {
+            Ok(false) | Err(_) => Ok(()),
+            Ok(true) => Err("a malformed hash verified".into()),
+        }
+    };
+    report.record("a malformed hash never verifies", outcome.await);
+    report.checks
+}

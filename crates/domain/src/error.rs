@@ -39,6 +39,14 @@ pub enum AiError {
     Request(String),
 }
 
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum PasswordError {
+    #[error("this host cannot check {0} password hashes")]
+    Unsupported(String),
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
 /// Everything a use case can fail with.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 pub enum DomainError {
@@ -46,6 +54,10 @@ pub enum DomainError {
     NotFound(&'static str),
     #[error("invalid input: {0}")]
     BadInput(String),
+    #[error("not signed in: {0}")]
+    Unauthorized(String),
+    #[error("not allowed: {0}")]
+    Forbidden(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -54,6 +66,8 @@ pub enum DomainError {
     Vector(#[from] VectorError),
     #[error(transparent)]
     Ai(#[from] AiError),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
 }
 
 impl DomainError {
@@ -62,12 +76,14 @@ impl DomainError {
         match self {
             Self::NotFound(_) => 404,
             Self::BadInput(_) => 400,
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
             Self::Db(DbError::Constraint(_)) => 409,
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
             | Self::Vector(VectorError::Unavailable(_))
             | Self::Ai(AiError::Unavailable(_)) => 503,
-            Self::Db(_) | Self::Blob(_) | Self::Vector(_) | Self::Ai(_) => 500,
+            Self::Db(_) | Self::Blob(_) | Self::Vector(_) | Self::Ai(_) | Self::Password(_) => 500,
         }
     }
 
@@ -76,6 +92,8 @@ impl DomainError {
         match self {
             Self::NotFound(_) => "not_found",
             Self::BadInput(_) => "bad_input",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
             Self::Db(DbError::Constraint(_)) => "conflict",
             _ if self.status() == 503 => "unavailable",
             _ => "internal",
@@ -86,7 +104,7 @@ impl DomainError {
     pub fn public_message(&self) -> String {
         match self {
             Self::NotFound(what) => format!("That {what} does not exist."),
-            Self::BadInput(why) => why.clone(),
+            Self::BadInput(why) | Self::Unauthorized(why) | Self::Forbidden(why) => why.clone(),
             Self::Db(DbError::Constraint(_)) => "That conflicts with existing data.".into(),
             _ if self.status() == 503 => {
                 "The service is temporarily unavailable. Please try again shortly.".into()
@@ -104,6 +122,9 @@ mod tests {
     fn statuses_map_once() {
         assert_eq!(DomainError::NotFound("document").status(), 404);
         assert_eq!(DomainError::BadInput("x".into()).status(), 400);
+        assert_eq!(DomainError::Unauthorized("x".into()).status(), 401);
+        assert_eq!(DomainError::Forbidden("x".into()).status(), 403);
+        assert_eq!(DomainError::from(PasswordError::Failed("x".into())).status(), 500);
         assert_eq!(DomainError::from(DbError::Unavailable("x".into())).status(), 503);
         assert_eq!(DomainError::from(DbError::Query("x".into())).status(), 500);
         assert_eq!(DomainError::from(DbError::Constraint("x".into())).status(), 409);

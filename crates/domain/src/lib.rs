@@ -4,6 +4,7 @@
 //! - use cases: [`documents`], [`blobs`], [`health`], [`seed`].
 //! - values: [`model`], [`blob_key`], [`sql`], rendering in [`markdown`].
 
+pub mod auth;
 pub mod blob_key;
 pub mod blobs;
 #[cfg(feature = "contract")]
@@ -13,10 +14,11 @@ pub mod error;
 pub mod health;
 pub mod markdown;
 pub mod model;
+pub mod pbkdf2_phc;
 pub mod ports;
 pub mod seed;
 pub mod sql;
 
 pub use blob_key::BlobKey;
-pub use error::{AiError, BlobError, DbError, DomainError, VectorError};
-pub use ports::{Ai, Blobs, Db, Ports, Tasks, Vectors};
+pub use error::{AiError, BlobError, DbError, DomainError, PasswordError, VectorError};
+pub use ports::{Ai, Blobs, Db, Passwords, Ports, Tasks, Vectors};

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use crate::blob_key::BlobKey;
-use crate::error::{AiError, BlobError, DbError, VectorError};
+use crate::error::{AiError, BlobError, DbError, PasswordError, VectorError};
 use crate::sql::{Row, Statement};
 
 /// SQL storage (SQLite dialect).
@@ -35,6 +35,15 @@ pub trait Blobs: Send + Sync {
     async fn delete(&self, key: &BlobKey) -> Result<(), BlobError>;
     /// Cheap reachability check for `/healthz`.
     async fn ping(&self) -> Result<(), BlobError>;
+}
+
+/// Password hashing: argon2id natively, PBKDF2-SHA256 through WebCrypto on Workers (whose
+/// CPU budget argon2 would blow). Hashes are PHC strings that name their algorithm.
+#[async_trait]
+pub trait Passwords: Send + Sync {
+    async fn hash(&self, password: &str) -> Result<String, PasswordError>;
+    /// Whether the password matches. A hash in an algorithm this host cannot check is an error.
+    async fn verify(&self, password: &str, phc: &str) -> Result<bool, PasswordError>;
 }
 
 /// A unit of background work. It must not fail loudly: it logs and ends.
@@ -80,12 +89,18 @@ pub struct Ports {
     pub db: Arc<dyn Db>,
     pub blobs: Arc<dyn Blobs>,
     pub tasks: Arc<dyn Tasks>,
+    pub passwords: Arc<dyn Passwords>,
     pub vectors: Option<Arc<dyn Vectors>>,
     pub ai: Option<Arc<dyn Ai>>,
 }
 
 impl Ports {
-    pub fn new(db: Arc<dyn Db>, blobs: Arc<dyn Blobs>, tasks: Arc<dyn Tasks>) -> Self {
-        Self { db, blobs, tasks, vectors: None, ai: None }
+    pub fn new(
+        db: Arc<dyn Db>,
+        blobs: Arc<dyn Blobs>,
+        tasks: Arc<dyn Tasks>,
+        passwords: Arc<dyn Passwords>,
+    ) -> Self {
+        Self { db, blobs, tasks, passwords, vectors: None, ai: None }
     }
 }

@@ -16,11 +16,21 @@ pub struct Config {
     pub seed_samples: bool,
     /// A tracing filter, e.g. `info` or `server=debug,info`.
     pub log: String,
+    /// The first admin, created on start if no account has this email.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<String>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { data_dir: default_data_dir(), addr: None, seed_samples: true, log: "info".into() }
+        Self {
+            data_dir: default_data_dir(),
+            addr: None,
+            seed_samples: true,
+            log: "info".into(),
+            admin_email: None,
+            admin_password: None,
+        }
     }
 }
 
@@ -90,6 +100,12 @@ pub fn layer(
     }
     if let Some(log) = env("FOLIO_LOG").filter(|v| !v.is_empty()) {
         config.log = log;
+    }
+    if let Some(email) = env("FOLIO_ADMIN_EMAIL").filter(|v| !v.is_empty()) {
+        config.admin_email = Some(email);
+    }
+    if let Some(password) = env("FOLIO_ADMIN_PASSWORD").filter(|v| !v.is_empty()) {
+        config.admin_password = Some(password);
     }
     Ok(config)
 }

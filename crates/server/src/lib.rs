@@ -4,6 +4,7 @@
 pub mod config;
 pub mod fs_blobs;
 pub mod migrations;
+pub mod passwords;
 pub mod sqlite;
 pub mod startup;
 pub mod tasks;

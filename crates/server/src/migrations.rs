@@ -4,8 +4,10 @@
 use rusqlite::Connection;
 
 /// Every migration, in order. A test checks this list matches the `migrations/` folder.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_initial.sql", include_str!("../../../migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial.sql", include_str!("../../../migrations/0001_initial.sql")),
+    ("0002_accounts.sql", include_str!("../../../migrations/0002_accounts.sql")),
+];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<Vec<&'static str>> {

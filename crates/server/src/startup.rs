@@ -10,6 +10,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::config::Config;
 use crate::fs_blobs::FsBlobs;
+use crate::passwords::Argon2Passwords;
 use crate::sqlite::SqliteDb;
 use crate::tasks::TokioTasks;
 
@@ -29,7 +30,8 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     let blobs = FsBlobs::open(&blobs_dir)
         .with_context(|| format!("could not open the blob folder {}", blobs_dir.display()))?;
     let tasks = TokioTasks::new();
-    let ports = Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()));
+    let ports = Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords));
+    ensure_admin(config, &ports).await?;
     if config.seed_samples && app::server::seed_samples_if_empty(&ports).await? {
         tracing::info!("loaded the sample documents");
     }
@@ -38,6 +40,24 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     let state = AppState { leptos_options, ports: ports.clone(), host: "native" };
     let router = with_static_files(app::server::router(state), Path::new(&site_root), &pkg_dir);
     Ok(Native { router, ports, tasks })
+}
+
+/// Creates the configured admin account if it does not exist yet.
+async fn ensure_admin(config: &Config, ports: &Ports) -> anyhow::Result<()> {
+    match (&config.admin_email, &config.admin_password) {
+        (Some(email), Some(password)) => {
+            let email = domain::auth::Email::try_from(email.clone())
+                .map_err(|e| anyhow::anyhow!("FOLIO_ADMIN_EMAIL: {}", e.public_message()))?;
+            if domain::auth::ensure_admin(ports, &email, password).await.map_err(|e| {
+                anyhow::anyhow!("could not create the admin {}: {}", email.as_str(), e.public_message())
+            })? {
+                tracing::info!(email = email.as_str(), "created the admin account");
+            }
+            Ok(())
+        }
+        (None, None) => Ok(()),
+        _ => anyhow::bail!("set both FOLIO_ADMIN_EMAIL and FOLIO_ADMIN_PASSWORD to create the first admin"),
+    }
 }
 
 /// Serves the hydrate bundle and the files copied from `public/`. On Cloudflare the asset

@@ -15,9 +15,18 @@ use std::sync::Arc;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
+const ADMIN_EMAIL: &str = "Admin@Folio.test";
+const ADMIN_PASSWORD: &str = "a long admin password";
+
 async fn native() -> (Native, TempDir) {
     let dir = TempDir::new().expect("temp dir");
-    let config = Config { data_dir: dir.path().to_owned(), seed_samples: true, ..Config::default() };
+    let config = Config {
+        data_dir: dir.path().to_owned(),
+        seed_samples: true,
+        admin_email: Some(ADMIN_EMAIL.into()),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        ..Config::default()
+    };
     let options = app::server::leptos_options().expect("leptos options");
     (build(&config, options).await.expect("native host"), dir)
 }
@@ -179,7 +188,12 @@ impl domain::Db for UnreachableDb {
 #[tokio::test]
 async fn healthz_is_503_when_the_database_is_unreachable() {
     let (native, _dir) = native().await;
-    let ports = Ports::new(Arc::new(UnreachableDb), native.ports.blobs.clone(), native.ports.tasks.clone());
+    let ports = Ports::new(
+        Arc::new(UnreachableDb),
+        native.ports.blobs.clone(),
+        native.ports.tasks.clone(),
+        native.ports.passwords.clone(),
+    );
     let state =
         AppState { leptos_options: app::server::leptos_options().expect("options"), ports, host: "native" };
     let router = app::server::router(state);
@@ -199,4 +213,70 @@ async fn seeding_twice_changes_nothing() {
     domain::seed::seed(&native.ports, app::samples::DOCS, app::samples::FILES).await.expect("reseed");
     let docs = domain::documents::list_recent(native.ports.db.as_ref(), 100).await.expect("list");
     assert_eq!(docs.len(), app::samples::DOCS.len());
+}
+
+fn with_cookie(mut req: Request<Body>, cookie: &str) -> Request<Body> {
+    req.headers_mut().insert(header::COOKIE, cookie.parse().expect("cookie"));
+    req
+}
+
+#[tokio::test]
+async fn the_configured_admin_signs_in_and_out() {
+    let (native, _dir) = native().await;
+    let wrong = send(&native.router, form("/api/sign-in", "email=admin%40folio.test&password=nope")).await;
+    assert_eq!(wrong.0, StatusCode::UNAUTHORIZED, "{}", wrong.2);
+    assert!(wrong.2.contains("don’t match an account"), "{}", wrong.2);
+    assert!(wrong.1.get(header::SET_COOKIE).is_none());
+    let unknown = send(&native.router, form("/api/sign-in", "email=nobody%40folio.test&password=nope")).await;
+    assert_eq!(unknown.2, wrong.2, "an unknown email looks the same as a wrong password");
+
+    let (status, headers, body) =
+        send(&native.router, form("/api/sign-in", "email=admin%40folio.test&password=a+long+admin+password"))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"role\":\"admin\""), "{body}");
+    let set_cookie = headers[header::SET_COOKIE].to_str().expect("cookie").to_owned();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(!set_cookie.contains("Secure"), "plain http gets no Secure flag");
+    let cookie = set_cookie.split(';').next().expect("pair").to_owned();
+
+    let (_, _, me) = send(&native.router, with_cookie(form("/api/me", ""), &cookie)).await;
+    assert!(me.contains("admin@folio.test"), "{me}");
+    let (_, _, home) = send(&native.router, with_cookie(get("/"), &cookie)).await;
+    assert!(home.contains("data-testid=\"signed-in-as\""), "the header shows who is signed in");
+
+    let (status, headers, _) = send(&native.router, with_cookie(form("/api/sign-out", ""), &cookie)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::SET_COOKIE].to_str().expect("cookie").contains("Max-Age=0"));
+    let (_, _, me) = send(&native.router, with_cookie(form("/api/me", ""), &cookie)).await;
+    assert_eq!(me, "null", "the old cookie no longer signs anyone in");
+}
+
+#[tokio::test]
+async fn sessions_are_secure_over_https_and_forged_tokens_fail() {
+    let (native, _dir) = native().await;
+    let mut req = form("/api/sign-in", "email=admin%40folio.test&password=a+long+admin+password");
+    req.headers_mut().insert("x-forwarded-proto", "https".parse().expect("header"));
+    let (_, headers, _) = send(&native.router, req).await;
+    assert!(headers[header::SET_COOKIE].to_str().expect("cookie").contains("; Secure"));
+    for forged in ["folio_session=", "folio_session=abc", &format!("folio_session={}", "0".repeat(64))] {
+        let (_, _, me) = send(&native.router, with_cookie(form("/api/me", ""), forged)).await;
+        assert_eq!(me, "null", "{forged}");
+    }
+}
+
+#[tokio::test]
+async fn writes_from_another_site_are_refused() {
+    let (native, _dir) = native().await;
+    let mut forged = form("/api/vote", "slug=welcome-to-folio&helpful=true");
+    forged.headers_mut().insert(header::HOST, "folio.test".parse().expect("host"));
+    forged.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().expect("origin"));
+    let (status, _, body) = send(&native.router, forged).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("other sites"), "{body}");
+
+    let mut same = form("/api/vote", "slug=welcome-to-folio&helpful=true");
+    same.headers_mut().insert(header::HOST, "folio.test".parse().expect("host"));
+    same.headers_mut().insert(header::ORIGIN, "http://folio.test".parse().expect("origin"));
+    assert_eq!(send(&native.router, same).await.0, StatusCode::OK);
 }

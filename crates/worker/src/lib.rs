@@ -5,6 +5,7 @@
 
 mod d1;
 mod logging;
+mod passwords;
 mod r2;
 mod tasks;
 
@@ -65,7 +66,9 @@ async fn build(env: &Env) -> Result<Router, String> {
         Arc::new(d1::D1Db::new(db)),
         Arc::new(r2::R2Blobs::new(bucket)),
         Arc::new(tasks::WaitUntil),
+        Arc::new(passwords::WebCryptoPasswords),
     );
+    ensure_admin(env, &ports).await?;
     if var(env, "SEED_SAMPLES").as_deref() == Some("true") {
         match app::server::seed_samples_if_empty(&ports).await {
             Ok(true) => tracing::info!("loaded the sample documents"),
@@ -82,11 +85,32 @@ async fn build(env: &Env) -> Result<Router, String> {
     Ok(router)
 }
 
+/// Creates the admin from FOLIO_ADMIN_EMAIL (a var) and FOLIO_ADMIN_PASSWORD (a secret:
+/// `wrangler secret put FOLIO_ADMIN_PASSWORD`) if that account does not exist yet.
+async fn ensure_admin(env: &Env, ports: &Ports) -> Result<(), String> {
+    let email = var(env, "FOLIO_ADMIN_EMAIL").filter(|v| !v.is_empty());
+    let password = env
+        .secret("FOLIO_ADMIN_PASSWORD")
+        .ok()
+        .map(|s| s.to_string())
+        .or_else(|| var(env, "FOLIO_ADMIN_PASSWORD"));
+    let (Some(email), Some(password)) = (email, password) else { return Ok(()) };
+    let email = domain::auth::Email::try_from(email)
+        .map_err(|e| format!("FOLIO_ADMIN_EMAIL: {}", e.public_message()))?;
+    match domain::auth::ensure_admin(ports, &email, &password).await {
+        Ok(true) => tracing::info!(email = email.as_str(), "created the admin account"),
+        Ok(false) => {}
+        Err(err) => return Err(format!("could not create the admin: {err}")),
+    }
+    Ok(())
+}
+
 /// Runs the port contract suite against D1 and R2. Only mounted when FOLIO_CONTRACT_TESTS is
 /// "true" (the local test runner sets it; wrangler.toml does not).
 async fn contract(ports: Ports) -> impl IntoResponse {
     let mut checks = domain::contract::db(ports.db.as_ref()).await;
     checks.extend(domain::contract::blobs(ports.blobs.as_ref()).await);
+    checks.extend(domain::contract::passwords(ports.passwords.as_ref()).await);
     let status =
         if checks.iter().all(|c| c.passed) { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
     (status, Json(checks))

@@ -1,0 +1,69 @@
+//! The session cookie: HttpOnly (scripts can't read it), SameSite=Lax (not sent on cross-site
+//! posts), Secure when the request came over https, and a fixed lifetime.
+
+use axum::http::header;
+use axum::http::request::Parts;
+
+pub const COOKIE: &str = "folio_session";
+
+/// The session token in the request's cookies, if any.
+pub fn token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// True when the client reached us over https (directly, or through a proxy that says so).
+pub fn is_https(parts: &Parts) -> bool {
+    parts.uri.scheme_str() == Some("https")
+        || parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+}
+
+pub fn set(token: &str, https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        domain::auth::SESSION_SECONDS
+    )
+}
+
+pub fn clear(https: bool) -> String {
+    let secure = if https { "; Secure" } else { "" };
+    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Request;
+
+    fn parts(cookie: &str, proto: Option<&str>) -> Parts {
+        let mut req = Request::get("/").header(header::COOKIE, cookie);
+        if let Some(proto) = proto {
+            req = req.header("x-forwarded-proto", proto);
+        }
+        req.body(()).expect("request").into_parts().0
+    }
+
+    #[test]
+    fn reads_the_session_cookie_among_others() {
+        assert_eq!(token(&parts("a=1; folio_session=abc; b=2", None)).as_deref(), Some("abc"));
+        assert_eq!(token(&parts("folio_sessionx=abc", None)), None);
+    }
+
+    #[test]
+    fn secure_only_over_https() {
+        assert!(is_https(&parts("", Some("https"))));
+        assert!(!is_https(&parts("", None)));
+        assert!(set("t", true).contains("; Secure"));
+        assert!(set("t", false).contains("HttpOnly; SameSite=Lax"));
+        assert!(!set("t", false).contains("Secure"));
+        assert!(clear(false).contains("Max-Age=0"));
+    }
+}
