@@ -1,4 +1,5 @@
-import { test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
+import { admin } from "../playwright.config";
 
 // Pictures of the pages for a person to look at (end2end/screenshots/, not committed).
 for (const [name, path] of [
@@ -18,3 +19,15 @@ for (const [name, path] of [
     });
   }
 }
+
+test("screenshot admin desktop", async ({ page }, info) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto("/sign-in");
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await page.getByTestId("email").fill(admin.email);
+  await page.getByTestId("password").fill(admin.password);
+  await page.getByTestId("sign-in-submit").click();
+  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  await page.goto("/admin");
+  await page.screenshot({ path: `end2end/screenshots/${info.project.name}-admin-desktop.png`, fullPage: true });
+});

@@ -51,6 +51,10 @@ pub fn register_server_fns() {
     register_explicit::<SignIn>();
     register_explicit::<SignOut>();
     register_explicit::<CurrentUser>();
+    register_explicit::<AdminOverview>();
+    register_explicit::<CreateAccount>();
+    register_explicit::<CreateToken>();
+    register_explicit::<RevokeToken>();
 }
 
 #[cfg(feature = "ssr")]
@@ -100,4 +104,60 @@ pub async fn current_user() -> Result<Option<domain::auth::User>, AppError> {
         Some(token) => Ok(domain::auth::session_user(&ports, &token).await?),
         None => Ok(None),
     }
+}
+
+#[cfg(feature = "ssr")]
+async fn actor(ports: &domain::Ports) -> Result<domain::auth::User, AppError> {
+    Ok(crate::session::actor(ports, &request_parts()?).await?)
+}
+
+/// Everything the admin page shows: who you are, your tokens, and (admins) every account.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AdminView {
+    pub me: domain::auth::User,
+    pub users: Vec<domain::auth::User>,
+    pub tokens: Vec<domain::auth::TokenInfo>,
+}
+
+#[server(endpoint = "admin-overview")]
+pub async fn admin_overview() -> Result<AdminView, AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    let users = if me.role == domain::auth::Role::Admin {
+        domain::auth::list_users(&ports, &me).await?
+    } else {
+        Vec::new()
+    };
+    let tokens = domain::auth::list_tokens(&ports, &me).await?;
+    Ok(AdminView { me, users, tokens })
+}
+
+#[server(endpoint = "create-account")]
+pub async fn create_account(
+    email: String,
+    password: String,
+    role: String,
+) -> Result<domain::auth::User, AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    let role = match role.as_str() {
+        "editor" => domain::auth::Role::Editor,
+        "admin" => domain::auth::Role::Admin,
+        _ => return Err(AppError::new(400, "bad_input", "The role is editor or admin.")),
+    };
+    Ok(domain::auth::create_account(&ports, &me, &email, &password, role).await?)
+}
+
+#[server(endpoint = "create-token")]
+pub async fn create_token(name: String) -> Result<domain::auth::NewToken, AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    Ok(domain::auth::create_token(&ports, &me, &name).await?)
+}
+
+#[server(endpoint = "revoke-token")]
+pub async fn revoke_token(id: i64) -> Result<(), AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    Ok(domain::auth::revoke_token(&ports, &me, id).await?)
 }

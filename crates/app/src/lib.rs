@@ -4,6 +4,7 @@
 //! - [`api`]: server functions. [`pages`]: what readers see.
 //! - with `ssr`, [`server`]: the one axum router both hosts serve, and [`samples`].
 
+pub mod admin;
 pub mod api;
 pub mod error;
 pub mod pages;
@@ -19,6 +20,7 @@ use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+use crate::admin::AdminPage;
 use crate::api::{current_user, SignIn, SignOut};
 use crate::pages::{DocumentPage, HomePage, NotFound, SignInPage};
 
@@ -67,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("docs/:slug") view=DocumentPage ssr=SsrMode::Async />
                     <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">"Folio · open source · built with Leptos"</footer>
@@ -87,6 +90,7 @@ fn AccountMenu() -> impl IntoView {
                     match user.await {
                         Ok(Some(user)) => view! {
                             <span class="account__who" data-testid="signed-in-as">{user.email}</span>
+                            <a href="/admin" data-testid="admin-link">"Admin"</a>
                             <ActionForm action=sign_out>
                                 <button type="submit" class="link-button" data-testid="sign-out">"Sign out"</button>
                             </ActionForm>

@@ -7,7 +7,7 @@ use axum::extract::{FromRef, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::{BlobKey, DomainError, Ports};
 use leptos::prelude::*;
@@ -38,6 +38,8 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/session", post(api_session))
+        .route("/api/tokens", post(api_tokens))
         // Catch-all so any path under /blobs/ (`a/b`, `../x`) is validated as a key: 400, not 404.
         .route("/blobs/{*key}", get(blob))
         .leptos_routes_with_context(&state, routes, context, app)
@@ -86,6 +88,44 @@ async fn healthz(State(state): State<AppState>) -> Response {
     let health = domain::health::check(&state.ports, state.host).await;
     let status = StatusCode::from_u16(health.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     (status, [(header::CACHE_CONTROL, "no-store")], Json(health)).into_response()
+}
+
+/// Reads a small JSON body, or explains what was expected.
+async fn json_body<T: serde::de::DeserializeOwned>(body: Body, expected: &str) -> Result<T, ApiError> {
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map_err(|_| DomainError::BadInput("The request body is too large.".into()))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| DomainError::BadInput(format!("The body must be JSON like {expected} ({e}).")).into())
+}
+
+#[derive(serde::Deserialize)]
+struct Credentials {
+    email: String,
+    password: String,
+}
+
+/// `POST /api/session` `{email, password}` → `{user}` and the session cookie (for scripts).
+async fn api_session(State(ports): State<Ports>, req: Request) -> Result<Response, ApiError> {
+    let (parts, body) = req.into_parts();
+    let creds: Credentials = json_body(body, r#"{"email": "…", "password": "…"}"#).await?;
+    let (token, user) = domain::auth::sign_in(&ports, &creds.email, &creds.password).await?;
+    let cookie = crate::session::set(&token, crate::session::is_https(&parts));
+    Ok(([(header::SET_COOKIE, cookie)], Json(serde_json::json!({ "user": user }))).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct TokenRequest {
+    name: String,
+}
+
+/// `POST /api/tokens` `{name}` → 201 `{id, name, token}`: the token is shown this once.
+async fn api_tokens(State(ports): State<Ports>, req: Request) -> Result<Response, ApiError> {
+    let (parts, body) = req.into_parts();
+    let actor = crate::session::actor(&ports, &parts).await?;
+    let request: TokenRequest = json_body(body, r#"{"name": "…"}"#).await?;
+    let token = domain::auth::create_token(&ports, &actor, &request.name).await?;
+    Ok((StatusCode::CREATED, Json(token)).into_response())
 }
 
 /// Serves a stored file. Keys are content hashes, so the ETag is strong and the response is

@@ -38,6 +38,23 @@ pub fn clear(https: bool) -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
+/// Who is making this request: an API token (`Authorization: Bearer folio_…`) or the session
+/// cookie. `Unauthorized` when neither names a live account.
+pub async fn actor(ports: &domain::Ports, parts: &Parts) -> Result<domain::auth::User, domain::DomainError> {
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let user = match (bearer, token(parts)) {
+        (Some(api_token), _) => domain::auth::token_user(ports, api_token).await?,
+        (None, Some(session)) => domain::auth::session_user(ports, &session).await?,
+        (None, None) => None,
+    };
+    user.ok_or_else(|| domain::DomainError::Unauthorized("Sign in, or send an API token, first.".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

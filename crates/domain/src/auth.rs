@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::DomainError;
 use crate::ports::Ports;
-use crate::sql::{decode_one, Statement};
+use crate::sql::{decode, decode_one, Statement};
 
 /// How long a session lasts after sign-in.
 pub const SESSION_SECONDS: i64 = 14 * 24 * 60 * 60;
@@ -218,6 +218,162 @@ pub async fn sign_out(ports: &Ports, token: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// Only admins may manage accounts.
+pub fn require_admin(actor: &User) -> Result<(), DomainError> {
+    if actor.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(DomainError::Forbidden("Only an administrator can do that.".into()))
+    }
+}
+
+/// Every account, oldest first (admins only).
+pub async fn list_users(ports: &Ports, actor: &User) -> Result<Vec<User>, DomainError> {
+    require_admin(actor)?;
+    let rows = ports
+        .db
+        .query(Statement::new("SELECT id, email, role, password_hash FROM users ORDER BY id"))
+        .await?;
+    Ok(decode::<UserRow>(rows)?.into_iter().map(Into::into).collect())
+}
+
+/// An admin creates an editor (or another admin). A taken email is a clear 409.
+pub async fn create_account(
+    ports: &Ports,
+    actor: &User,
+    email: &str,
+    password: &str,
+    role: Role,
+) -> Result<User, DomainError> {
+    require_admin(actor)?;
+    let email = Email::try_from(email.to_owned())?;
+    if find_by_email(ports, &email).await?.is_some() {
+        return Err(DomainError::Conflict(format!("There is already an account for {}.", email.as_str())));
+    }
+    create_user(ports, &email, password, role).await
+}
+
+/// Prefix that makes a leaked token easy to recognise (and to scan for in repositories).
+pub const TOKEN_PREFIX: &str = "folio_";
+
+/// An API token as listed: never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub owner: String,
+    pub created_at: i64,
+    pub revoked: bool,
+}
+
+/// A token just created: the only time its secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewToken {
+    pub id: i64,
+    pub name: String,
+    pub token: String,
+}
+
+/// Creates an API token for the actor (editors and admins).
+pub async fn create_token(ports: &Ports, actor: &User, name: &str) -> Result<NewToken, DomainError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(DomainError::BadInput("Give the token a name of 1 to 100 characters.".into()));
+    }
+    let (secret, _) = new_session_token()?;
+    let token = format!("{TOKEN_PREFIX}{secret}");
+    let rows = ports
+        .db
+        .query(
+            Statement::new(
+                "INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?1, ?2, ?3) RETURNING id",
+            )
+            .bind(actor.id)
+            .bind(name)
+            .bind(token_hash(&token)),
+        )
+        .await?;
+    #[derive(Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let Id { id } = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("token"))?)?;
+    Ok(NewToken { id, name: name.to_owned(), token })
+}
+
+/// The actor's tokens; an admin sees everyone's.
+pub async fn list_tokens(ports: &Ports, actor: &User) -> Result<Vec<TokenInfo>, DomainError> {
+    let rows = ports
+        .db
+        .query(
+            Statement::new(
+                "SELECT t.id, t.name, u.email AS owner, t.created_at, t.revoked_at IS NOT NULL AS revoked
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE ?1 OR t.user_id = ?2 ORDER BY t.id",
+            )
+            .bind(actor.role == Role::Admin)
+            .bind(actor.id),
+        )
+        .await?;
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+        name: String,
+        owner: String,
+        created_at: i64,
+        revoked: i64,
+    }
+    Ok(decode::<Row>(rows)?
+        .into_iter()
+        .map(|r| TokenInfo {
+            id: r.id,
+            name: r.name,
+            owner: r.owner,
+            created_at: r.created_at,
+            revoked: r.revoked != 0,
+        })
+        .collect())
+}
+
+/// Revokes a token: its owner or an admin may.
+pub async fn revoke_token(ports: &Ports, actor: &User, id: i64) -> Result<(), DomainError> {
+    let changed = ports
+        .db
+        .execute(
+            Statement::new(
+                "UPDATE api_tokens SET revoked_at = unixepoch()
+                 WHERE id = ?1 AND revoked_at IS NULL AND (?2 OR user_id = ?3)",
+            )
+            .bind(id)
+            .bind(actor.role == Role::Admin)
+            .bind(actor.id),
+        )
+        .await?;
+    if changed == 0 {
+        return Err(DomainError::NotFound("token"));
+    }
+    Ok(())
+}
+
+/// The user behind a `folio_…` API token, if it exists and is not revoked.
+pub async fn token_user(ports: &Ports, token: &str) -> Result<Option<User>, DomainError> {
+    let Some(secret) = token.strip_prefix(TOKEN_PREFIX) else { return Ok(None) };
+    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let rows = ports
+        .db
+        .query(
+            Statement::new(
+                "SELECT u.id, u.email, u.role, u.password_hash FROM api_tokens t JOIN users u ON u.id = t.user_id
+                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL",
+            )
+            .bind(token_hash(token)),
+        )
+        .await?;
+    Ok(rows.into_iter().next().map(decode_one::<UserRow>).transpose()?.map(Into::into))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +384,14 @@ mod tests {
         for bad in ["", "ann", "ann@", "@example.org", "ann@example", "a b@example.org", "a@b@c.org"] {
             assert!(Email::try_from(bad.to_owned()).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_admins_manage_accounts() {
+        let admin = User { id: 1, email: "a@b.co".into(), role: Role::Admin };
+        let editor = User { id: 2, email: "e@b.co".into(), role: Role::Editor };
+        assert!(require_admin(&admin).is_ok());
+        assert_eq!(require_admin(&editor).map_err(|e| e.status()), Err(403));
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub enum DomainError {
     Unauthorized(String),
     #[error("not allowed: {0}")]
     Forbidden(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -78,6 +80,7 @@ impl DomainError {
             Self::BadInput(_) => 400,
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
+            Self::Conflict(_) => 409,
             Self::Db(DbError::Constraint(_)) => 409,
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
@@ -94,6 +97,7 @@ impl DomainError {
             Self::BadInput(_) => "bad_input",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
+            Self::Conflict(_) => "conflict",
             Self::Db(DbError::Constraint(_)) => "conflict",
             _ if self.status() == 503 => "unavailable",
             _ => "internal",
@@ -104,7 +108,9 @@ impl DomainError {
     pub fn public_message(&self) -> String {
         match self {
             Self::NotFound(what) => format!("That {what} does not exist."),
-            Self::BadInput(why) | Self::Unauthorized(why) | Self::Forbidden(why) => why.clone(),
+            Self::BadInput(why) | Self::Unauthorized(why) | Self::Forbidden(why) | Self::Conflict(why) => {
+                why.clone()
+            }
             Self::Db(DbError::Constraint(_)) => "That conflicts with existing data.".into(),
             _ if self.status() == 503 => {
                 "The service is temporarily unavailable. Please try again shortly.".into()

@@ -43,10 +43,10 @@ fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).expect("request")
 }
 
-fn form(uri: &str, body: &'static str) -> Request<Body> {
+fn form(uri: &str, body: impl Into<String>) -> Request<Body> {
     Request::post(uri)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
+        .body(Body::from(body.into()))
         .expect("request")
 }
 
@@ -279,4 +279,107 @@ async fn writes_from_another_site_are_refused() {
     same.headers_mut().insert(header::HOST, "folio.test".parse().expect("host"));
     same.headers_mut().insert(header::ORIGIN, "http://folio.test".parse().expect("origin"));
     assert_eq!(send(&native.router, same).await.0, StatusCode::OK);
+}
+
+fn json(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+fn bearer(mut req: Request<Body>, token: &str) -> Request<Body> {
+    req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {token}").parse().expect("header"));
+    req
+}
+
+/// Signs in through the JSON API and returns the `name=value` cookie pair.
+async fn session_cookie(router: &Router, email: &str, password: &str) -> String {
+    let body = serde_json::json!({ "email": email, "password": password }).to_string();
+    let (status, headers, text) = send(router, json("/api/session", &body)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    headers[header::SET_COOKIE].to_str().expect("cookie").split(';').next().expect("pair").to_owned()
+}
+
+#[tokio::test]
+async fn the_json_session_api_explains_bad_requests() {
+    let (native, _dir) = native().await;
+    let (status, _, body) = send(&native.router, json("/api/session", "{not json")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("must be JSON like"), "{body}");
+    let (status, _, body) =
+        send(&native.router, json("/api/session", r#"{"email":"admin@folio.test","password":"wrong"}"#))
+            .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(body.contains(r#""code":"unauthorized""#), "{body}");
+    let (status, _, body) = send(&native.router, json("/api/tokens", r#"{"name":"ci"}"#)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no credentials: {body}");
+}
+
+#[tokio::test]
+async fn admins_create_editors_and_editors_cannot() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let create = |cookie: &str, body: &'static str| with_cookie(form("/api/create-account", body), cookie);
+
+    let (status, _, body) =
+        send(&native.router, create(&admin, "email=Ed%40Folio.test&password=editor+password+1&role=editor"))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(r#""email":"ed@folio.test""#) && body.contains(r#""role":"editor""#), "{body}");
+
+    let (status, _, body) =
+        send(&native.router, create(&admin, "email=ed%40folio.test&password=editor+password+1&role=editor"))
+            .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a taken email: {body}");
+    let (status, _, body) =
+        send(&native.router, create(&admin, "email=x%40folio.test&password=short&role=editor")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a weak password: {body}");
+    let (status, _, _) =
+        send(&native.router, create(&admin, "email=x%40folio.test&password=long+enough+pw&role=owner")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "an unknown role");
+
+    let editor = session_cookie(&native.router, "ed@folio.test", "editor password 1").await;
+    let (status, _, body) =
+        send(&native.router, create(&editor, "email=y%40folio.test&password=long+enough+pw&role=admin"))
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, _, _) = send(
+        &native.router,
+        form("/api/create-account", "email=y%40folio.test&password=long+enough+pw&role=admin"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn api_tokens_authenticate_until_revoked() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let (status, _, body) =
+        send(&native.router, with_cookie(json("/api/tokens", r#"{"name":"ci import"}"#), &admin)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let created: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let token = created["token"].as_str().expect("token").to_owned();
+    assert!(token.starts_with("folio_") && token.len() == 70, "{token}");
+
+    // The token alone is enough to act: it creates a second token.
+    let (status, _, _) =
+        send(&native.router, bearer(json("/api/tokens", r#"{"name":"second"}"#), &token)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, _) =
+        send(&native.router, bearer(json("/api/tokens", r#"{"name":"x"}"#), "folio_nope")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = send(&native.router, bearer(json("/api/tokens", r#"{"name":"  "}"#), &token)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "a blank name");
+
+    let id = created["id"].as_i64().expect("id");
+    let revoke = with_cookie(form("/api/revoke-token", format!("id={id}")), &admin);
+    assert_eq!(send(&native.router, revoke).await.0, StatusCode::OK);
+    let (status, _, _) =
+        send(&native.router, bearer(json("/api/tokens", r#"{"name":"again"}"#), &token)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a revoked token is dead");
+
+    let (_, _, overview) = send(&native.router, with_cookie(form("/api/admin-overview", ""), &admin)).await;
+    assert!(overview.contains(r#""revoked":true"#) && !overview.contains(&token), "{overview}");
 }
