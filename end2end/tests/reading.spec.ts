@@ -24,6 +24,14 @@ test.describe("without JavaScript", () => {
     await expect(img).toHaveAttribute("src", /^\/blobs\/[0-9a-f]{64}$/);
     // The image actually loaded and decoded.
     expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(960);
+    // Reading aids: time, a contents list whose links land on the headings, the attachment.
+    await expect(page.getByTestId("reading-time")).toHaveText("1 min read");
+    const toc = page.getByTestId("toc").getByRole("link");
+    await expect(toc).toHaveText(["One codebase, two hosts", "Background work never blocks a page"]);
+    await toc.first().click();
+    await expect(page).toHaveURL(/#one-codebase-two-hosts$/);
+    await expect(page.locator("#one-codebase-two-hosts")).toBeInViewport();
+    await expect(page.getByTestId("attachments")).toContainText("folio-hosts.png");
   });
 
   test("unknown routes get a styled 404 page", async ({ page }) => {

@@ -2,7 +2,7 @@
 //! context, provided by the host's router; nothing here knows which host it runs on.
 //! Endpoints are named so URLs are stable for tests and scripts (`/api/<name>`).
 
-use domain::model::{Document, DocumentSummary, Votes};
+use domain::model::{Document, DocumentPage, Votes};
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -19,10 +19,14 @@ fn slug_or_not_found(slug: String) -> Result<domain::model::Slug, AppError> {
     domain::model::Slug::try_from(slug).map_err(|_| domain::DomainError::NotFound("document").into())
 }
 
+/// Documents on one page of the home listing.
+pub const PAGE_SIZE: u32 = 20;
+
+/// A page of documents, newest first; `before` is the previous page's `next` cursor.
 #[server(endpoint = "documents")]
-pub async fn list_documents() -> Result<Vec<DocumentSummary>, AppError> {
+pub async fn list_documents(before: Option<String>) -> Result<DocumentPage, AppError> {
     let ports = ports()?;
-    Ok(domain::documents::list_recent(ports.db.as_ref(), 50).await?)
+    Ok(domain::documents::list_page(ports.db.as_ref(), before.as_deref(), PAGE_SIZE).await?)
 }
 
 /// Reads a document and counts the view in the background (after the response).

@@ -1,16 +1,18 @@
 //! The pages readers see.
 
-use domain::model::{format_date, Document, DocumentSummary, Votes};
+use domain::model::{format_date, Attachment, Document, DocumentSummary, Votes};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{get_document, list_documents, SignIn, Vote};
 use crate::error::AppError;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let docs = Resource::new(|| (), |()| list_documents());
+    let query = use_query_map();
+    let before = move || query.read().get("before");
+    let docs = Resource::new(before, list_documents);
     view! {
         <Title text="Folio — documents" />
         <section class="intro">
@@ -20,10 +22,17 @@ pub fn HomePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading documents…"</p> }>
             {move || Suspend::new(async move {
                 match docs.await {
-                    Ok(list) if list.is_empty() => {
+                    Ok(page) if page.docs.is_empty() => {
                         view! { <p class="muted" data-testid="empty">"No documents yet."</p> }.into_any()
                     }
-                    Ok(list) => view! { <DocumentList docs=list /> }.into_any(),
+                    Ok(page) => view! {
+                        <DocumentList docs=page.docs />
+                        <nav class="pager">
+                            {page.next.map(|cursor| view! {
+                                <a href=format!("/?before={cursor}") rel="next" data-testid="older">"Older documents →"</a>
+                            })}
+                        </nav>
+                    }.into_any(),
                     Err(err) => view! { <ErrorBox err /> }.into_any(),
                 }
             })}
@@ -89,12 +98,52 @@ fn DocumentView(doc: Document) -> impl IntoView {
                 <h1 data-testid="doc-title">{doc.title.clone()}</h1>
                 <p class="document__meta">
                     "Updated " {format_date(doc.updated_at)} " · "
+                    <span data-testid="reading-time">{format!("{} min read", doc.reading_minutes)}</span> " · "
                     <span data-testid="views" data-views=doc.views>{views_label(doc.views)}</span>
                 </p>
             </header>
+            {(doc.outline.len() >= 2).then(|| view! {
+                <nav class="toc" aria-label="On this page" data-testid="toc">
+                    <p class="toc__title">"On this page"</p>
+                    <ol>
+                        {doc.outline.into_iter().map(|h| view! {
+                            <li class=format!("toc__item toc__item--h{}", h.level)>
+                                <a href=format!("#{}", h.id)>{h.text}</a>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </nav>
+            })}
             <div class="prose" data-testid="doc-body" inner_html=doc.body_html></div>
+            {(!doc.attachments.is_empty()).then(|| view! { <Attachments files=doc.attachments /> })}
             <HelpfulVote slug=doc.slug votes=doc.votes />
         </article>
+    }
+}
+
+#[component]
+fn Attachments(files: Vec<Attachment>) -> impl IntoView {
+    view! {
+        <section class="attachments" data-testid="attachments">
+            <h2>"Attachments"</h2>
+            <ul>
+                {files.into_iter().map(|f| view! {
+                    <li>
+                        <a href=f.url>{f.name}</a>
+                        <span class="muted">{format!(" · {} · {}", f.content_type, human_size(f.size))}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[expect(clippy::cast_precision_loss, reason = "a display size needs one decimal, not exact bytes")]
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
     }
 }
 

@@ -5,23 +5,56 @@ use std::collections::HashMap;
 
 use crate::error::DomainError;
 use crate::markdown;
-use crate::model::{Document, DocumentSummary, Slug, Votes};
+use crate::model::{Attachment, Document, DocumentPage, DocumentSummary, Slug, Votes};
 use crate::ports::{Db, Ports};
 use crate::sql::{decode, decode_one, Statement};
 
-/// Most recently updated documents first.
-pub async fn list_recent(db: &dyn Db, limit: u32) -> Result<Vec<DocumentSummary>, DomainError> {
+/// Most recently updated documents first, `limit` at a time. `before` is the `next` cursor of
+/// the previous page (keyset pagination: stable while documents are added).
+pub async fn list_page(db: &dyn Db, before: Option<&str>, limit: u32) -> Result<DocumentPage, DomainError> {
+    let (before_time, before_id) = match before {
+        Some(cursor) => {
+            let parsed = cursor
+                .split_once('.')
+                .and_then(|(t, id)| Some((t.parse::<i64>().ok()?, id.parse::<i64>().ok()?)));
+            let (t, id) =
+                parsed.ok_or_else(|| DomainError::BadInput("That page link is not valid.".into()))?;
+            (Some(t), Some(id))
+        }
+        None => (None, None),
+    };
     let rows = db
         .query(
             Statement::new(
-                "SELECT d.slug, d.title, d.excerpt, d.updated_at, COALESCE(s.views, 0) AS views
+                "SELECT d.id, d.slug, d.title, d.excerpt, d.updated_at, COALESCE(s.views, 0) AS views
                  FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id
-                 ORDER BY d.updated_at DESC, d.id DESC LIMIT ?1",
+                 WHERE ?1 IS NULL OR d.updated_at < ?1 OR (d.updated_at = ?1 AND d.id < ?2)
+                 ORDER BY d.updated_at DESC, d.id DESC LIMIT ?3",
             )
-            .bind(i64::from(limit)),
+            .bind(before_time)
+            .bind(before_id)
+            .bind(i64::from(limit) + 1),
         )
         .await?;
-    Ok(decode(rows)?)
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+        #[serde(flatten)]
+        summary: DocumentSummary,
+    }
+    let mut rows: Vec<Row> = decode(rows)?;
+    let next = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| format!("{}.{}", r.summary.updated_at, r.id))
+    } else {
+        None
+    };
+    Ok(DocumentPage { docs: rows.into_iter().map(|r| r.summary).collect(), next })
+}
+
+/// The first page of the listing.
+pub async fn list_recent(db: &dyn Db, limit: u32) -> Result<Vec<DocumentSummary>, DomainError> {
+    Ok(list_page(db, None, limit).await?.docs)
 }
 
 #[derive(Deserialize)]
@@ -40,6 +73,8 @@ struct DocumentRow {
 struct AttachmentRow {
     name: String,
     blob_key: String,
+    content_type: String,
+    size: i64,
 }
 
 /// A document with its Markdown rendered; attachment names resolve to `/blobs/{key}`.
@@ -57,20 +92,35 @@ pub async fn get(db: &dyn Db, slug: &Slug) -> Result<Document, DomainError> {
         )
         .await?;
     let row: DocumentRow = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?;
-    let attachments: HashMap<String, String> = decode::<AttachmentRow>(
+    let attachments: Vec<Attachment> = decode::<AttachmentRow>(
         db.query(
-            Statement::new("SELECT name, blob_key FROM attachments WHERE document_id = ?1").bind(row.id),
+            Statement::new(
+                "SELECT a.name, a.blob_key, b.content_type, b.size
+                 FROM attachments a JOIN blobs b ON b.key = a.blob_key
+                 WHERE a.document_id = ?1 ORDER BY a.name",
+            )
+            .bind(row.id),
         )
         .await?,
     )?
     .into_iter()
-    .map(|a| (a.name, format!("/blobs/{}", a.blob_key)))
+    .map(|a| Attachment {
+        url: format!("/blobs/{}", a.blob_key),
+        name: a.name,
+        content_type: a.content_type,
+        size: a.size,
+    })
     .collect();
+    let urls: HashMap<&str, &str> = attachments.iter().map(|a| (a.name.as_str(), a.url.as_str())).collect();
+    let rendered = markdown::render(&row.body_md, |name| urls.get(name).map(|url| (*url).to_owned()));
     Ok(Document {
         id: row.id,
         slug: row.slug,
         title: row.title,
-        body_html: markdown::render(&row.body_md, |name| attachments.get(name).cloned()),
+        body_html: rendered.html,
+        outline: rendered.outline,
+        reading_minutes: markdown::reading_minutes(rendered.words),
+        attachments,
         updated_at: row.updated_at,
         views: row.views,
         votes: Votes { helpful_yes: row.helpful_yes, helpful_no: row.helpful_no },

@@ -10,21 +10,122 @@ fn options() -> Options {
         | Options::ENABLE_TASKLISTS
 }
 
+/// A heading in the table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// What rendering produces: safe HTML plus what the page shows around it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    /// Level 2 and 3 headings, in order, with their anchor ids.
+    pub outline: Vec<Heading>,
+    pub words: usize,
+}
+
+/// Minutes to read at ~220 words a minute; at least one.
+pub fn reading_minutes(words: usize) -> u32 {
+    u32::try_from(words.div_ceil(220).max(1)).unwrap_or(u32::MAX)
+}
+
 /// Renders Markdown to sanitised HTML. `resolve` maps a bare attachment name used as a link or
 /// image target (`![diagram](hosts.png)`) to its URL; other targets are left as written.
-pub fn render(markdown: &str, resolve: impl Fn(&str) -> Option<String>) -> String {
-    let events = Parser::new_ext(markdown, options()).map(|event| match event {
-        Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
-            Event::Start(Tag::Image { link_type, dest_url: resolve_url(dest_url, &resolve), title, id })
-        }
-        Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-            Event::Start(Tag::Link { link_type, dest_url: resolve_url(dest_url, &resolve), title, id })
-        }
-        other => other,
-    });
+/// Every heading gets a stable anchor id (and a `#` link to itself).
+pub fn render(markdown: &str, resolve: impl Fn(&str) -> Option<String>) -> Rendered {
+    let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options())
+        .map(|event| match event {
+            Event::Start(Tag::Image { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Image { link_type, dest_url: resolve_url(dest_url, &resolve), title, id })
+            }
+            Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
+                Event::Start(Tag::Link { link_type, dest_url: resolve_url(dest_url, &resolve), title, id })
+            }
+            other => other,
+        })
+        .collect();
+    let words = events
+        .iter()
+        .map(|e| match e {
+            Event::Text(t) | Event::Code(t) => t.split_whitespace().count(),
+            _ => 0,
+        })
+        .sum();
+    let outline = anchor_headings(&mut events);
     let mut unsafe_html = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut unsafe_html, events);
-    ammonia::Builder::default().clean(&unsafe_html).to_string()
+    html::push_html(&mut unsafe_html, events.into_iter());
+    let html = ammonia::Builder::default()
+        .add_tag_attributes("h1", &["id"])
+        .add_tag_attributes("h2", &["id"])
+        .add_tag_attributes("h3", &["id"])
+        .add_tag_attributes("h4", &["id"])
+        .add_tag_attributes("h5", &["id"])
+        .add_tag_attributes("h6", &["id"])
+        .clean(&unsafe_html)
+        .to_string();
+    Rendered { html, outline, words }
+}
+
+/// Gives each heading a unique slug id and appends a `#` self-link; returns the h2/h3 outline.
+fn anchor_headings(events: &mut Vec<Event<'_>>) -> Vec<Heading> {
+    let mut used = std::collections::HashSet::new();
+    let mut outline = Vec::new();
+    let mut i = 0;
+    while i < events.len() {
+        let Event::Start(Tag::Heading { level, .. }) = &events[i] else {
+            i += 1;
+            continue;
+        };
+        let level = *level as u8;
+        let end = (i..events.len())
+            .find(|&j| matches!(events[j], Event::End(pulldown_cmark::TagEnd::Heading(_))))
+            .unwrap_or(events.len());
+        let text: String = events[i..end]
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let base = slugify(&text);
+        let mut id = base.clone();
+        let mut n = 2;
+        while !used.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        if let Event::Start(Tag::Heading { id: heading_id, .. }) = &mut events[i] {
+            *heading_id = Some(CowStr::from(id.clone()));
+        }
+        let link = format!(r##" <a href="#{id}" aria-label="Link to this section">#</a>"##);
+        events.insert(end, Event::InlineHtml(CowStr::from(link)));
+        if level == 2 || level == 3 {
+            outline.push(Heading { level, id, text: text.trim().to_owned() });
+        }
+        i = end + 2;
+    }
+    outline
+}
+
+/// Lower-case letters and digits joined by single dashes; "section" when nothing is left.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        "section".to_owned()
+    } else {
+        slug.to_owned()
+    }
 }
 
 fn resolve_url<'a>(dest: CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>) -> CowStr<'a> {
@@ -74,7 +175,7 @@ mod tests {
 
     #[test]
     fn renders_and_sanitises() {
-        let html = render(
+        let html = render_html(
             "Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>\n\n**b**",
             |_| None,
         );
@@ -86,11 +187,49 @@ mod tests {
 
     #[test]
     fn resolves_attachment_names_only() {
-        let html = render("![d](hosts.png) [site](https://example.org)", |name| {
+        let html = render_html("![d](hosts.png) [site](https://example.org)", |name| {
             (name == "hosts.png").then(|| "/blobs/abc".to_owned())
         });
         assert!(html.contains(r#"src="/blobs/abc""#), "{html}");
         assert!(html.contains(r#"href="https://example.org""#), "{html}");
+    }
+
+    fn render_html(md: &str, resolve: impl Fn(&str) -> Option<String>) -> String {
+        render(md, resolve).html
+    }
+
+    #[test]
+    fn headings_get_unique_anchors_and_an_outline() {
+        let r = render(
+            "# Top\n\n## Getting started\n\n### Install `folio`\n\n## Getting started\n\nSome words here.",
+            |_| None,
+        );
+        assert!(
+            r.html.contains(r##"<h2 id="getting-started">Getting started <a href="#getting-started""##),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains(r#"id="getting-started-2""#), "{}", r.html);
+        let ids: Vec<&str> = r.outline.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["getting-started", "install-folio", "getting-started-2"]);
+        assert_eq!(r.outline[1].level, 3);
+        assert_eq!(r.outline[1].text, "Install folio");
+        assert_eq!(r.words, 10);
+        assert_eq!(reading_minutes(r.words), 1);
+        assert_eq!(reading_minutes(441), 3);
+    }
+
+    #[test]
+    fn raw_html_cannot_smuggle_attributes_through_headings() {
+        let r = render("<h2 id=\"x\" onclick=\"alert(1)\" style=\"color:red\">Hi</h2>", |_| None);
+        assert!(!r.html.contains("onclick") && !r.html.contains("style"), "{}", r.html);
+    }
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert_eq!(slugify("Hello, World!"), "hello-world");
+        assert_eq!(slugify("  ---  "), "section");
+        assert_eq!(slugify("Ünïcode ok"), "ünïcode-ok");
     }
 
     #[test]

@@ -54,6 +54,13 @@ pub struct DocumentSummary {
     pub views: i64,
 }
 
+/// One page of the listing, and where the next (older) page starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentPage {
+    pub docs: Vec<DocumentSummary>,
+    pub next: Option<String>,
+}
+
 /// A document ready to read: its body is already sanitised HTML.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Document {
@@ -61,9 +68,22 @@ pub struct Document {
     pub slug: String,
     pub title: String,
     pub body_html: String,
+    /// Level 2–3 headings with their anchors, for the table of contents.
+    pub outline: Vec<crate::markdown::Heading>,
+    pub reading_minutes: u32,
+    pub attachments: Vec<Attachment>,
     pub updated_at: i64,
     pub views: i64,
     pub votes: Votes,
+}
+
+/// A file a document refers to by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub name: String,
+    pub url: String,
+    pub content_type: String,
+    pub size: i64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -383,3 +383,54 @@ async fn api_tokens_authenticate_until_revoked() {
     let (_, _, overview) = send(&native.router, with_cookie(form("/api/admin-overview", ""), &admin)).await;
     assert!(overview.contains(r#""revoked":true"#) && !overview.contains(&token), "{overview}");
 }
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+fn card_titles(html: &str) -> Vec<String> {
+    html.split("class=\"doc-card__title\">")
+        .skip(1)
+        .filter_map(|rest| rest.split('<').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_home_page_pages_through_documents_with_a_stable_cursor() {
+    let (native, _dir) = native().await;
+    let extra: Vec<domain::seed::SampleDoc> = (0..25)
+        .map(|i| domain::seed::SampleDoc {
+            slug: leak(format!("extra-{i:02}")),
+            markdown: leak(format!("# Extra {i:02}\n\nBody {i}.")),
+        })
+        .collect();
+    domain::seed::seed(&native.ports, &extra, &[]).await.expect("seed");
+
+    let (_, _, first) = send(&native.router, get("/")).await;
+    let first_titles = card_titles(&first);
+    assert_eq!(first_titles.len(), 20, "{first_titles:?}");
+    let start = first.find("href=\"/?before=").expect("an older-documents link") + "href=\"/?before=".len();
+    let cursor = first[start..].split('"').next().expect("cursor");
+    let (_, _, second) = send(&native.router, get(&format!("/?before={cursor}"))).await;
+    let second_titles = card_titles(&second);
+    assert_eq!(second_titles.len(), 29 - 20, "{second_titles:?}");
+    assert!(second_titles.iter().all(|t| !first_titles.contains(t)), "pages do not overlap");
+    assert!(!second.contains("data-testid=\"older\""), "the last page has no older link");
+
+    let (status, _, bad) = send(&native.router, get("/?before=garbage")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bad.contains("That page link is not valid."), "{bad}");
+}
+
+#[tokio::test]
+async fn a_document_has_anchors_a_contents_list_reading_time_and_attachments() {
+    let (native, _dir) = native().await;
+    let (_, _, html) = send(&native.router, get("/docs/how-folio-is-built")).await;
+    assert!(html.contains("<h2 id=\"one-codebase-two-hosts\">"), "{html}");
+    assert!(html.contains("href=\"#one-codebase-two-hosts\""), "the contents list links to the anchor");
+    assert!(html.contains("data-testid=\"toc\""));
+    assert!(html.contains("1 min read"));
+    let attachments = html.split("data-testid=\"attachments\"").nth(1).expect("attachments list");
+    assert!(attachments.contains("folio-hosts.png") && attachments.contains("image/png"), "{attachments}");
+}
