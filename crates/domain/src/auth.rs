@@ -188,22 +188,29 @@ pub async fn sign_in(ports: &Ports, email: &str, password: &str) -> Result<(Stri
     Ok((token, row.into()))
 }
 
+/// A secret we issued: 64 hex digits. Anything else is not looked up at all.
+fn is_secret(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The user a credential query finds for a token's hash (`?1`), if any.
+async fn user_for_token_hash(
+    ports: &Ports,
+    sql: &'static str,
+    token: &str,
+) -> Result<Option<User>, DomainError> {
+    let rows = ports.db.query(Statement::new(sql).bind(token_hash(token))).await?;
+    Ok(rows.into_iter().next().map(decode_one::<UserRow>).transpose()?.map(Into::into))
+}
+
 /// The user a session token belongs to, if it exists and has not expired.
 pub async fn session_user(ports: &Ports, token: &str) -> Result<Option<User>, DomainError> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !is_secret(token) {
         return Ok(None);
     }
-    let rows = ports
-        .db
-        .query(
-            Statement::new(
-                "SELECT u.id, u.email, u.role, u.password_hash FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.token_hash = ?1 AND s.expires_at > unixepoch()",
-            )
-            .bind(token_hash(token)),
-        )
-        .await?;
-    Ok(rows.into_iter().next().map(decode_one::<UserRow>).transpose()?.map(Into::into))
+    let sql = "SELECT u.id, u.email, u.role, u.password_hash FROM sessions s JOIN users u ON u.id = s.user_id
+               WHERE s.token_hash = ?1 AND s.expires_at > unixepoch()";
+    user_for_token_hash(ports, sql, token).await
 }
 
 /// Ends a session (and clears expired ones while at it).
@@ -357,21 +364,13 @@ pub async fn revoke_token(ports: &Ports, actor: &User, id: i64) -> Result<(), Do
 
 /// The user behind a `folio_…` API token, if it exists and is not revoked.
 pub async fn token_user(ports: &Ports, token: &str) -> Result<Option<User>, DomainError> {
-    let Some(secret) = token.strip_prefix(TOKEN_PREFIX) else { return Ok(None) };
-    if secret.len() != 64 || !secret.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !token.strip_prefix(TOKEN_PREFIX).is_some_and(is_secret) {
         return Ok(None);
     }
-    let rows = ports
-        .db
-        .query(
-            Statement::new(
-                "SELECT u.id, u.email, u.role, u.password_hash FROM api_tokens t JOIN users u ON u.id = t.user_id
-                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL",
-            )
-            .bind(token_hash(token)),
-        )
-        .await?;
-    Ok(rows.into_iter().next().map(decode_one::<UserRow>).transpose()?.map(Into::into))
+    let sql =
+        "SELECT u.id, u.email, u.role, u.password_hash FROM api_tokens t JOIN users u ON u.id = t.user_id
+               WHERE t.token_hash = ?1 AND t.revoked_at IS NULL";
+    user_for_token_hash(ports, sql, token).await
 }
 
 #[cfg(test)]
