@@ -60,6 +60,10 @@ pub enum DomainError {
     Forbidden(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("too large: {0}")]
+    TooLarge(String),
+    #[error("unsupported: {0}")]
+    Unsupported(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -81,6 +85,8 @@ impl DomainError {
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::Conflict(_) => 409,
+            Self::TooLarge(_) => 413,
+            Self::Unsupported(_) => 415,
             Self::Db(DbError::Constraint(_)) => 409,
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
@@ -98,6 +104,8 @@ impl DomainError {
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::Conflict(_) => "conflict",
+            Self::TooLarge(_) => "too_large",
+            Self::Unsupported(_) => "unsupported_type",
             Self::Db(DbError::Constraint(_)) => "conflict",
             _ if self.status() == 503 => "unavailable",
             _ => "internal",
@@ -108,9 +116,12 @@ impl DomainError {
     pub fn public_message(&self) -> String {
         match self {
             Self::NotFound(what) => format!("That {what} does not exist."),
-            Self::BadInput(why) | Self::Unauthorized(why) | Self::Forbidden(why) | Self::Conflict(why) => {
-                why.clone()
-            }
+            Self::BadInput(why)
+            | Self::Unauthorized(why)
+            | Self::Forbidden(why)
+            | Self::Conflict(why)
+            | Self::TooLarge(why)
+            | Self::Unsupported(why) => why.clone(),
             Self::Db(DbError::Constraint(_)) => "That conflicts with existing data.".into(),
             _ if self.status() == 503 => {
                 "The service is temporarily unavailable. Please try again shortly.".into()

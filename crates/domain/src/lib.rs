@@ -1,7 +1,7 @@
 //! Folio's domain: what the site does, independent of where it runs.
 //!
 //! - [`ports`]: the traits a host implements (Db, Blobs, Tasks, Vectors, Ai).
-//! - use cases: [`documents`], [`blobs`], [`health`], [`seed`].
+//! - use cases: [`documents`], [`blobs`], [`auth`], [`health`], [`seed`]; [`upload`] checks files.
 //! - values: [`model`], [`blob_key`], [`sql`], rendering in [`markdown`].
 
 pub mod auth;
@@ -18,6 +18,7 @@ pub mod pbkdf2_phc;
 pub mod ports;
 pub mod seed;
 pub mod sql;
+pub mod upload;
 
 pub use blob_key::BlobKey;
 pub use error::{AiError, BlobError, DbError, DomainError, PasswordError, VectorError};

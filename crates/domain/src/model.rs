@@ -14,6 +14,11 @@ impl Slug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The name used when nothing usable is left of a file name.
+    pub(crate) fn document() -> Self {
+        Self("document".to_owned())
+    }
 }
 
 impl TryFrom<String> for Slug {
