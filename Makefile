@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 
 WORKER_TARGET_DIR = $${FOLIO_CACHE}/target-worker
 
-.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e clean-data
+.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e bench clean-data
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ worker-deploy: worker-check ## Deploy to Cloudflare (needs `wrangler login` and 
 
 e2e: setup ## Only the Playwright suite (both hosts), reusing existing builds
 	@bash scripts/test.sh --only e2e
+
+bench: build worker-build ## Load figures (req/s, p50/p90/p99) for both hosts on loopback
+	@bash scripts/bench.sh $(BENCH_SECONDS)
 
 clean-data: ## Delete the local native data folder and Worker state
 	rm -rf data .wrangler
