@@ -9,6 +9,7 @@ pub mod blob_key;
 pub mod blobs;
 #[cfg(feature = "contract")]
 pub mod contract;
+pub mod convert;
 pub mod documents;
 pub mod error;
 pub mod health;
