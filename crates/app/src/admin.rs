@@ -5,15 +5,23 @@ use domain::model::format_date;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{admin_overview, AdminView, CreateAccount, CreateToken, RevokeToken};
+use crate::api::{admin_overview, AdminView, CreateAccount, CreateToken, RevokeToken, SetWrites};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let create_account = ServerAction::<CreateAccount>::new();
     let create_token = ServerAction::<CreateToken>::new();
     let revoke_token = ServerAction::<RevokeToken>::new();
+    let set_writes = ServerAction::<SetWrites>::new();
     let overview = Resource::new(
-        move || (create_account.version().get(), create_token.version().get(), revoke_token.version().get()),
+        move || {
+            (
+                create_account.version().get(),
+                create_token.version().get(),
+                revoke_token.version().get(),
+                set_writes.version().get(),
+            )
+        },
         |_| admin_overview(),
     );
     view! {
@@ -22,7 +30,9 @@ pub fn AdminPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(view) => view! { <AdminSections view create_account create_token revoke_token /> }.into_any(),
+                    Ok(view) => view! {
+                        <AdminSections view create_account create_token revoke_token set_writes />
+                    }.into_any(),
                     Err(err) if err.status == 401 => view! {
                         <p data-testid="admin-sign-in">
                             <a href="/sign-in">"Sign in"</a> " to manage API tokens and accounts."
@@ -41,12 +51,38 @@ fn AdminSections(
     create_account: ServerAction<CreateAccount>,
     create_token: ServerAction<CreateToken>,
     revoke_token: ServerAction<RevokeToken>,
+    set_writes: ServerAction<SetWrites>,
 ) -> impl IntoView {
     let is_admin = view.me.role == Role::Admin;
+    let writes_disabled = view.writes_disabled;
     view! {
         <p class="muted">"Signed in as " {view.me.email.clone()} " (" {role_label(view.me.role)} ")."</p>
+        {is_admin.then(|| view! { <WritesSection writes_disabled set_writes /> })}
         <TokensSection tokens=view.tokens create_token revoke_token />
         {is_admin.then(|| view! { <AccountsSection users=view.users create_account /> })}
+    }
+}
+
+/// The kill switch: pauses every content change on every isolate from the next request on.
+#[component]
+fn WritesSection(writes_disabled: bool, set_writes: ServerAction<SetWrites>) -> impl IntoView {
+    view! {
+        <section class="panel" data-testid="writes">
+            <h2>"Changes"</h2>
+            {if writes_disabled {
+                view! {
+                    <p data-testid="writes-state"><strong>"Paused."</strong> " Folio is read-only: uploads, edits and votes are refused; reading works."</p>
+                }.into_any()
+            } else {
+                view! { <p data-testid="writes-state">"Open. Editors can change content."</p> }.into_any()
+            }}
+            <ActionForm action=set_writes>
+                <input type="hidden" name="disabled" value=(!writes_disabled).to_string() />
+                <button type="submit" class="button" data-testid="toggle-writes">
+                    {if writes_disabled { "Resume changes" } else { "Pause all changes" }}
+                </button>
+            </ActionForm>
+        </section>
     }
 }
 

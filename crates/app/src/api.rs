@@ -41,6 +41,7 @@ pub async fn get_document(slug: String) -> Result<Document, AppError> {
 #[server(endpoint = "vote")]
 pub async fn vote(slug: String, helpful: bool) -> Result<Votes, AppError> {
     let ports = ports()?;
+    domain::settings::ensure_writable(&ports).await?;
     Ok(domain::documents::vote(ports.db.as_ref(), &slug_or_not_found(slug)?, helpful).await?)
 }
 
@@ -58,6 +59,7 @@ pub fn register_server_fns() {
     register_explicit::<AdminOverview>();
     register_explicit::<CreateAccount>();
     register_explicit::<CreateToken>();
+    register_explicit::<SetWrites>();
     register_explicit::<RevokeToken>();
 }
 
@@ -121,6 +123,7 @@ pub struct AdminView {
     pub me: domain::auth::User,
     pub users: Vec<domain::auth::User>,
     pub tokens: Vec<domain::auth::TokenInfo>,
+    pub writes_disabled: bool,
 }
 
 #[server(endpoint = "admin-overview")]
@@ -133,7 +136,8 @@ pub async fn admin_overview() -> Result<AdminView, AppError> {
         Vec::new()
     };
     let tokens = domain::auth::list_tokens(&ports, &me).await?;
-    Ok(AdminView { me, users, tokens })
+    let writes_disabled = domain::settings::writes_disabled(&ports).await?;
+    Ok(AdminView { me, users, tokens, writes_disabled })
 }
 
 #[server(endpoint = "create-account")]
@@ -150,6 +154,14 @@ pub async fn create_account(
         _ => return Err(AppError::new(400, "bad_input", "The role is editor or admin.")),
     };
     Ok(domain::auth::create_account(&ports, &me, &email, &password, role).await?)
+}
+
+/// The kill switch: `disabled = true` makes the site read-only (admins only).
+#[server(endpoint = "set-writes")]
+pub async fn set_writes(disabled: bool) -> Result<(), AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    Ok(domain::settings::set_writes_disabled(&ports, &me, disabled).await?)
 }
 
 #[server(endpoint = "create-token")]

@@ -23,7 +23,7 @@ impl AppError {
 
 impl From<DomainError> for AppError {
     fn from(err: DomainError) -> Self {
-        if err.status() >= 500 {
+        if err.is_internal() {
             #[cfg(feature = "ssr")]
             tracing::error!(error = %err, "request failed");
         }

@@ -64,6 +64,8 @@ pub enum DomainError {
     TooLarge(String),
     #[error("unsupported: {0}")]
     Unsupported(String),
+    #[error("read-only: {0}")]
+    ReadOnly(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -87,6 +89,7 @@ impl DomainError {
             Self::Conflict(_) => 409,
             Self::TooLarge(_) => 413,
             Self::Unsupported(_) => 415,
+            Self::ReadOnly(_) => 503,
             Self::Db(DbError::Constraint(_)) => 409,
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
@@ -94,6 +97,12 @@ impl DomainError {
             | Self::Ai(AiError::Unavailable(_)) => 503,
             Self::Db(_) | Self::Blob(_) | Self::Vector(_) | Self::Ai(_) | Self::Password(_) => 500,
         }
+    }
+
+    /// A failure of ours (storage, a model, hashing) rather than of the request or a deliberate
+    /// refusal: worth an error in the logs.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Db(_) | Self::Blob(_) | Self::Vector(_) | Self::Ai(_) | Self::Password(_))
     }
 
     /// Stable machine-readable code for JSON error bodies.
@@ -106,6 +115,7 @@ impl DomainError {
             Self::Conflict(_) => "conflict",
             Self::TooLarge(_) => "too_large",
             Self::Unsupported(_) => "unsupported_type",
+            Self::ReadOnly(_) => "read_only",
             Self::Db(DbError::Constraint(_)) => "conflict",
             _ if self.status() == 503 => "unavailable",
             _ => "internal",
@@ -121,7 +131,8 @@ impl DomainError {
             | Self::Forbidden(why)
             | Self::Conflict(why)
             | Self::TooLarge(why)
-            | Self::Unsupported(why) => why.clone(),
+            | Self::Unsupported(why)
+            | Self::ReadOnly(why) => why.clone(),
             Self::Db(DbError::Constraint(_)) => "That conflicts with existing data.".into(),
             _ if self.status() == 503 => {
                 "The service is temporarily unavailable. Please try again shortly.".into()
@@ -142,6 +153,8 @@ mod tests {
         assert_eq!(DomainError::Unauthorized("x".into()).status(), 401);
         assert_eq!(DomainError::Forbidden("x".into()).status(), 403);
         assert_eq!(DomainError::from(PasswordError::Failed("x".into())).status(), 500);
+        assert!(DomainError::from(DbError::Unavailable("x".into())).is_internal());
+        assert!(!DomainError::ReadOnly("paused".into()).is_internal(), "a deliberate 503 is no error");
         assert_eq!(DomainError::from(DbError::Unavailable("x".into())).status(), 503);
         assert_eq!(DomainError::from(DbError::Query("x".into())).status(), 500);
         assert_eq!(DomainError::from(DbError::Constraint("x".into())).status(), 409);

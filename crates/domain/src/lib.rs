@@ -18,6 +18,7 @@ pub mod model;
 pub mod pbkdf2_phc;
 pub mod ports;
 pub mod seed;
+pub mod settings;
 pub mod sql;
 pub mod upload;
 

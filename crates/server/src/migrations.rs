@@ -8,6 +8,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_initial.sql", include_str!("../../../migrations/0001_initial.sql")),
     ("0002_accounts.sql", include_str!("../../../migrations/0002_accounts.sql")),
     ("0003_api_tokens.sql", include_str!("../../../migrations/0003_api_tokens.sql")),
+    ("0004_settings.sql", include_str!("../../../migrations/0004_settings.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

@@ -434,3 +434,32 @@ async fn a_document_has_anchors_a_contents_list_reading_time_and_attachments() {
     let attachments = html.split("data-testid=\"attachments\"").nth(1).expect("attachments list");
     assert!(attachments.contains("folio-hosts.png") && attachments.contains("image/png"), "{attachments}");
 }
+
+#[tokio::test]
+async fn the_kill_switch_makes_the_site_read_only_until_resumed() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let vote = || form("/api/vote", "slug=welcome-to-folio&helpful=true");
+    assert_eq!(send(&native.router, vote()).await.0, StatusCode::OK);
+
+    let (status, _, _) =
+        send(&native.router, with_cookie(form("/api/set-writes", "disabled=true"), &admin)).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, body) = send(&native.router, vote()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(body.contains("read-only") && body.contains(r#""code":"read_only""#), "{body}");
+    let (status, _, _) = send(&native.router, get("/docs/welcome-to-folio")).await;
+    assert_eq!(status, StatusCode::OK, "reads keep working");
+
+    let editor_body = "email=ed2%40folio.test&password=editor+password+2&role=editor";
+    let (status, _, _) =
+        send(&native.router, with_cookie(form("/api/create-account", editor_body), &admin)).await;
+    assert_eq!(status, StatusCode::OK, "admins can still manage accounts while paused");
+    let editor = session_cookie(&native.router, "ed2@folio.test", "editor password 2").await;
+    let (status, _, _) =
+        send(&native.router, with_cookie(form("/api/set-writes", "disabled=false"), &editor)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only admins flip the switch");
+
+    send(&native.router, with_cookie(form("/api/set-writes", "disabled=false"), &admin)).await;
+    assert_eq!(send(&native.router, vote()).await.0, StatusCode::OK);
+}
