@@ -23,7 +23,7 @@ fn slug_or_not_found(slug: String) -> Result<domain::model::Slug, AppError> {
 pub const PAGE_SIZE: u32 = 20;
 
 /// A page of documents, newest first; `before` is the previous page's `next` cursor.
-#[server(endpoint = "documents")]
+#[server(endpoint = "list-documents")]
 pub async fn list_documents(before: Option<String>) -> Result<DocumentPage, AppError> {
     let ports = ports()?;
     Ok(domain::documents::list_page(ports.db.as_ref(), before.as_deref(), PAGE_SIZE).await?)
@@ -93,7 +93,7 @@ pub async fn sign_in(email: String, password: String) -> Result<domain::auth::Us
 pub async fn sign_out() -> Result<(), AppError> {
     let ports = ports()?;
     let parts = request_parts()?;
-    if let Some(token) = crate::session::token(&parts) {
+    if let Some(token) = crate::session::token(&parts.headers) {
         domain::auth::sign_out(&ports, &token).await?;
     }
     set_cookie(crate::session::clear(crate::session::is_https(&parts)));
@@ -106,7 +106,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Option<domain::auth::User>, AppError> {
     let ports = ports()?;
     let parts = request_parts()?;
-    match crate::session::token(&parts) {
+    match crate::session::token(&parts.headers) {
         Some(token) => Ok(domain::auth::session_user(&ports, &token).await?),
         None => Ok(None),
     }
@@ -114,7 +114,7 @@ pub async fn current_user() -> Result<Option<domain::auth::User>, AppError> {
 
 #[cfg(feature = "ssr")]
 async fn actor(ports: &domain::Ports) -> Result<domain::auth::User, AppError> {
-    Ok(crate::session::actor(ports, &request_parts()?).await?)
+    Ok(crate::session::actor(ports, &request_parts()?.headers).await?)
 }
 
 /// Everything the admin page shows: who you are, your tokens, and (admins) every account.

@@ -3,7 +3,7 @@
 //! (static files natively; Cloudflare serves them from its asset store).
 
 use axum::body::Body;
-use axum::extract::{FromRef, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRef, Multipart, Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +24,8 @@ pub struct AppState {
     pub ports: Ports,
     /// "native" or "worker", reported by `/healthz`.
     pub host: &'static str,
+    /// Per-file upload limit in bytes.
+    pub max_upload_bytes: usize,
 }
 
 /// Builds the router. Call once per process (native) or per isolate (Worker), not per request.
@@ -40,6 +42,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/session", post(api_session))
         .route("/api/tokens", post(api_tokens))
+        .route(
+            "/api/documents",
+            // Each file is capped while it streams in; this bounds the whole request.
+            post(api_upload).layer(DefaultBodyLimit::max(state.max_upload_bytes.saturating_mul(8))),
+        )
+        .route("/api/documents/{id}", get(api_document_status))
         // Catch-all so any path under /blobs/ (`a/b`, `../x`) is validated as a key: 400, not 404.
         .route("/blobs/{*key}", get(blob))
         .leptos_routes_with_context(&state, routes, context, app)
@@ -122,10 +130,77 @@ struct TokenRequest {
 /// `POST /api/tokens` `{name}` → 201 `{id, name, token}`: the token is shown this once.
 async fn api_tokens(State(ports): State<Ports>, req: Request) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
-    let actor = crate::session::actor(&ports, &parts).await?;
+    let actor = crate::session::actor(&ports, &parts.headers).await?;
     let request: TokenRequest = json_body(body, r#"{"name": "…"}"#).await?;
     let token = domain::auth::create_token(&ports, &actor, &request.name).await?;
     Ok((StatusCode::CREATED, Json(token)).into_response())
+}
+
+/// `POST /api/documents` (multipart, one or more files; session or Bearer token) → 201 with one
+/// result per file: `{name, id, slug, version, status, result}` or `{name, error}`. When every
+/// file is refused, the answer is the first refusal's status (413, 415, 400…).
+async fn api_upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Result<Response, ApiError> {
+    let ports = &state.ports;
+    let actor = crate::session::actor(ports, &headers).await?;
+    domain::settings::ensure_writable(ports).await?;
+    let max = state.max_upload_bytes;
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        DomainError::BadInput(format!("The upload could not be read: {}", e.body_text()))
+    };
+    let mut results = Vec::new();
+    let mut refusals = Vec::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+        let Some(name) = field.file_name().map(str::to_owned) else { continue };
+        let mut bytes = bytes::BytesMut::new();
+        let mut too_large = false;
+        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+            // Over the limit: keep reading to the next part, but store nothing.
+            too_large |= bytes.len() + chunk.len() > max;
+            if !too_large {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        let outcome = if too_large {
+            Err(DomainError::TooLarge(format!(
+                "{} is larger than the {} MB limit per file.",
+                domain::upload::safe_name(&name).unwrap_or_default(),
+                max / 1_048_576
+            )))
+        } else {
+            domain::ingest::accept(ports, &actor, &name, bytes.freeze(), max).await
+        };
+        match outcome {
+            Ok(result) => results.push(serde_json::json!(result)),
+            Err(err) => {
+                let shown = domain::upload::safe_name(&name).unwrap_or_default();
+                results.push(serde_json::json!({
+                    "name": shown,
+                    "error": { "code": err.code(), "message": err.public_message() },
+                }));
+                refusals.push(err);
+            }
+        }
+    }
+    if results.is_empty() {
+        return Err(DomainError::BadInput(
+            "Attach one or more files (multipart parts with a file name).".into(),
+        )
+        .into());
+    }
+    if refusals.len() == results.len() {
+        return Err(ApiError(refusals.swap_remove(0)));
+    }
+    domain::ingest::run_later(ports);
+    Ok((StatusCode::CREATED, Json(results)).into_response())
+}
+
+/// `GET /api/documents/{id}` → the document and its latest version's ingest status.
+async fn api_document_status(State(ports): State<Ports>, Path(id): Path<i64>) -> Result<Response, ApiError> {
+    Ok(Json(domain::ingest::status(&ports, id).await?).into_response())
 }
 
 /// Serves a stored file. Keys are content hashes, so the ETag is strong and the response is

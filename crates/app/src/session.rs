@@ -1,15 +1,14 @@
 //! The session cookie: HttpOnly (scripts can't read it), SameSite=Lax (not sent on cross-site
 //! posts), Secure when the request came over https, and a fixed lifetime.
 
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
 
 pub const COOKIE: &str = "folio_session";
 
 /// The session token in the request's cookies, if any.
-pub fn token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+pub fn token(headers: &HeaderMap) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
@@ -40,14 +39,16 @@ pub fn clear(https: bool) -> String {
 
 /// Who is making this request: an API token (`Authorization: Bearer folio_…`) or the session
 /// cookie. `Unauthorized` when neither names a live account.
-pub async fn actor(ports: &domain::Ports, parts: &Parts) -> Result<domain::auth::User, domain::DomainError> {
-    let bearer = parts
-        .headers
+pub async fn actor(
+    ports: &domain::Ports,
+    headers: &HeaderMap,
+) -> Result<domain::auth::User, domain::DomainError> {
+    let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let user = match (bearer, token(parts)) {
+    let user = match (bearer, token(headers)) {
         (Some(api_token), _) => domain::auth::token_user(ports, api_token).await?,
         (None, Some(session)) => domain::auth::session_user(ports, &session).await?,
         (None, None) => None,
@@ -70,8 +71,8 @@ mod tests {
 
     #[test]
     fn reads_the_session_cookie_among_others() {
-        assert_eq!(token(&parts("a=1; folio_session=abc; b=2", None)).as_deref(), Some("abc"));
-        assert_eq!(token(&parts("folio_sessionx=abc", None)), None);
+        assert_eq!(token(&parts("a=1; folio_session=abc; b=2", None).headers).as_deref(), Some("abc"));
+        assert_eq!(token(&parts("folio_sessionx=abc", None).headers), None);
     }
 
     #[test]

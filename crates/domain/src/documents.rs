@@ -28,7 +28,8 @@ pub async fn list_page(db: &dyn Db, before: Option<&str>, limit: u32) -> Result<
             Statement::new(
                 "SELECT d.id, d.slug, d.title, d.excerpt, d.updated_at, COALESCE(s.views, 0) AS views
                  FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id
-                 WHERE ?1 IS NULL OR d.updated_at < ?1 OR (d.updated_at = ?1 AND d.id < ?2)
+                 WHERE d.published = 1
+                   AND (?1 IS NULL OR d.updated_at < ?1 OR (d.updated_at = ?1 AND d.id < ?2))
                  ORDER BY d.updated_at DESC, d.id DESC LIMIT ?3",
             )
             .bind(before_time)
@@ -86,7 +87,7 @@ pub async fn get(db: &dyn Db, slug: &Slug) -> Result<Document, DomainError> {
                         COALESCE(s.views, 0) AS views, COALESCE(s.helpful_yes, 0) AS helpful_yes,
                         COALESCE(s.helpful_no, 0) AS helpful_no
                  FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id
-                 WHERE d.slug = ?1",
+                 WHERE d.slug = ?1 AND d.published = 1",
             )
             .bind(slug.as_str()),
         )

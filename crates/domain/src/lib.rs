@@ -13,6 +13,7 @@ pub mod convert;
 pub mod documents;
 pub mod error;
 pub mod health;
+pub mod ingest;
 pub mod markdown;
 pub mod model;
 pub mod pbkdf2_phc;

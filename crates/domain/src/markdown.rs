@@ -135,6 +135,20 @@ fn resolve_url<'a>(dest: CowStr<'a>, resolve: &impl Fn(&str) -> Option<String>) 
     }
 }
 
+/// Image targets that are bare file names (`![x](diagram.png)`): candidates for attachments.
+pub fn relative_image_targets(markdown: &str) -> Vec<String> {
+    let mut names: Vec<String> = Parser::new_ext(markdown, options())
+        .filter_map(|event| match event {
+            Event::Start(Tag::Image { dest_url, .. }) => Some(dest_url.into_string()),
+            _ => None,
+        })
+        .filter(|name| !name.is_empty() && !name.contains(['/', ':', '?', '#', '\\']))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// Splits a leading `# Title` line off the body. Returns (title, rest).
 pub fn split_title(markdown: &str) -> (Option<&str>, &str) {
     let trimmed = markdown.trim_start();
@@ -223,6 +237,12 @@ mod tests {
     fn raw_html_cannot_smuggle_attributes_through_headings() {
         let r = render("<h2 id=\"x\" onclick=\"alert(1)\" style=\"color:red\">Hi</h2>", |_| None);
         assert!(!r.html.contains("onclick") && !r.html.contains("style"), "{}", r.html);
+    }
+
+    #[test]
+    fn finds_bare_image_names_only() {
+        let md = "![a](one.png) ![b](https://x.org/two.png) ![c](/blobs/abc) ![d](one.png) ![e](three.gif)";
+        assert_eq!(relative_image_targets(md), ["one.png", "three.gif"]);
     }
 
     #[test]

@@ -34,6 +34,26 @@ impl Kind {
         }
     }
 
+    /// The name stored in `document_versions.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Markdown => "markdown",
+            Self::Text => "text",
+            Self::Html => "html",
+            Self::Pdf => "pdf",
+            Self::Png => "png",
+            Self::Jpeg => "jpeg",
+            Self::Gif => "gif",
+            Self::Webp => "webp",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Markdown, Self::Text, Self::Html, Self::Pdf, Self::Png, Self::Jpeg, Self::Gif, Self::Webp]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+
     pub fn is_image(self) -> bool {
         matches!(self, Self::Png | Self::Jpeg | Self::Gif | Self::Webp)
     }
@@ -269,6 +289,16 @@ mod tests {
         assert_eq!(status(inspect("nul.txt", b"a\0b", 100)), 415);
         // One long line is fine: it is text.
         assert_eq!(status(inspect("line.txt", &vec![b'x'; 10_000], 20_000)), 200);
+    }
+
+    #[test]
+    fn kinds_round_trip_through_their_stored_names() {
+        for kind in
+            [Kind::Markdown, Kind::Text, Kind::Html, Kind::Pdf, Kind::Png, Kind::Jpeg, Kind::Gif, Kind::Webp]
+        {
+            assert_eq!(Kind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(Kind::parse("exe"), None);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub struct Config {
     pub seed_samples: bool,
     /// A tracing filter, e.g. `info` or `server=debug,info`.
     pub log: String,
+    /// Per-file upload limit in megabytes.
+    pub max_upload_mb: usize,
     /// The first admin, created on start if no account has this email.
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
@@ -28,6 +30,7 @@ impl Default for Config {
             addr: None,
             seed_samples: true,
             log: "info".into(),
+            max_upload_mb: 25,
             admin_email: None,
             admin_password: None,
         }
@@ -100,6 +103,13 @@ pub fn layer(
     }
     if let Some(log) = env("FOLIO_LOG").filter(|v| !v.is_empty()) {
         config.log = log;
+    }
+    if let Some(value) = env("FOLIO_MAX_UPLOAD_MB").filter(|v| !v.is_empty()) {
+        config.max_upload_mb = value.parse().ok().filter(|mb| *mb > 0).ok_or_else(|| ConfigError::Env {
+            var: "FOLIO_MAX_UPLOAD_MB",
+            value: value.clone(),
+            why: "expected a whole number of megabytes, e.g. 25".into(),
+        })?;
     }
     if let Some(email) = env("FOLIO_ADMIN_EMAIL").filter(|v| !v.is_empty()) {
         config.admin_email = Some(email);

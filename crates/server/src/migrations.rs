@@ -9,6 +9,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_accounts.sql", include_str!("../../../migrations/0002_accounts.sql")),
     ("0003_api_tokens.sql", include_str!("../../../migrations/0003_api_tokens.sql")),
     ("0004_settings.sql", include_str!("../../../migrations/0004_settings.sql")),
+    ("0005_versions_and_ingest.sql", include_str!("../../../migrations/0005_versions_and_ingest.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

@@ -37,9 +37,30 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     }
     let site_root = leptos_options.site_root.to_string();
     let pkg_dir = leptos_options.site_pkg_dir.to_string();
-    let state = AppState { leptos_options, ports: ports.clone(), host: "native" };
+    resume_ingest(&ports);
+    let state = AppState {
+        leptos_options,
+        ports: ports.clone(),
+        host: "native",
+        max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
+    };
     let router = with_static_files(app::server::router(state), Path::new(&site_root), &pkg_dir);
     Ok(Native { router, ports, tasks })
+}
+
+/// Ingest jobs left by a crash (expired leases) are resumed now and then swept every 15 s;
+/// new uploads also run their jobs right away.
+fn resume_ingest(ports: &Ports) {
+    let ports = ports.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            every.tick().await;
+            if let Err(err) = domain::ingest::run_pending(&ports, 20).await {
+                tracing::warn!(%err, "ingest sweep failed");
+            }
+        }
+    });
 }
 
 /// Creates the configured admin account if it does not exist yet.

@@ -25,6 +25,7 @@ async fn native() -> (Native, TempDir) {
         seed_samples: true,
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(ADMIN_PASSWORD.into()),
+        max_upload_mb: 1,
         ..Config::default()
     };
     let options = app::server::leptos_options().expect("leptos options");
@@ -194,8 +195,12 @@ async fn healthz_is_503_when_the_database_is_unreachable() {
         native.ports.tasks.clone(),
         native.ports.passwords.clone(),
     );
-    let state =
-        AppState { leptos_options: app::server::leptos_options().expect("options"), ports, host: "native" };
+    let state = AppState {
+        leptos_options: app::server::leptos_options().expect("options"),
+        ports,
+        host: "native",
+        max_upload_bytes: 1024,
+    };
     let router = app::server::router(state);
     let (status, _, body) = send(&router, get("/healthz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
@@ -462,4 +467,197 @@ async fn the_kill_switch_makes_the_site_read_only_until_resumed() {
 
     send(&native.router, with_cookie(form("/api/set-writes", "disabled=false"), &admin)).await;
     assert_eq!(send(&native.router, vote()).await.0, StatusCode::OK);
+}
+
+const PNG_BYTES: &[u8] = include_bytes!("../../../content/samples/folio-hosts.png");
+const PDF_BYTES: &[u8] = include_bytes!("../../domain/tests/fixtures/report.pdf");
+const BROKEN_PDF: &[u8] = include_bytes!("../../domain/tests/fixtures/broken.pdf");
+
+fn multipart(files: &[(&str, &[u8])]) -> Request<Body> {
+    let boundary = "folio-test-boundary";
+    let mut body = Vec::new();
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Request::post("/api/documents")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .expect("request")
+}
+
+async fn count(native: &Native, table: &str) -> i64 {
+    let rows = native
+        .ports
+        .db
+        .query(domain::sql::Statement::new(format!("SELECT COUNT(*) AS n FROM {table}")))
+        .await
+        .expect("count");
+    rows[0]["n"].as_i64().expect("number")
+}
+
+async fn upload(native: &Native, cookie: &str, files: &[(&str, &[u8])]) -> (StatusCode, serde_json::Value) {
+    let (status, _, body) = send(&native.router, with_cookie(multipart(files), cookie)).await;
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
+}
+
+#[tokio::test]
+async fn editors_upload_several_formats_and_ingest_makes_them_readable() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let (status, results) = upload(
+        &native,
+        &admin,
+        &[
+            ("guide.md", b"# Upload guide\n\nSee the diagram:\n\n![hosts](diagram.png)\n"),
+            ("page.html", b"<html><body><h1>From HTML</h1><p>Converted <b>nicely</b>.</p><script>x()</script></body></html>"),
+            ("report.pdf", PDF_BYTES),
+            ("diagram.png", PNG_BYTES),
+            ("evil.md", b"MZ\x90\x00\x03 not markdown"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{results}");
+    let results = results.as_array().expect("array");
+    assert_eq!(results.len(), 5);
+    for r in &results[..4] {
+        assert_eq!(r["result"], "created", "{r}");
+        assert_eq!(r["status"], "queued", "{r}");
+        assert_eq!(r["version"], 1);
+    }
+    assert_eq!(results[4]["error"]["code"], "unsupported_type", "{}", results[4]);
+    assert!(results[4]["error"]["message"].as_str().expect("msg").contains("Windows program"));
+
+    native.tasks.wait_idle().await;
+    for r in &results[..4] {
+        let (_, _, body) = send(&native.router, get(&format!("/api/documents/{}", r["id"]))).await;
+        let status: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(status["status"], "ready", "{status}");
+        assert_eq!(status["published"], true);
+    }
+    let (_, _, guide) = send(&native.router, get("/docs/guide")).await;
+    assert!(guide.contains("<title>Upload guide — Folio</title>"), "{guide}");
+    assert!(guide.contains("src=\"/blobs/"), "the image resolves to its blob: {guide}");
+    let (_, _, page) = send(&native.router, get("/docs/page")).await;
+    assert!(page.contains("<strong>nicely</strong>") && !page.contains("x()"), "{page}");
+    let (_, _, report) = send(&native.router, get("/docs/report")).await;
+    assert!(report.contains("Revenue grew in every region."), "{report}");
+    let (_, _, home) = send(&native.router, get("/")).await;
+    assert!(home.contains("Upload guide") && home.contains("From HTML"), "listed");
+}
+
+#[tokio::test]
+async fn re_uploads_are_idempotent_and_edits_make_new_versions() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let (_, first) = upload(&native, &admin, &[("notes.md", b"# Notes\n\nFirst draft.")]).await;
+    native.tasks.wait_idle().await;
+    let (blobs, versions) = (count(&native, "blobs").await, count(&native, "document_versions").await);
+
+    let (status, again) = upload(&native, &admin, &[("notes.md", b"# Notes\n\nFirst draft.")]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again[0]["result"], "duplicate", "{again}");
+    assert_eq!(again[0]["id"], first[0]["id"]);
+    assert_eq!((count(&native, "blobs").await, count(&native, "document_versions").await), (blobs, versions));
+
+    let (_, edited) = upload(&native, &admin, &[("notes.md", b"# Notes\n\nSecond draft.")]).await;
+    assert_eq!(edited[0]["result"], "updated", "{edited}");
+    assert_eq!(edited[0]["version"], 2);
+    native.tasks.wait_idle().await;
+    let (_, _, page) = send(&native.router, get("/docs/notes")).await;
+    assert!(page.contains("Second draft.") && !page.contains("First draft."), "{page}");
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_clearly_and_leave_nothing_behind() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let before = (count(&native, "documents").await, count(&native, "blobs").await);
+    let big = vec![b'a'; 1024 * 1024 + 1];
+    for (name, bytes, status, code) in [
+        ("big.txt", big.as_slice(), StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+        ("empty.md", b"".as_slice(), StatusCode::BAD_REQUEST, "bad_input"),
+        ("photo.pdf", PNG_BYTES, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_type"),
+        ("latin1.txt", b"caf\xe9".as_slice(), StatusCode::BAD_REQUEST, "bad_input"),
+        (
+            "../../etc/passwd.svg",
+            b"<svg onload=alert(1)>".as_slice(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_type",
+        ),
+        // A NUL inside the part's header is malformed multipart: refused before any file is read.
+        ("bad\0name.md", b"# A".as_slice(), StatusCode::BAD_REQUEST, "bad_input"),
+    ] {
+        let (got, body) = upload(&native, &admin, &[(name, bytes)]).await;
+        assert_eq!(got, status, "{name}: {body}");
+        assert_eq!(body["error"]["code"], code, "{name}: {body}");
+    }
+    let (got, _) = upload(&native, &admin, &[]).await;
+    assert_eq!(got, StatusCode::BAD_REQUEST, "no files");
+    let (got, _, _) = send(&native.router, multipart(&[("a.md", b"# A")])).await;
+    assert_eq!(got, StatusCode::UNAUTHORIZED, "no session");
+    let mut foreign = with_cookie(multipart(&[("a.md", b"# A")]), &admin);
+    foreign.headers_mut().insert(header::HOST, "folio.test".parse().expect("host"));
+    foreign.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().expect("origin"));
+    assert_eq!(send(&native.router, foreign).await.0, StatusCode::FORBIDDEN, "foreign origin");
+    send(&native.router, with_cookie(form("/api/set-writes", "disabled=true"), &admin)).await;
+    let (got, body) = upload(&native, &admin, &[("a.md", b"# A")]).await;
+    assert_eq!(got, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    native.tasks.wait_idle().await;
+    assert_eq!((count(&native, "documents").await, count(&native, "blobs").await), before, "nothing stored");
+    assert_eq!(count(&native, "ingest_jobs").await, 0, "no stuck jobs");
+}
+
+#[tokio::test]
+async fn an_unreadable_pdf_fails_with_a_reason_and_stays_unpublished() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let (_, results) = upload(&native, &admin, &[("broken.pdf", BROKEN_PDF)]).await;
+    native.tasks.wait_idle().await;
+    let (_, _, body) = send(&native.router, get(&format!("/api/documents/{}", results[0]["id"]))).await;
+    let status: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(status["status"], "failed", "{status}");
+    assert!(status["error"].as_str().expect("error").contains("could not be read"), "{status}");
+    assert_eq!(status["published"], false);
+    assert_eq!(send(&native.router, get("/docs/broken")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(count(&native, "ingest_jobs").await, 0);
+}
+
+#[tokio::test]
+async fn a_job_interrupted_mid_stage_is_resumed_by_the_next_sweep() {
+    let (native, _dir) = native().await;
+    let admin =
+        domain::auth::User { id: 1, email: "admin@folio.test".into(), role: domain::auth::Role::Admin };
+    // Accepted, but the process "dies" before the job runs, then again mid-extract.
+    let accepted = domain::ingest::accept(
+        &native.ports,
+        &admin,
+        "resume.md",
+        "# Resumed\n\nAfter a crash.".into(),
+        1 << 20,
+    )
+    .await
+    .expect("accept");
+    native
+        .ports
+        .db
+        .execute(domain::sql::Statement::new(
+            "UPDATE ingest_jobs SET attempts = 1, lease_until = unixepoch() - 1",
+        ))
+        .await
+        .expect("expire the lease");
+    assert_eq!(domain::ingest::run_pending(&native.ports, 10).await.expect("sweep"), 1);
+    let status = domain::ingest::status(&native.ports, accepted.id).await.expect("status");
+    assert_eq!(status.status.as_deref(), Some("ready"));
+    assert_eq!(domain::ingest::run_pending(&native.ports, 10).await.expect("sweep"), 0, "nothing left");
+    let (_, _, page) = send(&native.router, get("/docs/resume")).await;
+    assert!(page.contains("After a crash."), "{page}");
 }

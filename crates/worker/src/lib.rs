@@ -58,16 +58,34 @@ fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string())
 }
 
-/// Binds the ports to this isolate's bindings and builds the router (once per isolate).
-async fn build(env: &Env) -> Result<Router, String> {
+/// The cron trigger: resumes ingest jobs whose isolate was evicted mid-stage.
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    match ports(&env) {
+        Ok(ports) => {
+            if let Err(err) = domain::ingest::run_pending(&ports, 20).await {
+                tracing::warn!(%err, "ingest sweep failed");
+            }
+        }
+        Err(err) => tracing::error!(%err, "could not start the ingest sweep"),
+    }
+}
+
+/// The ports on this isolate's bindings.
+fn ports(env: &Env) -> Result<Ports, String> {
     let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
     let bucket = env.bucket("BLOBS").map_err(|e| format!("R2 binding BLOBS: {e}"))?;
-    let ports = Ports::new(
+    Ok(Ports::new(
         Arc::new(d1::D1Db::new(db)),
         Arc::new(r2::R2Blobs::new(bucket)),
         Arc::new(tasks::WaitUntil),
         Arc::new(passwords::WebCryptoPasswords),
-    );
+    ))
+}
+
+/// Binds the ports to this isolate's bindings and builds the router (once per isolate).
+async fn build(env: &Env) -> Result<Router, String> {
+    let ports = ports(env)?;
     ensure_admin(env, &ports).await?;
     if var(env, "SEED_SAMPLES").as_deref() == Some("true") {
         match app::server::seed_samples_if_empty(&ports).await {
@@ -77,7 +95,13 @@ async fn build(env: &Env) -> Result<Router, String> {
         }
     }
     let leptos_options = app::server::leptos_options().map_err(|e| format!("Leptos options: {e}"))?;
-    let state = AppState { leptos_options, ports: ports.clone(), host: "worker" };
+    let max_upload_mb: usize = var(env, "MAX_UPLOAD_MB").and_then(|v| v.parse().ok()).unwrap_or(25);
+    let state = AppState {
+        leptos_options,
+        ports: ports.clone(),
+        host: "worker",
+        max_upload_bytes: max_upload_mb.saturating_mul(1024 * 1024),
+    };
     let mut router = app::server::router(state);
     if var(env, "FOLIO_CONTRACT_TESTS").as_deref() == Some("true") {
         router = router.route("/__contract", get(move || contract(ports.clone())));

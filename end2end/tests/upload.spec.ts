@@ -1,0 +1,60 @@
+import { expect, test } from "@playwright/test";
+import fs from "node:fs";
+import path from "node:path";
+import { admin } from "../playwright.config";
+
+const root = path.resolve(__dirname, "../..");
+const png = fs.readFileSync(path.join(root, "content/samples/folio-hosts.png"));
+const pdf = fs.readFileSync(path.join(root, "crates/domain/tests/fixtures/report.pdf"));
+
+test("an editor uploads files through the API; ingest publishes them for readers", async ({ browser, request }, info) => {
+  const signIn = await request.post("/api/session", { data: { email: admin.email, password: admin.password } });
+  expect(signIn.status()).toBe(200);
+
+  const slug = `field-notes-${info.project.name}`;
+  const form = new FormData();
+  form.append("file", new Blob([`# Field notes\n\nWritten on ${info.project.name}.\n\n![map](e2e-map.png)\n`]), `${slug}.md`);
+  form.append("file", new Blob([png]), "e2e-map.png");
+  form.append("file", new Blob([pdf]), `report-${info.project.name}.pdf`);
+  form.append("file", new Blob([png]), "not-really.pdf");
+  const res = await request.post("/api/documents", { multipart: form });
+  expect(res.status()).toBe(201);
+  const results = await res.json();
+  expect(results).toHaveLength(4);
+  expect(results.slice(0, 3).map((r: { result: string }) => r.result)).toEqual(["created", "created", "created"]);
+  expect(results[3].error.message).toBe("not-really.pdf is named as a PDF but contains a PNG image.");
+
+  for (const r of results.slice(0, 3)) {
+    await expect
+      .poll(async () => (await (await request.get(`/api/documents/${r.id}`)).json()).status, { timeout: 15_000 })
+      .toBe("ready");
+  }
+
+  // A reader who never signed in sees the rendered pages, the image resolved by name.
+  const reader = await browser.newContext();
+  const page = await reader.newPage();
+  await page.goto(`/docs/${slug}`);
+  await expect(page.getByTestId("doc-title")).toHaveText("Field notes");
+  const img = page.getByTestId("doc-body").locator("img");
+  await expect(img).toHaveAttribute("src", /^\/blobs\/[0-9a-f]{64}$/);
+  expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(960);
+  await page.goto(`/docs/report-${info.project.name}`);
+  await expect(page.getByTestId("doc-body")).toContainText("Revenue grew in every region.");
+  await reader.close();
+
+  // Uploading the same bytes again changes nothing.
+  const again = new FormData();
+  again.append("file", new Blob([png]), "e2e-map.png");
+  const dup = await request.post("/api/documents", { multipart: again });
+  expect((await dup.json())[0].result).toBe("duplicate");
+});
+
+test("uploads without credentials are refused", async ({ playwright, baseURL }) => {
+  const anonymous = await playwright.request.newContext({ baseURL });
+  const form = new FormData();
+  form.append("file", new Blob(["# Hi"]), "hi.md");
+  const res = await anonymous.post("/api/documents", { multipart: form });
+  expect(res.status()).toBe(401);
+  expect((await res.json()).error.code).toBe("unauthorized");
+  await anonymous.dispose();
+});
