@@ -47,6 +47,13 @@ test("an editor uploads files through the API; ingest publishes them for readers
   again.append("file", new Blob([png]), "e2e-map.png");
   const dup = await request.post("/api/documents", { multipart: again });
   expect((await dup.json())[0].result).toBe("duplicate");
+
+  // Deleting removes the document from readers' pages and the listing.
+  const gone = await request.delete(`/api/documents/${results[2].id}`);
+  expect(gone.status()).toBe(204);
+  expect((await request.get(`/docs/report-${info.project.name}`)).status()).toBe(404);
+  const listing = await (await request.get("/api/documents")).json();
+  expect(listing.documents.map((d: { slug: string }) => d.slug)).not.toContain(`report-${info.project.name}`);
 });
 
 test("uploads without credentials are refused", async ({ playwright, baseURL }) => {

@@ -45,9 +45,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/documents",
             // Each file is capped while it streams in; this bounds the whole request.
-            post(api_upload).layer(DefaultBodyLimit::max(state.max_upload_bytes.saturating_mul(8))),
+            post(api_upload)
+                .layer(DefaultBodyLimit::max(state.max_upload_bytes.saturating_mul(8)))
+                .get(api_list_documents),
         )
-        .route("/api/documents/{id}", get(api_document_status))
+        .route("/api/documents/{id}", get(api_document_status).delete(api_delete_document))
         // Catch-all so any path under /blobs/ (`a/b`, `../x`) is validated as a key: 400, not 404.
         .route("/blobs/{*key}", get(blob))
         .leptos_routes_with_context(&state, routes, context, app)
@@ -201,6 +203,33 @@ async fn api_upload(
 /// `GET /api/documents/{id}` → the document and its latest version's ingest status.
 async fn api_document_status(State(ports): State<Ports>, Path(id): Path<i64>) -> Result<Response, ApiError> {
     Ok(Json(domain::ingest::status(&ports, id).await?).into_response())
+}
+
+/// `DELETE /api/documents/{id}` → 204: gone from every page; unreferenced blobs collected.
+async fn api_delete_document(
+    State(ports): State<Ports>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let actor = crate::session::actor(&ports, &headers).await?;
+    domain::ingest::delete(&ports, &actor, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    cursor: Option<String>,
+}
+
+/// `GET /api/documents?cursor=` → `{documents, next}`, newest first, 20 at a time.
+async fn api_list_documents(
+    State(ports): State<Ports>,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let page =
+        domain::documents::list_page(ports.db.as_ref(), query.cursor.as_deref(), crate::api::PAGE_SIZE)
+            .await?;
+    Ok(Json(serde_json::json!({ "documents": page.docs, "next": page.next })).into_response())
 }
 
 /// Serves a stored file. Keys are content hashes, so the ETag is strong and the response is

@@ -369,3 +369,48 @@ pub async fn status(ports: &Ports, id: i64) -> Result<DocumentStatus, DomainErro
         error: row.error,
     })
 }
+
+/// Deletes a document everywhere readers could find it (its versions, jobs, stats and
+/// attachments go with it) and then collects blobs nothing references any more: the row first,
+/// then the bytes, so a crash in between leaves only unreferenced bytes, never a dangling row.
+pub async fn delete(ports: &Ports, _actor: &User, id: i64) -> Result<(), DomainError> {
+    settings::ensure_writable(ports).await?;
+    #[derive(Deserialize)]
+    struct Key {
+        key: String,
+    }
+    let candidates: Vec<Key> = decode(
+        ports
+            .db
+            .query(
+                Statement::new(
+                    "SELECT blob_key AS key FROM document_versions WHERE document_id = ?1
+                     UNION SELECT blob_key AS key FROM attachments WHERE document_id = ?1",
+                )
+                .bind(id),
+            )
+            .await?,
+    )?;
+    let deleted = ports.db.execute(Statement::new("DELETE FROM documents WHERE id = ?1").bind(id)).await?;
+    if deleted == 0 {
+        return Err(DomainError::NotFound("document"));
+    }
+    for Key { key } in candidates {
+        let unreferenced = ports
+            .db
+            .query(
+                Statement::new(
+                    "DELETE FROM blobs WHERE key = ?1
+                       AND NOT EXISTS (SELECT 1 FROM document_versions WHERE blob_key = ?1)
+                       AND NOT EXISTS (SELECT 1 FROM attachments WHERE blob_key = ?1)
+                     RETURNING key",
+                )
+                .bind(key.as_str()),
+            )
+            .await?;
+        if !unreferenced.is_empty() {
+            ports.blobs.delete(&key.parse()?).await?;
+        }
+    }
+    Ok(())
+}

@@ -661,3 +661,61 @@ async fn a_job_interrupted_mid_stage_is_resumed_by_the_next_sweep() {
     let (_, _, page) = send(&native.router, get("/docs/resume")).await;
     assert!(page.contains("After a crash."), "{page}");
 }
+
+fn delete(uri: &str) -> Request<Body> {
+    Request::delete(uri).body(Body::empty()).expect("request")
+}
+
+#[tokio::test]
+async fn deleting_removes_a_document_everywhere_and_collects_only_unshared_blobs() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let doc = b"# Doomed\n\nGone soon. ![hosts](folio-hosts.png) ![own](own.gif)";
+    let (_, results) =
+        upload(&native, &admin, &[("doomed.md", doc), ("own.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;")])
+            .await;
+    native.tasks.wait_idle().await;
+    let id = results[0]["id"].as_i64().expect("id");
+    let gif_doc = results[1]["id"].as_i64().expect("id");
+    let own_key = domain::BlobKey::of(b"GIF89a\x01\x00\x01\x00\x00\x00\x00;");
+    let md_key = domain::BlobKey::of(doc);
+
+    assert_eq!(
+        send(&native.router, delete(&format!("/api/documents/{id}"))).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, _, _) =
+        send(&native.router, with_cookie(delete(&format!("/api/documents/{id}")), &admin)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(send(&native.router, get("/docs/doomed")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(send(&native.router, get(&format!("/api/documents/{id}"))).await.0, StatusCode::NOT_FOUND);
+    let (_, _, home) = send(&native.router, get("/")).await;
+    assert!(!home.contains("Doomed"), "gone from the listing");
+    // The Markdown's blob had no other reference: row and bytes are gone.
+    assert!(!native.ports.blobs.exists(&md_key).await.expect("exists"));
+    assert_eq!(send(&native.router, get(&format!("/blobs/{md_key}"))).await.0, StatusCode::NOT_FOUND);
+    // The GIF is still its own document's version, and the sample PNG still the sample's.
+    assert!(native.ports.blobs.exists(&own_key).await.expect("exists"));
+    let (_, _, sample) = send(&native.router, get("/docs/how-folio-is-built")).await;
+    assert!(sample.contains("src=\"/blobs/"), "the shared sample image survives");
+
+    let (status, _, _) =
+        send(&native.router, with_cookie(delete(&format!("/api/documents/{gif_doc}")), &admin)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!native.ports.blobs.exists(&own_key).await.expect("exists"), "now unreferenced, collected");
+    let (status, _, _) =
+        send(&native.router, with_cookie(delete(&format!("/api/documents/{id}")), &admin)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "deleting twice");
+}
+
+#[tokio::test]
+async fn the_json_listing_pages_with_a_cursor() {
+    let (native, _dir) = native().await;
+    let (status, _, body) = send(&native.router, get("/api/documents")).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(json["documents"].as_array().expect("array").len(), 4);
+    assert!(json["next"].is_null());
+    let (status, _, _) = send(&native.router, get("/api/documents?cursor=nope")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
