@@ -60,6 +60,7 @@ pub fn register_server_fns() {
     register_explicit::<CreateAccount>();
     register_explicit::<CreateToken>();
     register_explicit::<SetWrites>();
+    register_explicit::<IngestStatus>();
     register_explicit::<RevokeToken>();
 }
 
@@ -176,4 +177,12 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     let ports = ports()?;
     let me = actor(&ports).await?;
     Ok(domain::auth::revoke_token(&ports, &me, id).await?)
+}
+
+/// A document's ingest status, for the upload page's live updates (editors and admins).
+#[server(endpoint = "ingest-status")]
+pub async fn ingest_status(id: i64) -> Result<domain::ingest::DocumentStatus, AppError> {
+    let ports = ports()?;
+    actor(&ports).await?;
+    Ok(domain::ingest::status(&ports, id).await?)
 }

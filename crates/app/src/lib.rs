@@ -14,6 +14,7 @@ pub mod samples;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod upload_page;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
@@ -23,6 +24,7 @@ use leptos_router::{path, SsrMode};
 use crate::admin::AdminPage;
 use crate::api::{current_user, SignIn, SignOut};
 use crate::pages::{DocumentPage, HomePage, NotFound, SignInPage};
+use crate::upload_page::UploadPage;
 
 /// The HTML document. Asset paths come from [`LeptosOptions`], never hard-coded names.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -70,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("docs/:slug") view=DocumentPage ssr=SsrMode::Async />
                     <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("upload") view=UploadPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">"Folio · open source · built with Leptos"</footer>
@@ -90,6 +93,7 @@ fn AccountMenu() -> impl IntoView {
                     match user.await {
                         Ok(Some(user)) => view! {
                             <span class="account__who" data-testid="signed-in-as">{user.email}</span>
+                            <a href="/upload" data-testid="upload-link-header">"Upload"</a>
                             <a href="/admin" data-testid="admin-link">"Admin"</a>
                             <ActionForm action=sign_out>
                                 <button type="submit" class="link-button" data-testid="sign-out">"Sign out"</button>
