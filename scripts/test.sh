@@ -6,6 +6,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
+# Incremental data is never reused by CI's fresh clones and costs GBs per run.
+export CARGO_INCREMENTAL=0
+# The cache outlives clones; artifacts of old clone paths pile up. Keep it bounded.
+if [ -d "$CARGO_TARGET_DIR/debug" ] && [ "$(du -s --block-size=1G "$CARGO_TARGET_DIR" | cut -f1)" -gt 25 ]; then
+  echo "test.sh: $CARGO_TARGET_DIR is over 25 GB; clearing its debug builds"
+  rm -rf "$CARGO_TARGET_DIR/debug"
+fi
+
 only=""
 if [ "${1:-}" = "--only" ]; then only=",${2:-},"; fi
 

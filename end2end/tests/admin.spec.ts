@@ -1,14 +1,6 @@
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { admin } from "../playwright.config";
-
-async function signIn(page: Page, email: string, password: string) {
-  await page.goto("/sign-in");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await page.getByTestId("email").fill(email);
-  await page.getByTestId("password").fill(password);
-  await page.getByTestId("sign-in-submit").click();
-  await expect(page.getByTestId("signed-in-as")).toHaveText(email);
-}
+import { signIn } from "./helpers";
 
 test("an admin adds an editor and manages API tokens; the editor sees no accounts", async ({ page }, info) => {
   const editor = { email: `editor-${info.project.name}-${Date.now()}@folio.test`, password: "editor password 42" };

@@ -1,13 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { admin } from "../playwright.config";
+import { signIn } from "./helpers";
 
 test("an admin pauses all changes: votes are refused with a message, reading works", async ({ page }) => {
-  await page.goto("/sign-in");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await page.getByTestId("email").fill(admin.email);
-  await page.getByTestId("password").fill(admin.password);
-  await page.getByTestId("sign-in-submit").click();
-  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  await signIn(page, admin.email, admin.password);
 
   await page.goto("/admin");
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");

@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { admin } from "../playwright.config";
+import { signIn } from "./helpers";
 
 // Pictures of the pages for a person to look at (end2end/screenshots/, not committed).
 for (const [name, path] of [
@@ -22,12 +23,7 @@ for (const [name, path] of [
 
 test("screenshot admin desktop", async ({ page }, info) => {
   await page.setViewportSize({ width: 1280, height: 900 });
-  await page.goto("/sign-in");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await page.getByTestId("email").fill(admin.email);
-  await page.getByTestId("password").fill(admin.password);
-  await page.getByTestId("sign-in-submit").click();
-  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  await signIn(page, admin.email, admin.password);
   await page.goto("/admin");
   await page.screenshot({ path: `end2end/screenshots/${info.project.name}-admin-desktop.png`, fullPage: true });
 });

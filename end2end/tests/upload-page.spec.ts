@@ -2,17 +2,13 @@ import { expect, test } from "@playwright/test";
 import fs from "node:fs";
 import path from "node:path";
 import { admin } from "../playwright.config";
+import { signIn } from "./helpers";
 
 const root = path.resolve(__dirname, "../..");
 
 test("an editor drops five files, watches progress and ingest, and readers see them", async ({ page, browser }, info) => {
   const tag = `${info.project.name}-${Date.now()}`;
-  await page.goto("/sign-in");
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-  await page.getByTestId("email").fill(admin.email);
-  await page.getByTestId("password").fill(admin.password);
-  await page.getByTestId("sign-in-submit").click();
-  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  await signIn(page, admin.email, admin.password);
   await page.getByTestId("upload-link-header").click();
   await expect(page).toHaveURL(/\/upload$/);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
