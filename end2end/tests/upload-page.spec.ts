@@ -41,7 +41,7 @@ test("an editor drops five files, watches progress and ingest, and readers see t
   await expect(reader.getByTestId("doc-body")).not.toContainText("bad()");
   await reader.goto(`/docs/picture-${tag}`);
   await expect(reader.getByTestId("doc-body").locator("img")).toHaveAttribute("src", /^\/blobs\//);
-  await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-uploaded-document-phone.png`, fullPage: true });
+  await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-uploaded-document-desktop.png`, fullPage: true });
 });
 
 test("signed out, the upload page asks you to sign in", async ({ page }) => {
