@@ -148,6 +148,8 @@ async fn api_upload(
 ) -> Result<Response, ApiError> {
     let ports = &state.ports;
     let actor = crate::session::actor(ports, &headers).await?;
+    // Also checked per file by ingest::accept; this early check avoids reading a whole body
+    // only to refuse every file in it.
     domain::settings::ensure_writable(ports).await?;
     let max = state.max_upload_bytes;
     let unreadable = |e: axum::extract::multipart::MultipartError| {

@@ -53,11 +53,6 @@ pub async fn list_page(db: &dyn Db, before: Option<&str>, limit: u32) -> Result<
     Ok(DocumentPage { docs: rows.into_iter().map(|r| r.summary).collect(), next })
 }
 
-/// The first page of the listing.
-pub async fn list_recent(db: &dyn Db, limit: u32) -> Result<Vec<DocumentSummary>, DomainError> {
-    Ok(list_page(db, None, limit).await?.docs)
-}
-
 #[derive(Deserialize)]
 struct DocumentRow {
     id: i64,

@@ -40,10 +40,9 @@ fn io(err: std::io::Error) -> BlobError {
 #[async_trait]
 impl domain::Blobs for FsBlobs {
     async fn put(&self, key: &BlobKey, bytes: Bytes) -> Result<(), BlobError> {
+        // Callers check `exists` first (blobs::store); a repeat put renames identical bytes over
+        // identical bytes, which is atomic and harmless.
         let path = self.path(key);
-        if tokio::fs::try_exists(&path).await.map_err(io)? {
-            return Ok(()); // content-addressed: same key, same bytes
-        }
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
         let tmp = self.tmp.join(format!("{key}.{}.{n}", std::process::id()));
         let mut file = tokio::fs::File::create(&tmp).await.map_err(io)?;

@@ -216,7 +216,7 @@ async fn seeding_twice_changes_nothing() {
     let (native, _dir) = native().await;
     assert!(!app::server::seed_samples_if_empty(&native.ports).await.expect("seed"));
     domain::seed::seed(&native.ports, app::samples::DOCS, app::samples::FILES).await.expect("reseed");
-    let docs = domain::documents::list_recent(native.ports.db.as_ref(), 100).await.expect("list");
+    let docs = domain::documents::list_page(native.ports.db.as_ref(), None, 100).await.expect("list").docs;
     assert_eq!(docs.len(), app::samples::DOCS.len());
 }
 
