@@ -1,6 +1,6 @@
 //! [`domain::Tasks`] natively: tokio tasks, tracked so shutdown (and tests) can wait for them.
 
-use domain::ports::{Task, Tasks};
+use domain::ports::{CpuJob, Task, Tasks};
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
@@ -25,5 +25,13 @@ impl TokioTasks {
 impl Tasks for TokioTasks {
     fn spawn(&self, name: &'static str, task: Task) {
         self.tracker.spawn(task.instrument(tracing::info_span!("task", name)));
+    }
+
+    fn run_cpu(&self, job: CpuJob) -> Task {
+        Box::pin(async move {
+            if let Err(err) = tokio::task::spawn_blocking(job).await {
+                tracing::error!(%err, "a CPU job panicked");
+            }
+        })
     }
 }

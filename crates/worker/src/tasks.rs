@@ -1,7 +1,7 @@
 //! [`domain::Tasks`] on Workers: `waitUntil` from `cloudflare:workers`, which attaches the work
 //! to whichever request is running it, so one `Ports` value can serve the whole isolate.
 
-use domain::ports::{Task, Tasks};
+use domain::ports::{CpuJob, Task, Tasks};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
@@ -21,5 +21,9 @@ impl Tasks for WaitUntil {
             Ok(JsValue::UNDEFINED)
         });
         wait_until(&promise);
+    }
+
+    fn run_cpu(&self, job: CpuJob) -> Task {
+        Box::pin(async move { job() })
     }
 }
