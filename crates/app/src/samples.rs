@@ -3,17 +3,21 @@
 use domain::seed::{SampleDoc, SampleFile};
 
 macro_rules! sample {
-    ($slug:literal) => {
-        SampleDoc { slug: $slug, markdown: include_str!(concat!("../../../content/samples/", $slug, ".md")) }
+    ($folder:literal, $slug:literal) => {
+        SampleDoc {
+            slug: $slug,
+            folder: $folder,
+            markdown: include_str!(concat!("../../../content/samples/", $slug, ".md")),
+        }
     };
 }
 
 /// Newest first: the home page lists them in this order.
 pub const DOCS: &[SampleDoc] = &[
-    sample!("welcome-to-folio"),
-    sample!("how-folio-is-built"),
-    sample!("writing-documents"),
-    sample!("searching-and-asking"),
+    sample!("", "welcome-to-folio"),
+    sample!("about", "how-folio-is-built"),
+    sample!("guides", "writing-documents"),
+    sample!("guides", "searching-and-asking"),
 ];
 
 pub const FILES: &[SampleFile] = &[SampleFile {

@@ -7,7 +7,7 @@ use crate::blob_key::BlobKey;
 use crate::error::DomainError;
 use crate::model::BlobMeta;
 use crate::ports::Ports;
-use crate::sql::{decode_one, Statement};
+use crate::sql::{decode, decode_one, Statement};
 
 /// Stores bytes and records them. Bytes first, then the row: a crash in between leaves at most
 /// an unreferenced blob (collectable), never a row pointing at nothing. Idempotent.
@@ -41,4 +41,32 @@ pub async fn meta(ports: &Ports, key: &BlobKey) -> Result<BlobMeta, DomainError>
 /// The bytes of a recorded blob.
 pub async fn read(ports: &Ports, key: &BlobKey) -> Result<Bytes, DomainError> {
     ports.blobs.get(key).await?.ok_or(DomainError::NotFound("file"))
+}
+
+/// Deletes blobs that no version or attachment refers to and that are older than
+/// `min_age_seconds` (younger ones may belong to an upload still being written). The row goes
+/// first, so a crash in between leaves stray bytes, never a row without bytes. Returns how many.
+pub async fn collect_garbage(ports: &Ports, min_age_seconds: i64) -> Result<usize, DomainError> {
+    #[derive(serde::Deserialize)]
+    struct Key {
+        key: String,
+    }
+    let orphans: Vec<Key> = decode(
+        ports
+            .db
+            .query(
+                Statement::new(
+                    "DELETE FROM blobs WHERE created_at < unixepoch() - ?1
+                       AND NOT EXISTS (SELECT 1 FROM document_versions v WHERE v.blob_key = blobs.key)
+                       AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.blob_key = blobs.key)
+                     RETURNING key",
+                )
+                .bind(min_age_seconds),
+            )
+            .await?,
+    )?;
+    for Key { key } in &orphans {
+        ports.blobs.delete(&key.parse()?).await?;
+    }
+    Ok(orphans.len())
 }

@@ -5,13 +5,21 @@ use std::collections::HashMap;
 
 use crate::error::DomainError;
 use crate::markdown;
-use crate::model::{Attachment, Document, DocumentPage, DocumentSummary, Slug, Votes};
+use crate::model::{
+    Attachment, Browse, Document, DocumentPage, DocumentSummary, Facet, Listing, PendingVersion, Slug, Votes,
+};
 use crate::ports::{Db, Ports};
 use crate::sql::{decode, decode_one, Statement};
 
-/// Most recently updated documents first, `limit` at a time. `before` is the `next` cursor of
-/// the previous page (keyset pagination: stable while documents are added).
-pub async fn list_page(db: &dyn Db, before: Option<&str>, limit: u32) -> Result<DocumentPage, DomainError> {
+/// Most recently updated documents first, `limit` at a time, all of them or one folder's or
+/// tag's. `before` is the `next` cursor of the previous page (keyset pagination: stable while
+/// documents are added).
+pub async fn list_page(
+    db: &dyn Db,
+    listing: &Listing,
+    before: Option<&str>,
+    limit: u32,
+) -> Result<DocumentPage, DomainError> {
     let (before_time, before_id) = match before {
         Some(cursor) => {
             let parsed = cursor
@@ -26,15 +34,27 @@ pub async fn list_page(db: &dyn Db, before: Option<&str>, limit: u32) -> Result<
     let rows = db
         .query(
             Statement::new(
-                "SELECT d.id, d.slug, d.title, d.excerpt, d.updated_at, COALESCE(s.views, 0) AS views
+                "SELECT d.id, d.slug, d.title, d.excerpt, d.updated_at, COALESCE(s.views, 0) AS views,
+                        d.folder, d.reading_minutes
                  FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id
                  WHERE d.published = 1
                    AND (?1 IS NULL OR d.updated_at < ?1 OR (d.updated_at = ?1 AND d.id < ?2))
+                   AND (?4 IS NULL OR d.folder = ?4 OR d.folder LIKE ?4 || '/%')
+                   AND (?5 IS NULL OR EXISTS (SELECT 1 FROM document_tags t
+                                              WHERE t.document_id = d.id AND t.tag = ?5))
                  ORDER BY d.updated_at DESC, d.id DESC LIMIT ?3",
             )
             .bind(before_time)
             .bind(before_id)
-            .bind(i64::from(limit) + 1),
+            .bind(i64::from(limit) + 1)
+            .bind(match listing {
+                Listing::Folder(folder) => Some(crate::upload::folder_path(folder)),
+                _ => None,
+            })
+            .bind(match listing {
+                Listing::Tag(tag) => Some(markdown::tag_name(tag).unwrap_or_default()),
+                _ => None,
+            }),
         )
         .await?;
     #[derive(Deserialize)]
@@ -60,6 +80,8 @@ struct DocumentRow {
     title: String,
     body_md: String,
     updated_at: i64,
+    version: i64,
+    folder: String,
     views: i64,
     helpful_yes: i64,
     helpful_no: i64,
@@ -78,7 +100,7 @@ pub async fn get(db: &dyn Db, slug: &Slug) -> Result<Document, DomainError> {
     let rows = db
         .query(
             Statement::new(
-                "SELECT d.id, d.slug, d.title, d.body_md, d.updated_at,
+                "SELECT d.id, d.slug, d.title, d.body_md, d.updated_at, d.version, d.folder,
                         COALESCE(s.views, 0) AS views, COALESCE(s.helpful_yes, 0) AS helpful_yes,
                         COALESCE(s.helpful_no, 0) AS helpful_no
                  FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id
@@ -107,6 +129,33 @@ pub async fn get(db: &dyn Db, slug: &Slug) -> Result<Document, DomainError> {
         size: a.size,
     })
     .collect();
+    #[derive(Deserialize)]
+    struct Tag {
+        tag: String,
+    }
+    let tags = decode::<Tag>(
+        db.query(
+            Statement::new("SELECT tag FROM document_tags WHERE document_id = ?1 ORDER BY tag").bind(row.id),
+        )
+        .await?,
+    )?
+    .into_iter()
+    .map(|t| t.tag)
+    .collect();
+    let pending: Option<PendingVersion> = db
+        .query(
+            Statement::new(
+                "SELECT version, status, error FROM document_versions
+                 WHERE document_id = ?1 AND version > ?2 ORDER BY version DESC LIMIT 1",
+            )
+            .bind(row.id)
+            .bind(row.version),
+        )
+        .await?
+        .into_iter()
+        .next()
+        .map(decode_one)
+        .transpose()?;
     let urls: HashMap<&str, &str> = attachments.iter().map(|a| (a.name.as_str(), a.url.as_str())).collect();
     let rendered = markdown::render(&row.body_md, |name| urls.get(name).map(|url| (*url).to_owned()));
     Ok(Document {
@@ -118,9 +167,60 @@ pub async fn get(db: &dyn Db, slug: &Slug) -> Result<Document, DomainError> {
         reading_minutes: markdown::reading_minutes(rendered.words),
         attachments,
         updated_at: row.updated_at,
+        version: row.version,
+        folder: row.folder,
+        tags,
+        pending,
         views: row.views,
         votes: Votes { helpful_yes: row.helpful_yes, helpful_no: row.helpful_no },
     })
+}
+
+/// The folders and tags that have published documents, with counts, for browsing.
+pub async fn browse(db: &dyn Db) -> Result<Browse, DomainError> {
+    let folders = decode::<Facet>(
+        db.query(Statement::new(
+            "SELECT folder AS name, COUNT(*) AS count FROM documents
+             WHERE published = 1 AND folder <> '' GROUP BY folder ORDER BY folder",
+        ))
+        .await?,
+    )?;
+    let tags = decode::<Facet>(
+        db.query(Statement::new(
+            "SELECT t.tag AS name, COUNT(*) AS count FROM document_tags t
+             JOIN documents d ON d.id = t.document_id AND d.published = 1
+             GROUP BY t.tag ORDER BY count DESC, t.tag LIMIT 50",
+        ))
+        .await?,
+    )?;
+    Ok(Browse { folders, tags })
+}
+
+/// What an editor edits: the live version's full Markdown (front matter and title included).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Source {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub version: i64,
+    pub kind: String,
+    pub markdown: String,
+}
+
+pub async fn source(db: &dyn Db, slug: &Slug) -> Result<Source, DomainError> {
+    let rows = db
+        .query(
+            Statement::new(
+                "SELECT d.id, d.slug, d.title, d.version, v.kind,
+                        COALESCE(v.body_md, d.body_md) AS markdown
+                 FROM documents d
+                 JOIN document_versions v ON v.document_id = d.id AND v.version = d.version
+                 WHERE d.slug = ?1 AND d.published = 1",
+            )
+            .bind(slug.as_str()),
+        )
+        .await?;
+    Ok(decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?)
 }
 
 /// Counts a page view in the background, after the response: a reader never waits for it.

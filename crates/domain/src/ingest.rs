@@ -55,59 +55,54 @@ pub struct DocumentStatus {
 #[derive(Deserialize)]
 struct Latest {
     id: i64,
+    slug: String,
+    folder: String,
     version: Option<i64>,
     blob_key: Option<String>,
     status: Option<String>,
 }
 
-/// Checks, stores and queues one file. Identical bytes under the same name are a duplicate
-/// (no new row, no new blob); different bytes make a new version.
+/// A document and its newest version (live or not), by address or by id.
+async fn latest(ports: &Ports, by: &str, value: crate::sql::Param) -> Result<Option<Latest>, DomainError> {
+    let sql = format!(
+        "SELECT d.id, d.slug, d.folder, v.version, v.blob_key, v.status FROM documents d
+         LEFT JOIN document_versions v ON v.document_id = d.id
+         WHERE d.{by} = ?1 ORDER BY v.version DESC LIMIT 1"
+    );
+    let rows = ports.db.query(Statement::new(sql).bind(value)).await?;
+    Ok(rows.into_iter().next().map(decode_one).transpose()?)
+}
+
+/// Checks, stores and queues one file, in `folder` (an upload's `folder` field, made safe).
+/// Identical bytes under the same name are a duplicate (no new row, no new blob); different
+/// bytes make a new version.
 pub async fn accept(
     ports: &Ports,
     actor: &User,
     raw_name: &str,
     bytes: Bytes,
     max_bytes: usize,
+    folder: &str,
 ) -> Result<UploadResult, DomainError> {
     settings::ensure_writable(ports).await?;
     let inspected = upload::inspect(raw_name, &bytes, max_bytes)?;
-    let slug = upload::slug_for(&inspected.name);
-    let key = blobs::store(ports, bytes, inspected.kind.media_type()).await?;
-    let latest = ports
-        .db
-        .query(
-            Statement::new(
-                "SELECT d.id, v.version, v.blob_key, v.status FROM documents d
-                 LEFT JOIN document_versions v ON v.document_id = d.id
-                 WHERE d.slug = ?1 ORDER BY v.version DESC LIMIT 1",
-            )
-            .bind(slug.as_str()),
-        )
-        .await?;
-    let latest: Option<Latest> = latest.into_iter().next().map(decode_one).transpose()?;
-    let (id, version, result) = match latest {
-        Some(Latest { id, version: Some(version), blob_key: Some(existing), status })
-            if existing == key.as_str() =>
-        {
-            return Ok(UploadResult {
-                name: inspected.name,
-                id,
-                slug: slug.as_str().to_owned(),
-                version,
-                status: status.unwrap_or_default(),
-                result: Outcome::Duplicate,
-            });
-        }
-        Some(Latest { id, version, .. }) => (id, version.unwrap_or(0) + 1, Outcome::Updated),
+    let folder = upload::folder_path(folder);
+    let slug = upload::slug_in(&folder, &inspected.name);
+    let existing = latest(ports, "slug", slug.as_str().into()).await?;
+    let id = match &existing {
+        Some(doc) => doc.id,
         None => {
             let rows = ports
                 .db
                 .query(
                     Statement::new(
-                        "INSERT INTO documents (slug, title, body_md, published) VALUES (?1, ?2, '', 0) RETURNING id",
+                        "INSERT INTO documents (slug, title, body_md, published, folder)
+                         VALUES (?1, ?2, '', 0, ?3)
+                         ON CONFLICT (slug) DO UPDATE SET slug = excluded.slug RETURNING id",
                     )
                     .bind(slug.as_str())
-                    .bind(inspected.name.as_str()),
+                    .bind(inspected.name.as_str())
+                    .bind(folder.as_str()),
                 )
                 .await?;
             #[derive(Deserialize)]
@@ -115,23 +110,101 @@ pub async fn accept(
                 id: i64,
             }
             let Id { id } = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?;
-            (id, 1, Outcome::Created)
+            id
         }
     };
+    let new = NewVersion { name: inspected.name, kind: inspected.kind, folder };
+    add_version(ports, actor, id, slug.as_str(), existing.as_ref(), bytes, new).await
+}
+
+/// Saves an editor's Markdown as the next version of document `id`. `base_version` is the
+/// version the editor started from: if someone saved a newer one meanwhile, nothing is saved
+/// and the answer is a conflict, so no edit is silently lost.
+pub async fn edit(
+    ports: &Ports,
+    actor: &User,
+    id: i64,
+    base_version: i64,
+    markdown: &str,
+    max_bytes: usize,
+) -> Result<UploadResult, DomainError> {
+    settings::ensure_writable(ports).await?;
+    let existing = latest(ports, "id", id.into()).await?.ok_or(DomainError::NotFound("document"))?;
+    let current = existing.version.unwrap_or(0);
+    if current != base_version {
+        return Err(DomainError::Conflict(format!(
+            "Version {current} was saved while you were editing version {base_version}. \
+             Copy your changes, reload the editor and apply them again."
+        )));
+    }
+    // Browsers post textareas with CRLF line ends; store what the editor typed, normalised.
+    let markdown = markdown.replace("\r\n", "\n");
+    if markdown.trim().is_empty() {
+        return Err(DomainError::BadInput("A document can’t be empty. To remove it, delete it.".into()));
+    }
+    if markdown.len() > max_bytes {
+        return Err(DomainError::TooLarge(format!(
+            "The text is larger than the {} MB limit.",
+            max_bytes / 1_048_576
+        )));
+    }
+    let new = NewVersion {
+        name: format!("{}.md", existing.slug),
+        kind: Kind::Markdown,
+        folder: existing.folder.clone(),
+    };
+    add_version(ports, actor, id, &existing.slug.clone(), Some(&existing), Bytes::from(markdown), new).await
+}
+
+struct NewVersion {
+    name: String,
+    kind: Kind,
+    folder: String,
+}
+
+/// Stores the bytes and writes version N+1 and its job in one batch, unless the bytes are
+/// those of the newest version already (then it is a duplicate and nothing is written).
+async fn add_version(
+    ports: &Ports,
+    actor: &User,
+    id: i64,
+    slug: &str,
+    existing: Option<&Latest>,
+    bytes: Bytes,
+    new: NewVersion,
+) -> Result<UploadResult, DomainError> {
+    let key = blobs::store(ports, bytes, new.kind.media_type()).await?;
+    let newest = existing.and_then(|e| e.version);
+    if let Some(Latest { version: Some(version), blob_key: Some(existing_key), status, .. }) = existing {
+        if existing_key == key.as_str() {
+            return Ok(UploadResult {
+                name: new.name,
+                id,
+                slug: slug.to_owned(),
+                version: *version,
+                status: status.clone().unwrap_or_default(),
+                result: Outcome::Duplicate,
+            });
+        }
+    }
+    let version = newest.unwrap_or(0) + 1;
+    // The version and its job are written together; a racing save of the same version number
+    // fails on UNIQUE (document_id, version) and is reported as a conflict.
     ports
         .db
         .batch(vec![
             Statement::new("INSERT OR IGNORE INTO document_stats (document_id) VALUES (?1)").bind(id),
             Statement::new(
-                "INSERT INTO document_versions (document_id, version, blob_key, source_name, kind, created_by)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO document_versions (document_id, version, blob_key, source_name, kind, created_by, folder)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .bind(id)
             .bind(version)
             .bind(key.as_str())
-            .bind(inspected.name.as_str())
-            .bind(inspected.kind.as_str())
-            .bind(actor.id),
+            .bind(new.name.as_str())
+            .bind(new.kind.as_str())
+            .bind(actor.id)
+            .bind(new.folder.as_str()),
             Statement::new(
                 "INSERT INTO ingest_jobs (version_id)
                  SELECT id FROM document_versions WHERE document_id = ?1 AND version = ?2",
@@ -141,12 +214,12 @@ pub async fn accept(
         ])
         .await?;
     Ok(UploadResult {
-        name: inspected.name,
+        name: new.name,
         id,
-        slug: slug.as_str().to_owned(),
+        slug: slug.to_owned(),
         version,
         status: "queued".into(),
-        result,
+        result: if newest.is_some() { Outcome::Updated } else { Outcome::Created },
     })
 }
 
@@ -244,6 +317,7 @@ struct VersionRow {
     blob_key: String,
     source_name: String,
     kind: String,
+    folder: String,
     body_md: Option<String>,
 }
 
@@ -252,7 +326,7 @@ async fn version_row(ports: &Ports, version_id: i64) -> Result<VersionRow, Domai
         .db
         .query(
             Statement::new(
-                "SELECT document_id, version, blob_key, source_name, kind, body_md
+                "SELECT document_id, version, blob_key, source_name, kind, folder, body_md
                  FROM document_versions WHERE id = ?1",
             )
             .bind(version_id),
@@ -280,7 +354,15 @@ async fn extract(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
         Kind::Markdown => text(),
         Kind::Text => convert::text_to_markdown(&text()),
         Kind::Html => convert::html_to_markdown(&text())?,
-        Kind::Pdf => convert::pdf_to_markdown(&bytes)?,
+        // Parsing a large PDF takes seconds of CPU: off the async threads where a host has them.
+        Kind::Pdf => {
+            let bytes = bytes.clone();
+            crate::ports::run_cpu(ports.tasks.as_ref(), move || convert::pdf_to_markdown(&bytes))
+        }
+        .await
+        .ok_or_else(|| {
+            DomainError::BadInput("This PDF could not be read: it is damaged or unusual.".into())
+        })??,
         Kind::Png | Kind::Jpeg | Kind::Gif | Kind::Webp => format!("![{0}]({0})", row.source_name),
     };
     ports
@@ -295,24 +377,60 @@ async fn extract(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
     Ok(())
 }
 
-/// Stage 2: derive title and excerpt, attach images, and make the version live, atomically.
-/// An older version never replaces a newer one that is already live.
+/// Stage 2: derive what readers and listings show (title, excerpt, word count, reading time,
+/// outline, tags, folder), attach images, and make the version live, all in one batch. An
+/// older version never replaces a newer one that is already live.
 async fn publish(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
     let row = version_row(ports, version_id).await?;
-    let body_md = row.body_md.unwrap_or_default();
-    let (title, body) = markdown::split_title(&body_md);
+    let full = row.body_md.unwrap_or_default();
+    let (front, rest) = markdown::split_front_matter(&full);
+    let (heading, body) = markdown::split_title(rest);
     let stem = row.source_name.rsplit_once('.').map_or(row.source_name.as_str(), |(stem, _)| stem);
-    let title = title.unwrap_or(stem).to_owned();
-    let mut batch = vec![Statement::new(
-        "UPDATE documents SET title = ?2, body_md = ?3, excerpt = ?4, updated_at = unixepoch(), published = 1
-         WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM document_versions
-                                       WHERE document_id = ?1 AND version > ?5 AND status = 'ready')",
-    )
-    .bind(row.document_id)
-    .bind(title)
-    .bind(body.to_owned())
-    .bind(markdown::excerpt(body, 220))
-    .bind(row.version)];
+    let title = front.title.clone().or(heading.map(str::to_owned)).unwrap_or_else(|| stem.to_owned());
+    let rendered = markdown::render(body, |_| None);
+    let words = i64::try_from(rendered.words).unwrap_or(i64::MAX);
+    let minutes = i64::from(markdown::reading_minutes(rendered.words));
+    let outline = serde_json::to_string(&rendered.outline).unwrap_or_default();
+    // Every statement that touches the document repeats this guard: a newer live version wins.
+    const NO_NEWER_LIVE: &str = "NOT EXISTS (SELECT 1 FROM document_versions
+                                   WHERE document_id = ?1 AND version > ?2 AND status = 'ready')";
+    let mut batch = vec![
+        Statement::new(
+            "UPDATE document_versions SET title = ?2, word_count = ?3, reading_minutes = ?4, outline_json = ?5
+             WHERE id = ?1",
+        )
+        .bind(version_id)
+        .bind(title.as_str())
+        .bind(words)
+        .bind(minutes)
+        .bind(outline),
+        Statement::new(format!(
+            "UPDATE documents SET title = ?3, body_md = ?4, excerpt = ?5, folder = ?6, version = ?2,
+               word_count = ?7, reading_minutes = ?8, updated_at = unixepoch(), published = 1
+             WHERE id = ?1 AND {NO_NEWER_LIVE}"
+        ))
+        .bind(row.document_id)
+        .bind(row.version)
+        .bind(title)
+        .bind(body.to_owned())
+        .bind(markdown::excerpt(body, 220))
+        .bind(row.folder)
+        .bind(words)
+        .bind(minutes),
+        Statement::new(format!("DELETE FROM document_tags WHERE document_id = ?1 AND {NO_NEWER_LIVE}"))
+            .bind(row.document_id)
+            .bind(row.version),
+    ];
+    for tag in front.tags {
+        batch.push(
+            Statement::new(format!(
+                "INSERT OR IGNORE INTO document_tags (document_id, tag) SELECT ?1, ?3 WHERE {NO_NEWER_LIVE}"
+            ))
+            .bind(row.document_id)
+            .bind(row.version)
+            .bind(tag),
+        );
+    }
     // Images this document names (its own, or ones uploaded earlier) become its attachments.
     for name in markdown::relative_image_targets(body) {
         batch.push(
@@ -333,6 +451,33 @@ async fn publish(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
     batch.push(Statement::new("DELETE FROM ingest_jobs WHERE version_id = ?1").bind(version_id));
     ports.db.batch(batch).await?;
     Ok(())
+}
+
+/// Blobs younger than this are never collected: they may belong to an upload in progress.
+const ORPHAN_MIN_AGE_SECONDS: i64 = 3600;
+
+/// What a sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub jobs_run: usize,
+    pub blobs_collected: usize,
+}
+
+/// The housekeeping both hosts schedule (natively every 15 s, a cron trigger on the Worker):
+/// resume jobs whose lease ran out, then collect blobs that nothing refers to any more.
+pub async fn sweep(ports: &Ports) -> Result<Swept, DomainError> {
+    let jobs_run = run_pending(ports, 20).await?;
+    let blobs_collected = blobs::collect_garbage(ports, ORPHAN_MIN_AGE_SECONDS).await?;
+    Ok(Swept { jobs_run, blobs_collected })
+}
+
+/// Makes every job runnable now. Only for a host where nothing else can hold a lease: the
+/// native server at start-up (after a crash, its jobs' leases would otherwise run out first).
+pub async fn release_leases(ports: &Ports) -> Result<u64, DomainError> {
+    Ok(ports
+        .db
+        .execute(Statement::new("UPDATE ingest_jobs SET lease_until = 0 WHERE lease_until > 0"))
+        .await?)
 }
 
 /// A document's latest version and how its ingest is going.

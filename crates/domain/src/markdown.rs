@@ -149,6 +149,91 @@ pub fn relative_image_targets(markdown: &str) -> Vec<String> {
     names
 }
 
+/// What a leading front-matter block says: `---`, then `key: value` lines, then `---`.
+/// Folio reads `title` and `tags` (`tags: a, b`, `tags: [a, b]` or a `- a` list).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct FrontMatter {
+    pub title: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// At most this many tags per document; more are ignored.
+const MAX_TAGS: usize = 20;
+
+/// Splits front matter off the top of a document. Without a well-formed block (no closing
+/// `---` within the first 4 KB) the whole text is the body.
+pub fn split_front_matter(markdown: &str) -> (FrontMatter, &str) {
+    let text = markdown.trim_start_matches('\u{feff}');
+    let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) else {
+        return (FrontMatter::default(), markdown);
+    };
+    let mut offset = 0;
+    for line in rest.split_inclusive('\n') {
+        if line.trim_end() == "---" {
+            let front = parse_front_matter(&rest[..offset]);
+            return (front, &rest[offset + line.len()..]);
+        }
+        offset += line.len();
+        if offset > 4096 {
+            break;
+        }
+    }
+    (FrontMatter::default(), markdown)
+}
+
+fn parse_front_matter(block: &str) -> FrontMatter {
+    let mut front = FrontMatter::default();
+    let mut in_tag_list = false;
+    let push_tag = |front: &mut FrontMatter, raw: &str| {
+        if let Some(tag) = tag_name(raw) {
+            if !front.tags.contains(&tag) && front.tags.len() < MAX_TAGS {
+                front.tags.push(tag);
+            }
+        }
+    };
+    for line in block.lines() {
+        if in_tag_list {
+            if let Some(item) = line.trim_start().strip_prefix("- ") {
+                push_tag(&mut front, item);
+                continue;
+            }
+            in_tag_list = false;
+        }
+        let Some((key, value)) = line.split_once(':') else { continue };
+        let value = value.trim().trim_matches(['"', '\'']);
+        match key.trim().to_ascii_lowercase().as_str() {
+            "title" if !value.is_empty() => front.title = Some(value.to_owned()),
+            "tags" | "tag" if value.is_empty() => in_tag_list = true,
+            "tags" | "tag" => {
+                for raw in value.trim_start_matches('[').trim_end_matches(']').split(',') {
+                    push_tag(&mut front, raw);
+                }
+            }
+            _ => {}
+        }
+    }
+    front
+}
+
+/// A tag as it appears in addresses: lower-case ASCII letters, digits and single dashes, at
+/// most 40 characters. `None` when nothing usable is left.
+pub fn tag_name(raw: &str) -> Option<String> {
+    let raw = raw.trim().trim_matches(['"', '\'', '#']);
+    let mut tag = String::new();
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            tag.push(c.to_ascii_lowercase());
+        } else if !tag.is_empty() && !tag.ends_with('-') {
+            tag.push('-');
+        }
+        if tag.len() >= 40 {
+            break;
+        }
+    }
+    let tag = tag.trim_matches('-');
+    (!tag.is_empty()).then(|| tag.to_owned())
+}
+
 /// Splits a leading `# Title` line off the body. Returns (title, rest).
 pub fn split_title(markdown: &str) -> (Option<&str>, &str) {
     let trimmed = markdown.trim_start();
@@ -186,6 +271,22 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn front_matter_gives_title_and_tags() {
+        let (front, body) =
+            split_front_matter("---\ntitle: \"Set up\"\ntags: [Guide, Editing Tips, guide]\n---\n# H\nText");
+        assert_eq!(front.title.as_deref(), Some("Set up"));
+        assert_eq!(front.tags, vec!["guide", "editing-tips"]);
+        assert_eq!(body, "# H\nText");
+        let (front, _) = split_front_matter("---\ntags:\n  - one\n  - Two Words\nother: x\n---\nBody");
+        assert_eq!(front.tags, vec!["one", "two-words"]);
+        // No closing line: not front matter, nothing is lost.
+        let (front, body) = split_front_matter("---\ntitle: x\nno end");
+        assert_eq!((front, body), (FrontMatter::default(), "---\ntitle: x\nno end"));
+        assert_eq!(tag_name(" #Rust!! "), Some("rust".into()));
+        assert_eq!(tag_name("ЖЖ"), None);
+    }
 
     #[test]
     fn renders_and_sanitises() {

@@ -57,6 +57,39 @@ pub struct DocumentSummary {
     pub excerpt: String,
     pub updated_at: i64,
     pub views: i64,
+    pub folder: String,
+    pub reading_minutes: i64,
+}
+
+/// Which documents a listing shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Listing {
+    All,
+    /// This folder and the folders inside it.
+    Folder(String),
+    Tag(String),
+}
+
+/// A folder or tag and how many documents it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facet {
+    pub name: String,
+    pub count: i64,
+}
+
+/// Ways into the documents besides the newest-first list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Browse {
+    pub folders: Vec<Facet>,
+    pub tags: Vec<Facet>,
+}
+
+/// A version newer than the live one that is still being ingested, or failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingVersion {
+    pub version: i64,
+    pub status: String,
+    pub error: Option<String>,
 }
 
 /// One page of the listing, and where the next (older) page starts.
@@ -78,6 +111,11 @@ pub struct Document {
     pub reading_minutes: u32,
     pub attachments: Vec<Attachment>,
     pub updated_at: i64,
+    /// The live version's number.
+    pub version: i64,
+    pub folder: String,
+    pub tags: Vec<String>,
+    pub pending: Option<PendingVersion>,
     pub views: i64,
     pub votes: Votes,
 }

@@ -169,24 +169,49 @@ pub fn safe_name(raw: &str) -> Result<String, DomainError> {
     Ok(format!("{}{ext}", stem.chars().take(keep).collect::<String>()))
 }
 
-/// A document name from a file name: ASCII letters and digits only, so a look-alike name
-/// (Cyrillic "а" for Latin "a") can never pose as another document's address.
-pub fn slug_for(name: &str) -> Slug {
-    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+/// ASCII letters and digits joined by single dashes, at most `max` bytes; may be empty.
+fn ascii_slug(text: &str, max: usize) -> String {
     let mut slug = String::new();
-    for c in stem.chars() {
+    for c in text.chars() {
         if c.is_ascii_alphanumeric() {
             slug.push(c.to_ascii_lowercase());
         } else if !slug.is_empty() && !slug.ends_with('-') {
             slug.push('-');
         }
-        if slug.len() >= 80 {
+        if slug.len() >= max {
             break;
         }
     }
-    let slug = slug.trim_matches('-');
-    let slug = if slug.is_empty() { "document" } else { slug };
-    Slug::try_from(slug.to_owned()).unwrap_or_else(|_| Slug::document())
+    slug.trim_matches('-').to_owned()
+}
+
+/// A document name from a file name: ASCII letters and digits only, so a look-alike name
+/// (Cyrillic "а" for Latin "a") can never pose as another document's address.
+pub fn slug_for(name: &str) -> Slug {
+    let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem);
+    let slug = ascii_slug(stem, 80);
+    let slug = if slug.is_empty() { "document".to_owned() } else { slug };
+    Slug::try_from(slug).unwrap_or_else(|_| Slug::document())
+}
+
+/// The document name for a file in a folder: `guides` + `setup.md` → `guides-setup`, so files
+/// with the same name in different folders stay different documents.
+pub fn slug_in(folder: &str, name: &str) -> Slug {
+    if folder.is_empty() {
+        return slug_for(name);
+    }
+    slug_for(&format!("{}-{name}", folder.replace('/', "-")))
+}
+
+/// A folder from an upload's `folder` field: `Guides/Set up` → `guides/set-up`. Each segment is
+/// made ASCII like a document name; empty, `.` and `..` segments are dropped; at most 4 deep.
+pub fn folder_path(raw: &str) -> String {
+    raw.split(['/', '\\'])
+        .map(|segment| ascii_slug(segment, 40))
+        .filter(|segment| !segment.is_empty())
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Checks one file. The name's extension, when it names a type, must match the bytes.
@@ -240,6 +265,16 @@ pub fn inspect(raw_name: &str, bytes: &[u8], max_bytes: usize) -> Result<Inspect
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folders_are_safe_paths() {
+        assert_eq!(folder_path("Guides/Set up"), "guides/set-up");
+        assert_eq!(folder_path("../../etc//./passwd"), "etc/passwd");
+        assert_eq!(folder_path("a/b/c/d/e"), "a/b/c/d");
+        assert_eq!(folder_path("  "), "");
+        assert_eq!(slug_in("guides/set-up", "Intro.md").as_str(), "guides-set-up-intro");
+        assert_eq!(slug_in("", "Intro.md").as_str(), "intro");
+    }
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 

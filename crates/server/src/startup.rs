@@ -48,16 +48,23 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     Ok(Native { router, ports, tasks })
 }
 
-/// Ingest jobs left by a crash (expired leases) are resumed now and then swept every 15 s;
-/// new uploads also run their jobs right away.
+/// Ingest jobs left by a crash are resumed now (this process is the only worker, so no lease
+/// it finds can be live) and the sweep repeats every 15 s; new uploads run their jobs at once.
 fn resume_ingest(ports: &Ports) {
     let ports = ports.clone();
     tokio::spawn(async move {
+        match domain::ingest::release_leases(&ports).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "resuming ingest jobs left by the last run"),
+            Err(err) => tracing::warn!(%err, "could not release ingest leases"),
+        }
         let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
         loop {
             every.tick().await;
-            if let Err(err) = domain::ingest::run_pending(&ports, 20).await {
-                tracing::warn!(%err, "ingest sweep failed");
+            match domain::ingest::sweep(&ports).await {
+                Ok(swept) if swept != domain::ingest::Swept::default() => tracing::info!(?swept, "swept"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(%err, "sweep failed"),
             }
         }
     });

@@ -5,51 +5,12 @@ use app::server::AppState;
 use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use axum::Router;
 use domain::sql::{Row, Statement};
 use domain::{DbError, Ports};
-use http_body_util::BodyExt;
-use server::config::Config;
-use server::startup::{build, Native};
 use std::sync::Arc;
-use tempfile::TempDir;
-use tower::ServiceExt;
 
-const ADMIN_EMAIL: &str = "Admin@Folio.test";
-const ADMIN_PASSWORD: &str = "a long admin password";
-
-async fn native() -> (Native, TempDir) {
-    let dir = TempDir::new().expect("temp dir");
-    let config = Config {
-        data_dir: dir.path().to_owned(),
-        seed_samples: true,
-        admin_email: Some(ADMIN_EMAIL.into()),
-        admin_password: Some(ADMIN_PASSWORD.into()),
-        max_upload_mb: 1,
-        ..Config::default()
-    };
-    let options = app::server::leptos_options().expect("leptos options");
-    (build(&config, options).await.expect("native host"), dir)
-}
-
-async fn send(router: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
-    let res = router.clone().oneshot(req).await.expect("infallible");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.expect("body").to_bytes();
-    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn get(uri: &str) -> Request<Body> {
-    Request::get(uri).body(Body::empty()).expect("request")
-}
-
-fn form(uri: &str, body: impl Into<String>) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body.into()))
-        .expect("request")
-}
+mod common;
+use common::*;
 
 fn views_in(html: &str) -> i64 {
     let start = html.find("data-views=\"").expect("views attribute") + "data-views=\"".len();
@@ -216,13 +177,12 @@ async fn seeding_twice_changes_nothing() {
     let (native, _dir) = native().await;
     assert!(!app::server::seed_samples_if_empty(&native.ports).await.expect("seed"));
     domain::seed::seed(&native.ports, app::samples::DOCS, app::samples::FILES).await.expect("reseed");
-    let docs = domain::documents::list_page(native.ports.db.as_ref(), None, 100).await.expect("list").docs;
+    let docs =
+        domain::documents::list_page(native.ports.db.as_ref(), &domain::model::Listing::All, None, 100)
+            .await
+            .expect("list")
+            .docs;
     assert_eq!(docs.len(), app::samples::DOCS.len());
-}
-
-fn with_cookie(mut req: Request<Body>, cookie: &str) -> Request<Body> {
-    req.headers_mut().insert(header::COOKIE, cookie.parse().expect("cookie"));
-    req
 }
 
 #[tokio::test]
@@ -284,26 +244,6 @@ async fn writes_from_another_site_are_refused() {
     same.headers_mut().insert(header::HOST, "folio.test".parse().expect("host"));
     same.headers_mut().insert(header::ORIGIN, "http://folio.test".parse().expect("origin"));
     assert_eq!(send(&native.router, same).await.0, StatusCode::OK);
-}
-
-fn json(uri: &str, body: &str) -> Request<Body> {
-    Request::post(uri)
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_owned()))
-        .expect("request")
-}
-
-fn bearer(mut req: Request<Body>, token: &str) -> Request<Body> {
-    req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {token}").parse().expect("header"));
-    req
-}
-
-/// Signs in through the JSON API and returns the `name=value` cookie pair.
-async fn session_cookie(router: &Router, email: &str, password: &str) -> String {
-    let body = serde_json::json!({ "email": email, "password": password }).to_string();
-    let (status, headers, text) = send(router, json("/api/session", &body)).await;
-    assert_eq!(status, StatusCode::OK, "{text}");
-    headers[header::SET_COOKIE].to_str().expect("cookie").split(';').next().expect("pair").to_owned()
 }
 
 #[tokio::test]
@@ -389,10 +329,6 @@ async fn api_tokens_authenticate_until_revoked() {
     assert!(overview.contains(r#""revoked":true"#) && !overview.contains(&token), "{overview}");
 }
 
-fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
-}
-
 fn card_titles(html: &str) -> Vec<String> {
     html.split("class=\"doc-card__title\">")
         .skip(1)
@@ -407,6 +343,7 @@ async fn the_home_page_pages_through_documents_with_a_stable_cursor() {
     let extra: Vec<domain::seed::SampleDoc> = (0..25)
         .map(|i| domain::seed::SampleDoc {
             slug: leak(format!("extra-{i:02}")),
+            folder: "",
             markdown: leak(format!("# Extra {i:02}\n\nBody {i}.")),
         })
         .collect();
@@ -472,42 +409,6 @@ async fn the_kill_switch_makes_the_site_read_only_until_resumed() {
 const PNG_BYTES: &[u8] = include_bytes!("../../../content/samples/folio-hosts.png");
 const PDF_BYTES: &[u8] = include_bytes!("../../domain/tests/fixtures/report.pdf");
 const BROKEN_PDF: &[u8] = include_bytes!("../../domain/tests/fixtures/broken.pdf");
-
-fn multipart(files: &[(&str, &[u8])]) -> Request<Body> {
-    let boundary = "folio-test-boundary";
-    let mut body = Vec::new();
-    for (name, bytes) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    Request::post("/api/documents")
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-        .body(Body::from(body))
-        .expect("request")
-}
-
-async fn count(native: &Native, table: &str) -> i64 {
-    let rows = native
-        .ports
-        .db
-        .query(domain::sql::Statement::new(format!("SELECT COUNT(*) AS n FROM {table}")))
-        .await
-        .expect("count");
-    rows[0]["n"].as_i64().expect("number")
-}
-
-async fn upload(native: &Native, cookie: &str, files: &[(&str, &[u8])]) -> (StatusCode, serde_json::Value) {
-    let (status, _, body) = send(&native.router, with_cookie(multipart(files), cookie)).await;
-    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
-}
 
 #[tokio::test]
 async fn editors_upload_several_formats_and_ingest_makes_them_readable() {
@@ -643,6 +544,7 @@ async fn a_job_interrupted_mid_stage_is_resumed_by_the_next_sweep() {
         "resume.md",
         "# Resumed\n\nAfter a crash.".into(),
         1 << 20,
+        "",
     )
     .await
     .expect("accept");
@@ -660,10 +562,6 @@ async fn a_job_interrupted_mid_stage_is_resumed_by_the_next_sweep() {
     assert_eq!(domain::ingest::run_pending(&native.ports, 10).await.expect("sweep"), 0, "nothing left");
     let (_, _, page) = send(&native.router, get("/docs/resume")).await;
     assert!(page.contains("After a crash."), "{page}");
-}
-
-fn delete(uri: &str) -> Request<Body> {
-    Request::delete(uri).body(Body::empty()).expect("request")
 }
 
 #[tokio::test]

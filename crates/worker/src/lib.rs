@@ -58,16 +58,16 @@ fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string())
 }
 
-/// The cron trigger: resumes ingest jobs whose isolate was evicted mid-stage.
+/// The cron trigger: resumes ingest jobs whose isolate was evicted mid-stage and collects
+/// blobs nothing refers to.
 #[event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     match ports(&env) {
-        Ok(ports) => {
-            if let Err(err) = domain::ingest::run_pending(&ports, 20).await {
-                tracing::warn!(%err, "ingest sweep failed");
-            }
-        }
-        Err(err) => tracing::error!(%err, "could not start the ingest sweep"),
+        Ok(ports) => match domain::ingest::sweep(&ports).await {
+            Ok(swept) => tracing::info!(?swept, "swept"),
+            Err(err) => tracing::warn!(%err, "sweep failed"),
+        },
+        Err(err) => tracing::error!(%err, "could not start the sweep"),
     }
 }
 
