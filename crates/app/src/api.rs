@@ -2,7 +2,7 @@
 //! context, provided by the host's router; nothing here knows which host it runs on.
 //! Endpoints are named so URLs are stable for tests and scripts (`/api/<name>`).
 
-use domain::model::{Document, DocumentPage, Votes};
+use domain::model::{Browse, Document, DocumentPage, Listing, Votes};
 use leptos::prelude::*;
 
 use crate::error::AppError;
@@ -22,11 +22,19 @@ fn slug_or_not_found(slug: String) -> Result<domain::model::Slug, AppError> {
 /// Documents on one page of the home listing.
 pub const PAGE_SIZE: u32 = 20;
 
-/// A page of documents, newest first; `before` is the previous page's `next` cursor.
+/// A page of documents (all, a folder's or a tag's), newest first; `before` is the previous
+/// page's `next` cursor.
 #[server(endpoint = "list-documents")]
-pub async fn list_documents(before: Option<String>) -> Result<DocumentPage, AppError> {
+pub async fn list_documents(listing: Listing, before: Option<String>) -> Result<DocumentPage, AppError> {
     let ports = ports()?;
-    Ok(domain::documents::list_page(ports.db.as_ref(), before.as_deref(), PAGE_SIZE).await?)
+    Ok(domain::documents::list_page(ports.db.as_ref(), &listing, before.as_deref(), PAGE_SIZE).await?)
+}
+
+/// Folders and tags with their document counts.
+#[server(endpoint = "browse")]
+pub async fn browse_facets() -> Result<Browse, AppError> {
+    let ports = ports()?;
+    Ok(domain::documents::browse(ports.db.as_ref()).await?)
 }
 
 /// Reads a document and counts the view in the background (after the response).
@@ -62,6 +70,11 @@ pub fn register_server_fns() {
     register_explicit::<SetWrites>();
     register_explicit::<IngestStatus>();
     register_explicit::<RevokeToken>();
+    register_explicit::<BrowseFacets>();
+    register_explicit::<DocumentSource>();
+    register_explicit::<SaveDocument>();
+    register_explicit::<DeleteDocument>();
+    register_explicit::<WritesDisabled>();
 }
 
 #[cfg(feature = "ssr")]
@@ -157,6 +170,13 @@ pub async fn create_account(
     Ok(domain::auth::create_account(&ports, &me, &email, &password, role).await?)
 }
 
+/// Whether an admin has made the site read-only (for the upload and edit pages' banner).
+#[server(endpoint = "writes-disabled")]
+pub async fn writes_disabled() -> Result<bool, AppError> {
+    let ports = ports()?;
+    Ok(domain::settings::writes_disabled(&ports).await?)
+}
+
 /// The kill switch: `disabled = true` makes the site read-only (admins only).
 #[server(endpoint = "set-writes")]
 pub async fn set_writes(disabled: bool) -> Result<(), AppError> {
@@ -177,6 +197,41 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     let ports = ports()?;
     let me = actor(&ports).await?;
     Ok(domain::auth::revoke_token(&ports, &me, id).await?)
+}
+
+/// The Markdown an editor edits (editors and admins).
+#[server(endpoint = "document-source")]
+pub async fn document_source(slug: String) -> Result<domain::documents::Source, AppError> {
+    let ports = ports()?;
+    actor(&ports).await?;
+    Ok(domain::documents::source(ports.db.as_ref(), &slug_or_not_found(slug)?).await?)
+}
+
+/// Saves an edit as a new version, then (without JavaScript too) goes back to the document.
+#[server(endpoint = "save-document")]
+pub async fn save_document(
+    id: i64,
+    base_version: i64,
+    markdown: String,
+) -> Result<domain::ingest::UploadResult, AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    let limits = use_context::<crate::server::Limits>().unwrap_or_default();
+    let saved =
+        domain::ingest::edit(&ports, &me, id, base_version, &markdown, limits.max_upload_bytes).await?;
+    domain::ingest::run_later(&ports);
+    leptos_axum::redirect(&format!("/docs/{}", saved.slug));
+    Ok(saved)
+}
+
+/// Deletes a document (and the files only it used), then goes home.
+#[server(endpoint = "delete-document")]
+pub async fn delete_document(id: i64) -> Result<(), AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    domain::ingest::delete(&ports, &me, id).await?;
+    leptos_axum::redirect("/");
+    Ok(())
 }
 
 /// A document's ingest status, for the upload page's live updates (editors and admins).

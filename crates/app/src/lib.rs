@@ -23,7 +23,7 @@ use leptos_router::{path, SsrMode};
 
 use crate::admin::AdminPage;
 use crate::api::{current_user, SignIn, SignOut};
-use crate::pages::{DocumentPage, HomePage, NotFound, SignInPage};
+use crate::pages::{DocumentPage, EditPage, FolderPage, HomePage, NotFound, SignInPage, TagPage};
 use crate::upload_page::UploadPage;
 
 /// The HTML document. Asset paths come from [`LeptosOptions`], never hard-coded names.
@@ -70,6 +70,9 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("docs/:slug") view=DocumentPage ssr=SsrMode::Async />
+                    <Route path=path!("docs/:slug/edit") view=EditPage ssr=SsrMode::Async />
+                    <Route path=path!("folders/*path") view=FolderPage ssr=SsrMode::Async />
+                    <Route path=path!("tags/:tag") view=TagPage ssr=SsrMode::Async />
                     <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("upload") view=UploadPage ssr=SsrMode::Async />

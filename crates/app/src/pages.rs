@@ -1,42 +1,148 @@
 //! The pages readers see.
 
-use domain::model::{format_date, Attachment, Document, DocumentSummary, Votes};
+use domain::model::{format_date, Attachment, Document, DocumentSummary, Listing, PendingVersion, Votes};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_document, list_documents, SignIn, Vote};
+use crate::api::{
+    browse_facets, current_user, document_source, get_document, ingest_status, list_documents,
+    DeleteDocument, SaveDocument, SignIn, Vote,
+};
 use crate::error::AppError;
+use domain::documents::Source;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let query = use_query_map();
-    let before = move || query.read().get("before");
-    let docs = Resource::new(before, list_documents);
     view! {
         <Title text="Folio — documents" />
         <section class="intro">
             <h1>"Documents"</h1>
             <p class="lede">"Everything on this site, most recently updated first."</p>
         </section>
+        <div class="with-browse">
+            <BrowseSidebar />
+            <ListingView listing=Listing::All base="/".into() />
+        </div>
+    }
+}
+
+/// `/folders/guides/setup`: a folder and the folders inside it.
+#[component]
+pub fn FolderPage() -> impl IntoView {
+    let params = use_params_map();
+    let folder = move || params.read().get("path").unwrap_or_default();
+    view! {
+        {move || {
+            let folder = folder();
+            view! {
+                <Title text=format!("{folder} — Folio") />
+                <section class="intro">
+                    <p class="breadcrumbs"><a href="/">"Documents"</a> " / folder"</p>
+                    <h1 data-testid="listing-title">{folder.clone()}</h1>
+                </section>
+                <div class="with-browse">
+                    <BrowseSidebar />
+                    <ListingView listing=Listing::Folder(folder.clone()) base=format!("/folders/{folder}") />
+                </div>
+            }
+        }}
+    }
+}
+
+/// `/tags/markdown`: the documents with a tag.
+#[component]
+pub fn TagPage() -> impl IntoView {
+    let params = use_params_map();
+    let tag = move || params.read().get("tag").unwrap_or_default();
+    view! {
+        {move || {
+            let tag = tag();
+            view! {
+                <Title text=format!("#{tag} — Folio") />
+                <section class="intro">
+                    <p class="breadcrumbs"><a href="/">"Documents"</a> " / tag"</p>
+                    <h1 data-testid="listing-title">"#" {tag.clone()}</h1>
+                </section>
+                <div class="with-browse">
+                    <BrowseSidebar />
+                    <ListingView listing=Listing::Tag(tag.clone()) base=format!("/tags/{tag}") />
+                </div>
+            }
+        }}
+    }
+}
+
+/// One page of a listing, with a link to the next (older) page.
+#[component]
+fn ListingView(listing: Listing, base: String) -> impl IntoView {
+    let query = use_query_map();
+    let before = move || query.read().get("before");
+    let docs = Resource::new(
+        move || (listing.clone(), before()),
+        |(listing, before)| list_documents(listing, before),
+    );
+    view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading documents…"</p> }>
-            {move || Suspend::new(async move {
-                match docs.await {
-                    Ok(page) if page.docs.is_empty() => {
-                        view! { <p class="muted" data-testid="empty">"No documents yet."</p> }.into_any()
+            {move || {
+                let base = base.clone();
+                Suspend::new(async move {
+                    match docs.await {
+                        Ok(page) if page.docs.is_empty() => {
+                            view! { <p class="muted" data-testid="empty">"No documents yet."</p> }.into_any()
+                        }
+                        Ok(page) => view! {
+                            <div class="listing">
+                                <DocumentList docs=page.docs />
+                                <nav class="pager">
+                                    {page.next.map(|cursor| view! {
+                                        <a href=format!("{base}?before={cursor}") rel="next" data-testid="older">"Older documents →"</a>
+                                    })}
+                                </nav>
+                            </div>
+                        }.into_any(),
+                        Err(err) => view! { <ErrorBox err /> }.into_any(),
                     }
-                    Ok(page) => view! {
-                        <DocumentList docs=page.docs />
-                        <nav class="pager">
-                            {page.next.map(|cursor| view! {
-                                <a href=format!("/?before={cursor}") rel="next" data-testid="older">"Older documents →"</a>
-                            })}
-                        </nav>
-                    }.into_any(),
-                    Err(err) => view! { <ErrorBox err /> }.into_any(),
-                }
-            })}
+                })
+            }}
         </Suspense>
+    }
+}
+
+/// Folders and tags, for finding documents other than by date.
+#[component]
+fn BrowseSidebar() -> impl IntoView {
+    let facets = Resource::new(|| (), |()| browse_facets());
+    view! {
+        <nav class="browse" aria-label="Folders and tags" data-testid="browse">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let facets = facets.await.unwrap_or_default();
+                    view! {
+                        {(!facets.folders.is_empty()).then(|| view! {
+                            <p class="browse__row" data-testid="folders">
+                                <span class="browse__label">"Folders"</span>
+                                {facets.folders.into_iter().map(|f| view! {
+                                    <a class="folder" href=format!("/folders/{}", f.name)>
+                                        {f.name.clone()} <span class="tag__count">{f.count}</span>
+                                    </a>
+                                }).collect_view()}
+                            </p>
+                        })}
+                        {(!facets.tags.is_empty()).then(|| view! {
+                            <p class="browse__row tags" data-testid="tags">
+                                <span class="browse__label">"Tags"</span>
+                                {facets.tags.into_iter().map(|t| view! {
+                                    <a class="tag" href=format!("/tags/{}", t.name)>
+                                        "#" {t.name.clone()} <span class="tag__count">{t.count}</span>
+                                    </a>
+                                }).collect_view()}
+                            </p>
+                        })}
+                    }
+                })}
+            </Suspense>
+        </nav>
     }
 }
 
@@ -53,7 +159,12 @@ fn DocumentList(docs: Vec<DocumentSummary>) -> impl IntoView {
                             <a class="doc-card__title" href=href>{doc.title}</a>
                             <p class="doc-card__excerpt">{doc.excerpt}</p>
                             <p class="doc-card__meta">
-                                "Updated " {format_date(doc.updated_at)} " · " {views_label(doc.views)}
+                                {(!doc.folder.is_empty()).then(|| view! {
+                                    <a class="doc-card__folder" href=format!("/folders/{}", doc.folder)>{doc.folder.clone()}</a>
+                                    " · "
+                                })}
+                                "Updated " {format_date(doc.updated_at)} " · "
+                                {format!("{} min read", doc.reading_minutes)} " · " {views_label(doc.views)}
                             </p>
                         </li>
                     }
@@ -75,12 +186,17 @@ fn views_label(views: i64) -> String {
 pub fn DocumentPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let doc = Resource::new(slug, get_document);
+    let resource = Resource::new(slug, get_document);
+    let user = Resource::new(|| (), |()| current_user());
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match doc.await {
-                    Ok(doc) => view! { <DocumentView doc /> }.into_any(),
+                let editor = matches!(user.await, Ok(Some(_)));
+                match resource.await {
+                    Ok(doc) => {
+                        let refresh = Callback::new(move |()| resource.refetch());
+                        view! { <DocumentView doc editor refresh /> }.into_any()
+                    }
                     Err(err) if err.status == 404 => view! { <NotFound /> }.into_any(),
                     Err(err) => view! { <ErrorBox err /> }.into_any(),
                 }
@@ -90,17 +206,30 @@ pub fn DocumentPage() -> impl IntoView {
 }
 
 #[component]
-fn DocumentView(doc: Document) -> impl IntoView {
+fn DocumentView(doc: Document, editor: bool, refresh: Callback<()>) -> impl IntoView {
     view! {
         <Title text=format!("{} — Folio", doc.title) />
         <article class="document">
             <header class="document__header">
+                {(!doc.folder.is_empty()).then(|| view! {
+                    <p class="breadcrumbs" data-testid="breadcrumbs">
+                        <a href="/">"Documents"</a> " / "
+                        <a href=format!("/folders/{}", doc.folder)>{doc.folder.clone()}</a>
+                    </p>
+                })}
                 <h1 data-testid="doc-title">{doc.title.clone()}</h1>
                 <p class="document__meta">
                     "Updated " {format_date(doc.updated_at)} " · "
                     <span data-testid="reading-time">{format!("{} min read", doc.reading_minutes)}</span> " · "
-                    <span data-testid="views" data-views=doc.views>{views_label(doc.views)}</span>
+                    <span data-testid="views" data-views=doc.views>{views_label(doc.views)}</span> " · "
+                    <span data-testid="doc-version" data-version=doc.version>{format!("version {}", doc.version)}</span>
                 </p>
+                {(!doc.tags.is_empty()).then(|| view! {
+                    <p class="tags" data-testid="doc-tags">
+                        {doc.tags.iter().map(|t| view! { <a class="tag" href=format!("/tags/{t}")>"#" {t.clone()}</a> }).collect_view()}
+                    </p>
+                })}
+                {editor.then(|| view! { <EditorActions id=doc.id slug=doc.slug.clone() pending=doc.pending.clone() refresh /> })}
             </header>
             {(doc.outline.len() >= 2).then(|| view! {
                 <nav class="toc" aria-label="On this page" data-testid="toc">
@@ -118,6 +247,131 @@ fn DocumentView(doc: Document) -> impl IntoView {
             {(!doc.attachments.is_empty()).then(|| view! { <Attachments files=doc.attachments /> })}
             <HelpfulVote slug=doc.slug votes=doc.votes />
         </article>
+    }
+}
+
+/// Edit and delete, for signed-in editors, and how a newer version's ingest is going. Delete
+/// asks once more inside a `<details>`, so it needs no JavaScript to confirm.
+#[component]
+fn EditorActions(
+    id: i64,
+    slug: String,
+    pending: Option<PendingVersion>,
+    refresh: Callback<()>,
+) -> impl IntoView {
+    let delete = ServerAction::<DeleteDocument>::new();
+    // Once hydrated, follow a version still being ingested and show it when it is ready.
+    if pending.as_ref().is_some_and(|p| p.status != "failed") {
+        Effect::new(move || watch_ingest(id, refresh));
+    }
+    let failure = move || match delete.value().get() {
+        Some(Err(err)) => Some(err.message),
+        _ => None,
+    };
+    view! {
+        <div class="editor-actions" data-testid="editor-actions">
+            <a class="button" href=format!("/docs/{slug}/edit") data-testid="edit-link">"Edit"</a>
+            <details class="confirm">
+                <summary class="button button--danger" data-testid="delete-open">"Delete…"</summary>
+                <ActionForm action=delete>
+                    <input type="hidden" name="id" value=id />
+                    <span>"Delete this document and its versions? This can’t be undone."</span>
+                    <button type="submit" class="button button--danger" data-testid="delete-confirm"
+                        disabled=move || delete.pending().get()>
+                        "Delete"
+                    </button>
+                </ActionForm>
+            </details>
+            {move || failure().map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
+            {pending.map(|p| {
+                let text = match (p.status.as_str(), p.error) {
+                    ("failed", Some(error)) => format!("Version {} failed: {error}", p.version),
+                    ("failed", None) => format!("Version {} failed.", p.version),
+                    (status, _) => format!("Version {} is {status}; reload in a moment to see it.", p.version),
+                };
+                view! { <p class="notice" data-testid="pending-version" data-status=p.status>{text}</p> }
+            })}
+        </div>
+    }
+}
+
+/// Polls a document's ingest status until its newest version is ready (then `refresh`) or failed.
+fn watch_ingest(id: i64, refresh: Callback<()>) {
+    leptos::task::spawn_local(async move {
+        match ingest_status(id).await.map(|s| s.status.unwrap_or_default()) {
+            Ok(status) if status == "ready" || status == "failed" => refresh.run(()),
+            Ok(_) => set_timeout(move || watch_ingest(id, refresh), std::time::Duration::from_millis(500)),
+            Err(_) => {}
+        }
+    });
+}
+
+/// `/docs/:slug/edit`: the live version's Markdown in a text box; saving makes a new version.
+#[component]
+pub fn EditPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let source = Resource::new(slug, document_source);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match source.await {
+                    Ok(source) => view! { <Editor source /> }.into_any(),
+                    Err(err) if err.status == 404 => view! { <NotFound /> }.into_any(),
+                    Err(err) if err.status == 401 => view! {
+                        <p data-testid="edit-sign-in"><a href="/sign-in">"Sign in"</a> " to edit documents."</p>
+                    }.into_any(),
+                    Err(err) => view! { <ErrorBox err /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Editor(source: Source) -> impl IntoView {
+    let save = ServerAction::<SaveDocument>::new();
+    let failure = move || match save.value().get() {
+        Some(Err(err)) => Some(err.message),
+        _ => None,
+    };
+    let converted = (source.kind != "markdown").then(|| {
+        format!(
+            "This version came from {} and was converted to Markdown. Saving stores your Markdown as a new version.",
+            match source.kind.as_str() {
+                "pdf" => "a PDF",
+                "html" => "an HTML file",
+                "text" => "a text file",
+                _ => "an image",
+            }
+        )
+    });
+    view! {
+        <Title text=format!("Edit {} — Folio", source.title) />
+        <section class="editor">
+            <p class="breadcrumbs"><a href=format!("/docs/{}", source.slug)>{source.title.clone()}</a> " / edit"</p>
+            <h1>"Edit " {source.title.clone()}</h1>
+            <p class="muted">
+                {format!("Editing version {}. Saving creates version {}; earlier versions are kept. ", source.version, source.version + 1)}
+                "Front matter (" <code>"tags: a, b"</code> ") sets tags."
+            </p>
+            <crate::upload_page::ReadOnlyBanner />
+            {converted.map(|text| view! { <p class="notice">{text}</p> })}
+            <ActionForm action=save>
+                <input type="hidden" name="id" value=source.id />
+                <input type="hidden" name="base_version" value=source.version />
+                <textarea name="markdown" rows="24" spellcheck="true" data-testid="editor-text"
+                    aria-label="Markdown">{source.markdown}</textarea>
+                <div class="editor__actions">
+                    <button type="submit" class="button button--primary" data-testid="editor-save"
+                        disabled=move || save.pending().get()>
+                        "Save new version"
+                    </button>
+                    <a class="button" href=format!("/docs/{}", source.slug)>"Cancel"</a>
+                </div>
+            </ActionForm>
+            {move || failure().map(|msg| view! { <p class="form-error" role="alert" data-testid="editor-error">{msg}</p> })}
+        </section>
     }
 }
 

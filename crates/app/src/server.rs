@@ -28,12 +28,28 @@ pub struct AppState {
     pub max_upload_bytes: usize,
 }
 
+/// Limits server functions need, provided through context next to the ports.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_upload_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_upload_bytes: 25 * 1024 * 1024 }
+    }
+}
+
 /// Builds the router. Call once per process (native) or per isolate (Worker), not per request.
 pub fn router(state: AppState) -> Router {
     crate::api::register_server_fns();
     let routes = route_list();
     let ports = state.ports.clone();
-    let context = move || provide_context(ports.clone());
+    let limits = Limits { max_upload_bytes: state.max_upload_bytes };
+    let context = move || {
+        provide_context(ports.clone());
+        provide_context(limits);
+    };
     let options = state.leptos_options.clone();
     let app = move || shell(options.clone());
     let not_found = leptos_axum::render_app_to_stream_with_context(context.clone(), app.clone());
@@ -157,8 +173,16 @@ async fn api_upload(
     };
     let mut results = Vec::new();
     let mut refusals = Vec::new();
+    // A `folder` text part applies to the files after it.
+    let mut folder = String::new();
     while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
-        let Some(name) = field.file_name().map(str::to_owned) else { continue };
+        let Some(name) = field.file_name().map(str::to_owned) else {
+            if field.name() == Some("folder") {
+                let text = field.text().await.map_err(unreadable)?;
+                folder = text.chars().take(200).collect();
+            }
+            continue;
+        };
         let mut bytes = bytes::BytesMut::new();
         let mut too_large = false;
         while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
@@ -175,7 +199,7 @@ async fn api_upload(
                 max / 1_048_576
             )))
         } else {
-            domain::ingest::accept(ports, &actor, &name, bytes.freeze(), max).await
+            domain::ingest::accept(ports, &actor, &name, bytes.freeze(), max, &folder).await
         };
         match outcome {
             Ok(result) => results.push(serde_json::json!(result)),
@@ -221,16 +245,27 @@ async fn api_delete_document(
 #[derive(serde::Deserialize)]
 struct ListQuery {
     cursor: Option<String>,
+    folder: Option<String>,
+    tag: Option<String>,
 }
 
-/// `GET /api/documents?cursor=` → `{documents, next}`, newest first, 20 at a time.
+/// `GET /api/documents?cursor=&folder=&tag=` → `{documents, next}`, newest first, 20 at a time.
 async fn api_list_documents(
     State(ports): State<Ports>,
     axum::extract::Query(query): axum::extract::Query<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let page =
-        domain::documents::list_page(ports.db.as_ref(), query.cursor.as_deref(), crate::api::PAGE_SIZE)
-            .await?;
+    let listing = match (query.folder, query.tag) {
+        (Some(folder), _) => domain::model::Listing::Folder(folder),
+        (None, Some(tag)) => domain::model::Listing::Tag(tag),
+        (None, None) => domain::model::Listing::All,
+    };
+    let page = domain::documents::list_page(
+        ports.db.as_ref(),
+        &listing,
+        query.cursor.as_deref(),
+        crate::api::PAGE_SIZE,
+    )
+    .await?;
     Ok(Json(serde_json::json!({ "documents": page.docs, "next": page.next })).into_response())
 }
 

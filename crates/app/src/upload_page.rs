@@ -8,7 +8,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, FileList, HtmlInputElement, ProgressEvent, XmlHttpRequest};
 
-use crate::api::{current_user, ingest_status};
+use crate::api::{current_user, ingest_status, writes_disabled};
 
 /// One file on its way in.
 #[derive(Clone, Copy)]
@@ -64,9 +64,27 @@ pub fn UploadPage() -> impl IntoView {
     }
 }
 
+/// Says so up front when an admin has disabled writes (uploads would be refused).
+#[component]
+pub fn ReadOnlyBanner() -> impl IntoView {
+    let disabled = Resource::new(|| (), |()| writes_disabled());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                matches!(disabled.await, Ok(true)).then(|| view! {
+                    <p class="notice notice--warning" role="status" data-testid="read-only-banner">
+                        "Writes are disabled by an admin: uploads and edits are refused until they are enabled again."
+                    </p>
+                })
+            })}
+        </Suspense>
+    }
+}
+
 #[component]
 fn Uploader() -> impl IntoView {
     let uploads = RwSignal::new(Vec::<Upload>::new());
+    let folder = RwSignal::new(String::new());
     let next_key = StoredValue::new(0_usize);
     let add_files = move |files: FileList| {
         for i in 0..files.length() {
@@ -75,7 +93,7 @@ fn Uploader() -> impl IntoView {
             next_key.set_value(key + 1);
             let upload = Upload::new(key, file.name());
             uploads.update(|list| list.push(upload));
-            send(file, upload);
+            send(file, &folder.get_untracked(), upload);
         }
     };
     view! {
@@ -83,6 +101,13 @@ fn Uploader() -> impl IntoView {
             "Markdown, plain text, HTML, PDF and images (PNG, JPEG, GIF, WebP), up to 25 MB each. "
             "Uploading a file with the same name again makes a new version."
         </p>
+        <ReadOnlyBanner />
+        <label class="field">
+            "Folder (optional)"
+            <input type="text" placeholder="e.g. guides/setup" data-testid="folder-input"
+                prop:value=move || folder.get()
+                on:input=move |ev| folder.set(event_target_value(&ev)) />
+        </label>
         <label
             class="dropzone"
             data-testid="dropzone"
@@ -144,11 +169,12 @@ fn UploadRow(upload: Upload) -> impl IntoView {
 }
 
 /// Posts one file with XHR (fetch cannot report upload progress) and follows its ingest.
-fn send(file: web_sys::File, upload: Upload) {
+fn send(file: web_sys::File, folder: &str, upload: Upload) {
     let fail = move |msg: &str| upload.error.set(Some(msg.to_owned()));
     let Ok(xhr) = XmlHttpRequest::new() else { return fail("This browser cannot upload files.") };
     let Ok(form) = web_sys::FormData::new() else { return fail("This browser cannot upload files.") };
-    if form.append_with_blob_and_filename("file", &file, &file.name()).is_err()
+    if (!folder.is_empty() && form.append_with_str("folder", folder).is_err())
+        || form.append_with_blob_and_filename("file", &file, &file.name()).is_err()
         || xhr.open("POST", "/api/documents").is_err()
     {
         return fail("This browser cannot upload files.");
