@@ -1,4 +1,4 @@
-//! `folio`: serves the site on one machine.
+//! `folio`: serves the site on one machine; `folio import <dir>` uploads a folder to a site.
 
 use axum::serve::ListenerExt;
 use std::process::ExitCode;
@@ -6,8 +6,28 @@ use tokio::net::TcpListener;
 
 use server::config;
 
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        // Blocking HTTP, no async runtime: the importer is a plain command-line program.
+        Some("import") => import::main(&args[1..]),
+        Some("-h" | "--help" | "help") => {
+            println!(
+                "usage: folio            serve the site (configure with folio.toml or FOLIO_* variables)"
+            );
+            println!("       folio import …   upload a folder of documents to a site (folio import --help)");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("folio: unknown command {other} (try folio --help)");
+            ExitCode::from(2)
+        }
+        None => serve(),
+    }
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn serve() -> ExitCode {
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
