@@ -23,3 +23,8 @@ CREATE TABLE document_tags (
   PRIMARY KEY (document_id, tag)
 );
 CREATE INDEX document_tags_by_tag ON document_tags (tag, document_id);
+
+-- Markdown too large for a database row (D1 caps a row at 2 MB) is stored as a blob instead;
+-- exactly one of body_md / body_key is used.
+ALTER TABLE document_versions ADD COLUMN body_key TEXT REFERENCES blobs (key);
+ALTER TABLE documents ADD COLUMN body_key TEXT REFERENCES blobs (key);

@@ -41,7 +41,7 @@ pub async fn browse_facets() -> Result<Browse, AppError> {
 #[server(endpoint = "document")]
 pub async fn get_document(slug: String) -> Result<Document, AppError> {
     let ports = ports()?;
-    let doc = domain::documents::get(ports.db.as_ref(), &slug_or_not_found(slug)?).await?;
+    let doc = domain::documents::get(&ports, &slug_or_not_found(slug)?).await?;
     domain::documents::record_view_later(&ports, doc.id);
     Ok(doc)
 }
@@ -204,7 +204,7 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
 pub async fn document_source(slug: String) -> Result<domain::documents::Source, AppError> {
     let ports = ports()?;
     actor(&ports).await?;
-    Ok(domain::documents::source(ports.db.as_ref(), &slug_or_not_found(slug)?).await?)
+    Ok(domain::documents::source(&ports, &slug_or_not_found(slug)?).await?)
 }
 
 /// Saves an edit as a new version, then (without JavaScript too) goes back to the document.

@@ -29,6 +29,48 @@ pub async fn store(ports: &Ports, bytes: Bytes, content_type: &str) -> Result<Bl
     Ok(key)
 }
 
+/// Markdown longer than this is kept as a blob rather than in a database row (a D1 row holds
+/// at most 2 MB; a 1,500-page PDF extracts to several).
+pub const INLINE_TEXT_MAX: usize = 512 * 1024;
+
+/// Where a long text went: inline in the row, or a blob key.
+pub async fn store_text(
+    ports: &Ports,
+    text: String,
+) -> Result<(Option<String>, Option<String>), DomainError> {
+    if text.len() <= INLINE_TEXT_MAX {
+        return Ok((Some(text), None));
+    }
+    let key = store(ports, Bytes::from(text), "text/markdown; charset=utf-8").await?;
+    Ok((None, Some(key.as_str().to_owned())))
+}
+
+/// The text [`store_text`] kept, from whichever place it went.
+pub async fn load_text(
+    ports: &Ports,
+    inline: Option<String>,
+    key: Option<&str>,
+) -> Result<String, DomainError> {
+    match key {
+        Some(key) => {
+            let bytes = read(ports, &key.parse()?).await?;
+            String::from_utf8(bytes.to_vec())
+                .map_err(|_| DomainError::BadInput("Stored text is not UTF-8.".into()))
+        }
+        None => Ok(inline.unwrap_or_default()),
+    }
+}
+
+/// The SQL condition "no row refers to blob `{key}`" (a column expression): versions (source
+/// and long Markdown), documents (long Markdown) and attachments.
+pub(crate) fn unreferenced(key: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM document_versions v WHERE v.blob_key = {key} OR v.body_key = {key})
+         AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.body_key = {key})
+         AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.blob_key = {key})"
+    )
+}
+
 /// What is known about a stored blob, without reading its bytes (enough to answer a 304).
 pub async fn meta(ports: &Ports, key: &BlobKey) -> Result<BlobMeta, DomainError> {
     let rows = ports
@@ -55,12 +97,10 @@ pub async fn collect_garbage(ports: &Ports, min_age_seconds: i64) -> Result<usiz
         ports
             .db
             .query(
-                Statement::new(
-                    "DELETE FROM blobs WHERE created_at < unixepoch() - ?1
-                       AND NOT EXISTS (SELECT 1 FROM document_versions v WHERE v.blob_key = blobs.key)
-                       AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.blob_key = blobs.key)
-                     RETURNING key",
-                )
+                Statement::new(format!(
+                    "DELETE FROM blobs WHERE created_at < unixepoch() - ?1 AND {} RETURNING key",
+                    unreferenced("blobs.key")
+                ))
                 .bind(min_age_seconds),
             )
             .await?,

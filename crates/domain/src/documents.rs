@@ -79,6 +79,7 @@ struct DocumentRow {
     slug: String,
     title: String,
     body_md: String,
+    body_key: Option<String>,
     updated_at: i64,
     version: i64,
     folder: String,
@@ -96,11 +97,12 @@ struct AttachmentRow {
 }
 
 /// A document with its Markdown rendered; attachment names resolve to `/blobs/{key}`.
-pub async fn get(db: &dyn Db, slug: &Slug) -> Result<Document, DomainError> {
+pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
+    let db = ports.db.as_ref();
     let rows = db
         .query(
             Statement::new(
-                "SELECT d.id, d.slug, d.title, d.body_md, d.updated_at, d.version, d.folder,
+                "SELECT d.id, d.slug, d.title, d.body_md, d.body_key, d.updated_at, d.version, d.folder,
                         COALESCE(s.views, 0) AS views, COALESCE(s.helpful_yes, 0) AS helpful_yes,
                         COALESCE(s.helpful_no, 0) AS helpful_no
                  FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id
@@ -157,7 +159,8 @@ pub async fn get(db: &dyn Db, slug: &Slug) -> Result<Document, DomainError> {
         .map(decode_one)
         .transpose()?;
     let urls: HashMap<&str, &str> = attachments.iter().map(|a| (a.name.as_str(), a.url.as_str())).collect();
-    let rendered = markdown::render(&row.body_md, |name| urls.get(name).map(|url| (*url).to_owned()));
+    let body = crate::blobs::load_text(ports, Some(row.body_md), row.body_key.as_deref()).await?;
+    let rendered = markdown::render(&body, |name| urls.get(name).map(|url| (*url).to_owned()));
     Ok(Document {
         id: row.id,
         slug: row.slug,
@@ -207,12 +210,22 @@ pub struct Source {
     pub markdown: String,
 }
 
-pub async fn source(db: &dyn Db, slug: &Slug) -> Result<Source, DomainError> {
-    let rows = db
+pub async fn source(ports: &Ports, slug: &Slug) -> Result<Source, DomainError> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+        slug: String,
+        title: String,
+        version: i64,
+        kind: String,
+        body_md: Option<String>,
+        body_key: Option<String>,
+    }
+    let rows = ports
+        .db
         .query(
             Statement::new(
-                "SELECT d.id, d.slug, d.title, d.version, v.kind,
-                        COALESCE(v.body_md, d.body_md) AS markdown
+                "SELECT d.id, d.slug, d.title, d.version, v.kind, v.body_md, v.body_key
                  FROM documents d
                  JOIN document_versions v ON v.document_id = d.id AND v.version = d.version
                  WHERE d.slug = ?1 AND d.published = 1",
@@ -220,7 +233,16 @@ pub async fn source(db: &dyn Db, slug: &Slug) -> Result<Source, DomainError> {
             .bind(slug.as_str()),
         )
         .await?;
-    Ok(decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?)
+    let row: Row = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?;
+    let markdown = crate::blobs::load_text(ports, row.body_md, row.body_key.as_deref()).await?;
+    Ok(Source {
+        id: row.id,
+        slug: row.slug,
+        title: row.title,
+        version: row.version,
+        kind: row.kind,
+        markdown,
+    })
 }
 
 /// Counts a page view in the background, after the response: a reader never waits for it.

@@ -319,6 +319,7 @@ struct VersionRow {
     kind: String,
     folder: String,
     body_md: Option<String>,
+    body_key: Option<String>,
 }
 
 async fn version_row(ports: &Ports, version_id: i64) -> Result<VersionRow, DomainError> {
@@ -326,7 +327,7 @@ async fn version_row(ports: &Ports, version_id: i64) -> Result<VersionRow, Domai
         .db
         .query(
             Statement::new(
-                "SELECT document_id, version, blob_key, source_name, kind, folder, body_md
+                "SELECT document_id, version, blob_key, source_name, kind, folder, body_md, body_key
                  FROM document_versions WHERE id = ?1",
             )
             .bind(version_id),
@@ -365,12 +366,14 @@ async fn extract(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
         })??,
         Kind::Png | Kind::Jpeg | Kind::Gif | Kind::Webp => format!("![{0}]({0})", row.source_name),
     };
+    let (inline, body_key) = blobs::store_text(ports, body_md).await?;
     ports
         .db
         .batch(vec![
-            Statement::new("UPDATE document_versions SET body_md = ?2 WHERE id = ?1")
+            Statement::new("UPDATE document_versions SET body_md = ?2, body_key = ?3 WHERE id = ?1")
                 .bind(version_id)
-                .bind(body_md),
+                .bind(inline)
+                .bind(body_key),
             Statement::new("UPDATE ingest_jobs SET stage = 'publish' WHERE version_id = ?1").bind(version_id),
         ])
         .await?;
@@ -382,7 +385,7 @@ async fn extract(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
 /// older version never replaces a newer one that is already live.
 async fn publish(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
     let row = version_row(ports, version_id).await?;
-    let full = row.body_md.unwrap_or_default();
+    let full = blobs::load_text(ports, row.body_md, row.body_key.as_deref()).await?;
     let (front, rest) = markdown::split_front_matter(&full);
     let (heading, body) = markdown::split_title(rest);
     let stem = row.source_name.rsplit_once('.').map_or(row.source_name.as_str(), |(stem, _)| stem);
@@ -391,6 +394,8 @@ async fn publish(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
     let words = i64::try_from(rendered.words).unwrap_or(i64::MAX);
     let minutes = i64::from(markdown::reading_minutes(rendered.words));
     let outline = serde_json::to_string(&rendered.outline).unwrap_or_default();
+    let excerpt = markdown::excerpt(body, 220);
+    let (body_inline, body_key) = blobs::store_text(ports, body.to_owned()).await?;
     // Every statement that touches the document repeats this guard: a newer live version wins.
     const NO_NEWER_LIVE: &str = "NOT EXISTS (SELECT 1 FROM document_versions
                                    WHERE document_id = ?1 AND version > ?2 AND status = 'ready')";
@@ -406,17 +411,18 @@ async fn publish(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
         .bind(outline),
         Statement::new(format!(
             "UPDATE documents SET title = ?3, body_md = ?4, excerpt = ?5, folder = ?6, version = ?2,
-               word_count = ?7, reading_minutes = ?8, updated_at = unixepoch(), published = 1
+               word_count = ?7, reading_minutes = ?8, body_key = ?9, updated_at = unixepoch(), published = 1
              WHERE id = ?1 AND {NO_NEWER_LIVE}"
         ))
         .bind(row.document_id)
         .bind(row.version)
         .bind(title)
-        .bind(body.to_owned())
-        .bind(markdown::excerpt(body, 220))
+        .bind(body_inline.unwrap_or_default())
+        .bind(excerpt)
         .bind(row.folder)
         .bind(words)
-        .bind(minutes),
+        .bind(minutes)
+        .bind(body_key),
         Statement::new(format!("DELETE FROM document_tags WHERE document_id = ?1 AND {NO_NEWER_LIVE}"))
             .bind(row.document_id)
             .bind(row.version),
@@ -530,6 +536,8 @@ pub async fn delete(ports: &Ports, _actor: &User, id: i64) -> Result<(), DomainE
             .query(
                 Statement::new(
                     "SELECT blob_key AS key FROM document_versions WHERE document_id = ?1
+                     UNION SELECT body_key AS key FROM document_versions WHERE document_id = ?1 AND body_key IS NOT NULL
+                     UNION SELECT body_key AS key FROM documents WHERE id = ?1 AND body_key IS NOT NULL
                      UNION SELECT blob_key AS key FROM attachments WHERE document_id = ?1",
                 )
                 .bind(id),
@@ -544,12 +552,10 @@ pub async fn delete(ports: &Ports, _actor: &User, id: i64) -> Result<(), DomainE
         let unreferenced = ports
             .db
             .query(
-                Statement::new(
-                    "DELETE FROM blobs WHERE key = ?1
-                       AND NOT EXISTS (SELECT 1 FROM document_versions WHERE blob_key = ?1)
-                       AND NOT EXISTS (SELECT 1 FROM attachments WHERE blob_key = ?1)
-                     RETURNING key",
-                )
+                Statement::new(format!(
+                    "DELETE FROM blobs WHERE key = ?1 AND {} RETURNING key",
+                    blobs::unreferenced("?1")
+                ))
                 .bind(key.as_str()),
             )
             .await?;

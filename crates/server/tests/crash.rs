@@ -184,8 +184,12 @@ fn killed_mid_ingest_the_server_finishes_the_job_after_a_restart_and_leaves_no_o
     let count = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
     assert_eq!(count("SELECT COUNT(*) FROM ingest_jobs"), 0);
     assert_eq!(count("SELECT COUNT(*) FROM document_versions WHERE status <> 'ready'"), 0);
+    // The PDF, and its extracted Markdown (too long for a row, so a blob too; it has no title
+    // line, so the body readers see is the same bytes, stored once).
+    assert_eq!(count("SELECT COUNT(*) FROM document_versions WHERE body_key IS NOT NULL"), 1);
+    assert_eq!(count("SELECT COUNT(*) FROM documents WHERE body_key IS NOT NULL"), 1);
     let rows = count("SELECT COUNT(*) FROM blobs");
-    assert_eq!(rows, 1, "one blob: the PDF");
+    assert_eq!(rows, 2, "the PDF and its Markdown");
     let stored = files_under(&data.path().join("blobs")) - files_under(&data.path().join("blobs/tmp"));
     assert_eq!(i64::try_from(stored).ok(), Some(rows), "one file per blob row");
     assert_eq!(files_under(&data.path().join("blobs/tmp")), 0, "no half-written temp files");
