@@ -1,11 +1,16 @@
-//! [`domain::Blobs`] on Cloudflare R2. R2 checks each upload against its SHA-256 (the key), so
-//! a corrupted transfer is refused instead of stored.
+//! [`domain::Blobs`] on Cloudflare R2. R2 checks a single-part upload against its SHA-256 (the
+//! key), so a corrupted transfer is refused instead of stored. Large blobs go up in parts
+//! (multipart upload), which R2 retries and assembles; an aborted upload leaves no object.
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use domain::{BlobError, BlobKey};
 use worker::send::{SendFuture, SendWrapper};
 use worker::Bucket;
+
+/// Blobs above this go up as a multipart upload, in parts of this size (R2 wants every part
+/// but the last to be at least 5 MiB and all the same size).
+const PART_BYTES: usize = 8 * 1024 * 1024;
 
 pub struct R2Blobs {
     bucket: SendWrapper<Bucket>,
@@ -17,6 +22,25 @@ impl R2Blobs {
     }
 }
 
+impl R2Blobs {
+    /// A multipart upload; on any failure the upload is aborted so no partial object remains.
+    async fn put_in_parts(&self, key: &BlobKey, bytes: Bytes) -> Result<(), BlobError> {
+        let upload = self.bucket.create_multipart_upload(key.as_str()).execute().await.map_err(io)?;
+        let mut parts = Vec::with_capacity(bytes.len().div_ceil(PART_BYTES));
+        for (i, chunk) in bytes.chunks(PART_BYTES).enumerate() {
+            let number = u16::try_from(i + 1).map_err(|_| BlobError::Io("too many parts".into()))?;
+            match upload.upload_part(number, chunk.to_vec()).await {
+                Ok(part) => parts.push(part),
+                Err(err) => {
+                    let _ = upload.abort().await;
+                    return Err(io(err));
+                }
+            }
+        }
+        upload.complete(parts).await.map(drop).map_err(io)
+    }
+}
+
 fn io(err: worker::Error) -> BlobError {
     BlobError::Io(err.to_string())
 }
@@ -24,6 +48,9 @@ fn io(err: worker::Error) -> BlobError {
 #[async_trait]
 impl domain::Blobs for R2Blobs {
     async fn put(&self, key: &BlobKey, bytes: Bytes) -> Result<(), BlobError> {
+        if bytes.len() > PART_BYTES {
+            return SendFuture::new(self.put_in_parts(key, bytes)).await;
+        }
         let digest = hex_digest(key)?;
         SendFuture::new(async {
             self.bucket.put(key.as_str(), bytes.to_vec()).sha256(digest).execute().await.map(drop).map_err(io)
