@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
                 .get(api_list_documents),
         )
         .route("/api/documents/{id}", get(api_document_status).delete(api_delete_document))
+        .route("/api/inventory", get(api_inventory))
         // Catch-all so any path under /blobs/ (`a/b`, `../x`) is validated as a key: 400, not 404.
         .route("/blobs/{*key}", get(blob))
         .leptos_routes_with_context(&state, routes, context, app)
@@ -240,6 +241,14 @@ async fn api_delete_document(
     let actor = crate::session::actor(&ports, &headers).await?;
     domain::ingest::delete(&ports, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `GET /api/inventory` (editors and admins) → counts of documents, versions, blobs and
+/// unfinished jobs.
+async fn api_inventory(State(ports): State<Ports>, headers: HeaderMap) -> Result<Response, ApiError> {
+    crate::session::actor(&ports, &headers).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(domain::health::inventory(&ports).await?))
+        .into_response())
 }
 
 #[derive(serde::Deserialize)]

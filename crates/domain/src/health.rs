@@ -78,3 +78,30 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
     ]);
     Health { status, host, ports }
 }
+
+/// What the site holds, for editors and for checking that refused input left nothing behind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Inventory {
+    pub documents: i64,
+    pub versions: i64,
+    pub blobs: i64,
+    pub blob_bytes: i64,
+    /// Ingest jobs not finished yet.
+    pub jobs: i64,
+    pub failed_versions: i64,
+}
+
+pub async fn inventory(ports: &Ports) -> Result<Inventory, crate::DomainError> {
+    let rows = ports
+        .db
+        .query(Statement::new(
+            "SELECT (SELECT COUNT(*) FROM documents) AS documents,
+                    (SELECT COUNT(*) FROM document_versions) AS versions,
+                    (SELECT COUNT(*) FROM blobs) AS blobs,
+                    (SELECT COALESCE(SUM(size), 0) FROM blobs) AS blob_bytes,
+                    (SELECT COUNT(*) FROM ingest_jobs) AS jobs,
+                    (SELECT COUNT(*) FROM document_versions WHERE status = 'failed') AS failed_versions",
+        ))
+        .await?;
+    Ok(crate::sql::decode_one(rows.into_iter().next().ok_or(crate::DomainError::NotFound("inventory"))?)?)
+}
