@@ -42,7 +42,7 @@ pub fn FolderPage() -> impl IntoView {
                     <h1 data-testid="listing-title">{folder.clone()}</h1>
                 </section>
                 <div class="with-browse">
-                    <BrowseSidebar />
+                    <BrowseSidebar current=format!("/folders/{folder}") />
                     <ListingView listing=Listing::Folder(folder.clone()) base=format!("/folders/{folder}") />
                 </div>
             }
@@ -65,7 +65,7 @@ pub fn TagPage() -> impl IntoView {
                     <h1 data-testid="listing-title">"#" {tag.clone()}</h1>
                 </section>
                 <div class="with-browse">
-                    <BrowseSidebar />
+                    <BrowseSidebar current=format!("/tags/{tag}") />
                     <ListingView listing=Listing::Tag(tag.clone()) base=format!("/tags/{tag}") />
                 </div>
             }
@@ -111,19 +111,23 @@ fn ListingView(listing: Listing, base: String) -> impl IntoView {
 
 /// Folders and tags, for finding documents other than by date.
 #[component]
-fn BrowseSidebar() -> impl IntoView {
+fn BrowseSidebar(#[prop(optional, into)] current: Option<String>) -> impl IntoView {
     let facets = Resource::new(|| (), |()| browse_facets());
     view! {
         <nav class="browse" aria-label="Folders and tags" data-testid="browse">
             <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
+                {move || {
+                    let current = current.clone();
+                    Suspend::new(async move {
                     let facets = facets.await.unwrap_or_default();
+                    let here = |href: &str| (current.as_deref() == Some(href)).then_some("page");
                     view! {
                         {(!facets.folders.is_empty()).then(|| view! {
                             <p class="browse__row" data-testid="folders">
                                 <span class="browse__label">"Folders"</span>
                                 {facets.folders.into_iter().map(|f| view! {
-                                    <a class="folder" href=format!("/folders/{}", f.name)>
+                                    <a class="folder" href=format!("/folders/{}", f.name)
+                                        aria-current=here(&format!("/folders/{}", f.name))>
                                         {f.name.clone()} <span class="tag__count">{f.count}</span>
                                     </a>
                                 }).collect_view()}
@@ -133,14 +137,16 @@ fn BrowseSidebar() -> impl IntoView {
                             <p class="browse__row tags" data-testid="tags">
                                 <span class="browse__label">"Tags"</span>
                                 {facets.tags.into_iter().map(|t| view! {
-                                    <a class="tag" href=format!("/tags/{}", t.name)>
+                                    <a class="tag" href=format!("/tags/{}", t.name)
+                                        aria-current=here(&format!("/tags/{}", t.name))>
                                         "#" {t.name.clone()} <span class="tag__count">{t.count}</span>
                                     </a>
                                 }).collect_view()}
                             </p>
                         })}
                     }
-                })}
+                    })
+                }}
             </Suspense>
         </nav>
     }
