@@ -7,8 +7,8 @@ import path from "node:path";
 // on its own port with fresh data so runs never depend on each other.
 const root = path.resolve(__dirname, "..");
 process.env.FOLIO_E2E_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "folio-e2e-"));
-const dataDir = process.env.FOLIO_E2E_DIR;
-const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/folio/target");
+export const dataDir = process.env.FOLIO_E2E_DIR;
+export const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/folio/target");
 const nativePort = Number(process.env.FOLIO_E2E_NATIVE_PORT ?? 3100);
 const workerPort = Number(process.env.FOLIO_E2E_WORKER_PORT ?? 3200);
 // The first admin on both hosts (tests sign in with it).

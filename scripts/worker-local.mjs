@@ -4,7 +4,9 @@
 //   node scripts/worker-local.mjs [--port 8787] [--persist-to .wrangler/state] [--test]
 //                                 [--ai-proxy URL] [--vectorize-proxy URL]
 //
-// --test        seeds the sample pages and mounts /__contract (the port contract suite).
+// --test        seeds the sample pages, mounts /__contract (the port contract suite) and lets
+//               GET /cdn-cgi/local/scheduled fire the cron handler (like `wrangler dev
+//               --test-scheduled`).
 // --ai-proxy / --vectorize-proxy
 //               bind AI / VECTORS through Miniflare's remote-proxy protocol to a local HTTP
 //               server (the search issue adds one that answers with local models). Without
@@ -87,6 +89,7 @@ const options = {
   r2Buckets: Object.fromEntries(config.r2_buckets.map((b) => [b.binding, b.bucket_name])),
   assets: { directory: assetsDir, routerConfig: { has_user_worker: true } },
   resourcePersistencePath: path.join(persistTo, "v3"),
+  unsafeTriggerHandlers: args.test,
 };
 if (args["ai-proxy"] && config.ai) {
   options.ai = { binding: config.ai.binding, remoteProxyConnectionString: new URL(args["ai-proxy"]) };

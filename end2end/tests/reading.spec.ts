@@ -34,6 +34,24 @@ test.describe("without JavaScript", () => {
     await expect(page.getByTestId("attachments")).toContainText("folio-hosts.png");
   });
 
+  test("folders and tags list their documents", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.getByTestId("folders")).toContainText("guides");
+    await page.getByTestId("folders").getByRole("link", { name: /guides/ }).click();
+    await expect(page).toHaveURL(/\/folders\/guides$/);
+    await expect(page.getByTestId("listing-title")).toHaveText("guides");
+    await expect(page.getByTestId("doc-card")).toHaveCount(2);
+    await page.goto("/docs/writing-documents");
+    await expect(page.getByTestId("breadcrumbs")).toContainText("guides");
+    await page.getByTestId("doc-tags").getByRole("link", { name: "#markdown" }).click();
+    await expect(page).toHaveURL(/\/tags\/markdown$/);
+    await expect(page.getByTestId("doc-card")).toHaveCount(1);
+    await expect(page.getByTestId("doc-card")).toContainText("Writing documents");
+    const empty = await page.goto("/tags/no-such-tag");
+    expect(empty?.status()).toBe(200);
+    await expect(page.getByTestId("empty")).toBeVisible();
+  });
+
   test("unknown routes get a styled 404 page", async ({ page }) => {
     const response = await page.goto("/no/such/page");
     expect(response?.status()).toBe(404);

@@ -6,6 +6,7 @@ import { signIn } from "./helpers";
 for (const [name, path] of [
   ["home", "/"],
   ["document", "/docs/how-folio-is-built"],
+  ["folder", "/folders/guides"],
   ["not-found", "/nope"],
   ["sign-in", "/sign-in"],
 ] as const) {

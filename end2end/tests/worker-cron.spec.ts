@@ -1,0 +1,50 @@
+import { expect, test } from "@playwright/test";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { admin, dataDir } from "../playwright.config";
+
+const root = path.resolve(__dirname, "../..");
+
+/** Runs SQL on the Worker's local D1 with wrangler, as an operator (or an evicted isolate) would leave it. */
+function d1(sql: string) {
+  const result = spawnSync(
+    path.join(root, "node_modules/.bin/wrangler"),
+    ["d1", "execute", "DB", "--local", "--persist-to", path.join(dataDir!, "worker"), "--command", sql],
+    { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+  );
+  expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+}
+
+test("the cron trigger resumes a job an evicted isolate left and collects orphaned blobs", async ({ request }, info) => {
+  test.skip(info.project.name !== "worker", "the scheduled handler is the Worker's");
+  expect((await request.post("/api/session", { data: { email: admin.email, password: admin.password } })).status()).toBe(200);
+  const slug = `cron-${Date.now()}`;
+  const form = new FormData();
+  form.append("file", new Blob([`# Cron ${slug}\n\nPublished by the sweep.\n`]), `${slug}.md`);
+  const [{ id }] = await (await request.post("/api/documents", { multipart: form })).json();
+  await expect
+    .poll(async () => (await (await request.get(`/api/documents/${id}`)).json()).status, { timeout: 15_000 })
+    .toBe("ready");
+
+  // As if the isolate died mid-stage: the version is back to extracting, its job's lease has
+  // run out, and an upload's blob was stored an hour ago but never referenced.
+  d1(
+    `UPDATE document_versions SET status = 'extracting' WHERE document_id = ${id};
+     INSERT INTO ingest_jobs (version_id, stage, attempts, lease_until)
+       SELECT id, 'extract', 1, 0 FROM document_versions WHERE document_id = ${id};
+     INSERT INTO blobs (key, content_type, size, created_at) VALUES ('${"e".repeat(64)}', 'text/plain', 1, 0);`,
+  );
+  const before = await (await request.get("/api/inventory")).json();
+  expect(before.jobs).toBe(1);
+
+  const fired = await request.get("/cdn-cgi/local/scheduled?cron=*/5+*+*+*+*");
+  expect(fired.status()).toBe(200);
+  await expect
+    .poll(async () => (await (await request.get(`/api/documents/${id}`)).json()).status, { timeout: 15_000 })
+    .toBe("ready");
+  const after = await (await request.get("/api/inventory")).json();
+  expect(after.jobs).toBe(0);
+  expect(after.blobs).toBe(before.blobs - 1);
+  expect((await request.get(`/docs/${slug}`)).status()).toBe(200);
+  expect((await request.delete(`/api/documents/${id}`)).status()).toBe(204);
+});
