@@ -120,10 +120,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Option<domain::auth::User>, AppError> {
     let ports = ports()?;
     let parts = request_parts()?;
-    match crate::session::token(&parts.headers) {
-        Some(token) => Ok(domain::auth::session_user(&ports, &token).await?),
-        None => Ok(None),
-    }
+    Ok(crate::session::viewer(&ports, &parts.headers).await?)
 }
 
 #[cfg(feature = "ssr")]

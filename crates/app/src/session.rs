@@ -37,23 +37,43 @@ pub fn clear(https: bool) -> String {
     format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
-/// Who is making this request: an API token (`Authorization: Bearer folio_…`) or the session
-/// cookie. `Unauthorized` when neither names a live account.
-pub async fn actor(
+/// Who is making this request, if anyone: an API token (`Authorization: Bearer folio_…`), the
+/// session cookie, or (when configured) the Cloudflare Access identity, in that order.
+pub async fn viewer(
     ports: &domain::Ports,
     headers: &HeaderMap,
-) -> Result<domain::auth::User, domain::DomainError> {
+) -> Result<Option<domain::auth::User>, domain::DomainError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    let user = match (bearer, token(headers)) {
-        (Some(api_token), _) => domain::auth::token_user(ports, api_token).await?,
-        (None, Some(session)) => domain::auth::session_user(ports, &session).await?,
-        (None, None) => None,
-    };
-    user.ok_or_else(|| domain::DomainError::Unauthorized("Sign in, or send an API token, first.".into()))
+    match (bearer, token(headers)) {
+        (Some(api_token), _) => domain::auth::token_user(ports, api_token).await,
+        (None, Some(session)) => match domain::auth::session_user(ports, &session).await? {
+            Some(user) => Ok(Some(user)),
+            None => access_user(ports, headers).await,
+        },
+        (None, None) => access_user(ports, headers).await,
+    }
+}
+
+async fn access_user(
+    ports: &domain::Ports,
+    headers: &HeaderMap,
+) -> Result<Option<domain::auth::User>, domain::DomainError> {
+    let assertion = headers.get(domain::access::HEADER).and_then(|v| v.to_str().ok());
+    domain::access::user(ports, assertion).await
+}
+
+/// [`viewer`], required: `Unauthorized` when nobody with an account is making the request.
+pub async fn actor(
+    ports: &domain::Ports,
+    headers: &HeaderMap,
+) -> Result<domain::auth::User, domain::DomainError> {
+    viewer(ports, headers)
+        .await?
+        .ok_or_else(|| domain::DomainError::Unauthorized("Sign in, or send an API token, first.".into()))
 }
 
 #[cfg(test)]

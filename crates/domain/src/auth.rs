@@ -125,6 +125,12 @@ async fn find_by_email(ports: &Ports, email: &Email) -> Result<Option<UserRow>, 
     rows.into_iter().next().map(decode_one).transpose().map_err(Into::into)
 }
 
+/// The account with this email, if any (emails compare case-insensitively).
+pub async fn user_by_email(ports: &Ports, email: &str) -> Result<Option<User>, DomainError> {
+    let Ok(email) = Email::try_from(email.to_owned()) else { return Ok(None) };
+    Ok(find_by_email(ports, &email).await?.map(User::from))
+}
+
 /// Creates an account. Fails with a conflict if the email is taken.
 pub async fn create_user(
     ports: &Ports,

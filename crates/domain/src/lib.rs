@@ -4,6 +4,7 @@
 //! - use cases: [`documents`], [`blobs`], [`auth`], [`health`], [`seed`]; [`upload`] checks files.
 //! - values: [`model`], [`blob_key`], [`sql`], rendering in [`markdown`].
 
+pub mod access;
 pub mod auth;
 pub mod blob_key;
 pub mod blobs;

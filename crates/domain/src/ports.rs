@@ -116,6 +116,8 @@ pub struct Ports {
     pub passwords: Arc<dyn Passwords>,
     pub vectors: Option<Arc<dyn Vectors>>,
     pub ai: Option<Arc<dyn Ai>>,
+    /// Cloudflare Access trust, when configured (off by default).
+    pub access: Option<Arc<crate::access::Access>>,
 }
 
 impl Ports {
@@ -125,6 +127,12 @@ impl Ports {
         tasks: Arc<dyn Tasks>,
         passwords: Arc<dyn Passwords>,
     ) -> Self {
-        Self { db, blobs, tasks, passwords, vectors: None, ai: None }
+        Self { db, blobs, tasks, passwords, vectors: None, ai: None, access: None }
+    }
+
+    #[must_use]
+    pub fn with_access(mut self, access: Option<crate::access::Access>) -> Self {
+        self.access = access.map(Arc::new);
+        self
     }
 }

@@ -21,6 +21,10 @@ pub struct Config {
     /// The first admin, created on start if no account has this email.
     pub admin_email: Option<String>,
     pub admin_password: Option<String>,
+    /// Trust Cloudflare Access (off unless both are set): the team domain
+    /// (`myteam.cloudflareaccess.com`) and the application's audience tag.
+    pub access_team_domain: Option<String>,
+    pub access_aud: Option<String>,
 }
 
 impl Default for Config {
@@ -33,6 +37,8 @@ impl Default for Config {
             max_upload_mb: 25,
             admin_email: None,
             admin_password: None,
+            access_team_domain: None,
+            access_aud: None,
         }
     }
 }
@@ -116,6 +122,12 @@ pub fn layer(
     }
     if let Some(password) = env("FOLIO_ADMIN_PASSWORD").filter(|v| !v.is_empty()) {
         config.admin_password = Some(password);
+    }
+    if let Some(team) = env("FOLIO_ACCESS_TEAM_DOMAIN").filter(|v| !v.is_empty()) {
+        config.access_team_domain = Some(team);
+    }
+    if let Some(aud) = env("FOLIO_ACCESS_AUD").filter(|v| !v.is_empty()) {
+        config.access_aud = Some(aud);
     }
     Ok(config)
 }

@@ -3,6 +3,7 @@
 //! Static files (the hydrate bundle, `public/`) are served by Workers static assets before a
 //! request reaches this code.
 
+mod access_keys;
 mod d1;
 mod logging;
 mod passwords;
@@ -75,12 +76,19 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
 fn ports(env: &Env) -> Result<Ports, String> {
     let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
     let bucket = env.bucket("BLOBS").map_err(|e| format!("R2 binding BLOBS: {e}"))?;
+    // Off unless both vars are set (see the README, "Behind Cloudflare Access").
+    let access = domain::access::AccessConfig::from_settings(
+        var(env, "FOLIO_ACCESS_TEAM_DOMAIN").as_deref(),
+        var(env, "FOLIO_ACCESS_AUD").as_deref(),
+    )
+    .map(|trust| domain::access::Access::new(trust, Arc::new(access_keys::FetchKeySource), access_keys::now));
     Ok(Ports::new(
         Arc::new(d1::D1Db::new(db)),
         Arc::new(r2::R2Blobs::new(bucket)),
         Arc::new(tasks::WaitUntil),
         Arc::new(passwords::WebCryptoPasswords),
-    ))
+    )
+    .with_access(access))
 }
 
 /// Binds the ports to this isolate's bindings and builds the router (once per isolate).
