@@ -50,6 +50,7 @@ async fn run() -> anyhow::Result<()> {
         .context("the Leptos metadata in Cargo.toml is invalid")?;
     let addr = config.addr.unwrap_or(leptos_options.site_addr);
     let native = server::startup::build(&config, leptos_options).await?;
+    native.start_sweeps();
     let listener = TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))?;
     // Without TCP_NODELAY, streamed responses meet Nagle + delayed ACK: ~40 ms per request.
     let listener = listener.tap_io(|tcp| {

@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
 
+use crate::access_keys::HttpsKeySource;
 use crate::config::Config;
 use crate::fs_blobs::FsBlobs;
 use crate::passwords::Argon2Passwords;
@@ -30,14 +31,22 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     let blobs = FsBlobs::open(&blobs_dir)
         .with_context(|| format!("could not open the blob folder {}", blobs_dir.display()))?;
     let tasks = TokioTasks::new();
-    let ports = Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords));
+    let access = domain::access::AccessConfig::from_settings(
+        config.access_team_domain.as_deref(),
+        config.access_aud.as_deref(),
+    )
+    .map(|trust| {
+        tracing::info!(issuer = %trust.issuer, "trusting Cloudflare Access identities");
+        domain::access::Access::new(trust, Arc::new(HttpsKeySource::default()), crate::access_keys::now)
+    });
+    let ports = Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords))
+        .with_access(access);
     ensure_admin(config, &ports).await?;
     if config.seed_samples && app::server::seed_samples_if_empty(&ports).await? {
         tracing::info!("loaded the sample documents");
     }
     let site_root = leptos_options.site_root.to_string();
     let pkg_dir = leptos_options.site_pkg_dir.to_string();
-    resume_ingest(&ports);
     let state = AppState {
         leptos_options,
         ports: ports.clone(),
@@ -48,8 +57,16 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     Ok(Native { router, ports, tasks })
 }
 
-/// Ingest jobs left by a crash are resumed now (this process is the only worker, so no lease
-/// it finds can be live) and the sweep repeats every 15 s; new uploads run their jobs at once.
+impl Native {
+    /// Starts the background sweep (`folio` does; tests drive sweeps themselves): ingest jobs
+    /// left by a crash are resumed at once (this process is the only worker, so no lease it
+    /// finds can be live), then every 15 s; unreferenced blobs are collected. New uploads run
+    /// their jobs immediately, without waiting for a sweep.
+    pub fn start_sweeps(&self) {
+        resume_ingest(&self.ports);
+    }
+}
+
 fn resume_ingest(ports: &Ports) {
     let ports = ports.clone();
     tokio::spawn(async move {

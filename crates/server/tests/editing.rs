@@ -162,8 +162,8 @@ async fn the_sweep_collects_old_unreferenced_blobs_and_nothing_else() {
             .await
             .expect("store");
     let blobs_before = count(&native, "blobs").await;
-    // (The host's own 15 s sweep may run too, so results are checked in the store, not counted.)
-    domain::ingest::sweep(&native.ports).await.expect("sweep");
+    let swept = domain::ingest::sweep(&native.ports).await.expect("sweep");
+    assert_eq!(swept.blobs_collected, 0);
     assert!(
         native.ports.blobs.exists(&key).await.expect("exists"),
         "young blobs may belong to an upload in progress"
@@ -175,7 +175,8 @@ async fn the_sweep_collects_old_unreferenced_blobs_and_nothing_else() {
         .execute(Statement::new("UPDATE blobs SET created_at = created_at - 7200"))
         .await
         .expect("age");
-    domain::ingest::sweep(&native.ports).await.expect("sweep");
+    let swept = domain::ingest::sweep(&native.ports).await.expect("sweep");
+    assert_eq!(swept.blobs_collected, 1, "only the unreferenced one");
     assert_eq!(count(&native, "blobs").await, blobs_before - 1);
     assert!(!native.ports.blobs.exists(&key).await.expect("exists"));
     let files = walk(dir.path().join("blobs"));
