@@ -74,7 +74,7 @@ pub fn register_server_fns() {
     register_explicit::<DocumentSource>();
     register_explicit::<SaveDocument>();
     register_explicit::<DeleteDocument>();
-    register_explicit::<WritesDisabled>();
+    register_explicit::<FetchUploadSettings>();
 }
 
 #[cfg(feature = "ssr")]
@@ -167,11 +167,22 @@ pub async fn create_account(
     Ok(domain::auth::create_account(&ports, &me, &email, &password, role).await?)
 }
 
-/// Whether an admin has made the site read-only (for the upload and edit pages' banner).
-#[server(endpoint = "writes-disabled")]
-pub async fn writes_disabled() -> Result<bool, AppError> {
+/// What the upload and edit pages tell editors before they start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UploadSettings {
+    /// An admin has made the site read-only.
+    pub writes_disabled: bool,
+    pub max_upload_mb: usize,
+}
+
+#[server(endpoint = "upload-settings")]
+pub async fn fetch_upload_settings() -> Result<UploadSettings, AppError> {
     let ports = ports()?;
-    Ok(domain::settings::writes_disabled(&ports).await?)
+    let limits = use_context::<crate::server::Limits>().unwrap_or_default();
+    Ok(UploadSettings {
+        writes_disabled: domain::settings::writes_disabled(&ports).await?,
+        max_upload_mb: limits.max_upload_bytes / (1024 * 1024),
+    })
 }
 
 /// The kill switch: `disabled = true` makes the site read-only (admins only).

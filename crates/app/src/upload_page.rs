@@ -8,7 +8,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, FileList, HtmlInputElement, ProgressEvent, XmlHttpRequest};
 
-use crate::api::{current_user, ingest_status, writes_disabled};
+use crate::api::{current_user, fetch_upload_settings, ingest_status, UploadSettings};
 
 /// One file on its way in.
 #[derive(Clone, Copy)]
@@ -48,13 +48,15 @@ impl Upload {
 #[component]
 pub fn UploadPage() -> impl IntoView {
     let user = Resource::new(|| (), |()| current_user());
+    let settings = Resource::new(|| (), |()| fetch_upload_settings());
     view! {
         <Title text="Upload — Folio" />
         <h1>"Upload"</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                match user.await {
-                    Ok(Some(_)) => view! { <Uploader /> }.into_any(),
+                match (user.await, settings.await) {
+                    (Ok(Some(_)), Ok(settings)) => view! { <Uploader settings /> }.into_any(),
+                    (Ok(Some(_)), Err(err)) => view! { <p class="form-error" role="alert">{err.message}</p> }.into_any(),
                     _ => view! {
                         <p data-testid="upload-sign-in"><a href="/sign-in">"Sign in"</a> " to upload documents."</p>
                     }.into_any(),
@@ -64,25 +66,29 @@ pub fn UploadPage() -> impl IntoView {
     }
 }
 
-/// Says so up front when an admin has disabled writes (uploads would be refused).
+/// Says so up front when an admin has disabled writes (uploads and edits would be refused).
 #[component]
 pub fn ReadOnlyBanner() -> impl IntoView {
-    let disabled = Resource::new(|| (), |()| writes_disabled());
+    let settings = Resource::new(|| (), |()| fetch_upload_settings());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                matches!(disabled.await, Ok(true)).then(|| view! {
-                    <p class="notice notice--warning" role="status" data-testid="read-only-banner">
-                        "Writes are disabled by an admin: uploads and edits are refused until they are enabled again."
-                    </p>
-                })
+                settings.await.is_ok_and(|s| s.writes_disabled).then(read_only_notice)
             })}
         </Suspense>
     }
 }
 
+fn read_only_notice() -> impl IntoView {
+    view! {
+        <p class="notice notice--warning" role="status" data-testid="read-only-banner">
+            "Writes are disabled by an admin: uploads and edits are refused until they are enabled again."
+        </p>
+    }
+}
+
 #[component]
-fn Uploader() -> impl IntoView {
+fn Uploader(settings: UploadSettings) -> impl IntoView {
     let uploads = RwSignal::new(Vec::<Upload>::new());
     let folder = RwSignal::new(String::new());
     let next_key = StoredValue::new(0_usize);
@@ -98,10 +104,13 @@ fn Uploader() -> impl IntoView {
     };
     view! {
         <p class="muted">
-            "Markdown, plain text, HTML, PDF and images (PNG, JPEG, GIF, WebP), up to 25 MB each. "
-            "Uploading a file with the same name again makes a new version."
+            {format!(
+                "Markdown, plain text, HTML, PDF and images (PNG, JPEG, GIF, WebP), up to {} MB each. ",
+                settings.max_upload_mb
+            )}
+            "Uploading a file with the same name (in the same folder) again makes a new version."
         </p>
-        <ReadOnlyBanner />
+        {settings.writes_disabled.then(read_only_notice)}
         <label class="field">
             "Folder (optional)"
             <input type="text" placeholder="e.g. guides/setup" data-testid="folder-input"

@@ -227,3 +227,16 @@ async fn leases_are_released_when_the_only_worker_restarts() {
     let (_, _, page) = send(&native.router, get("/docs/held")).await;
     assert!(page.contains("<title>Held — Folio</title>"), "{page}");
 }
+
+#[tokio::test]
+async fn the_upload_page_states_the_configured_limit_and_a_paused_site() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let (_, _, page) = send(&native.router, with_cookie(get("/upload"), &admin)).await;
+    assert!(page.contains("up to 1 MB each"), "the test host allows 1 MB: {page}");
+    assert!(!page.contains("data-testid=\"read-only-banner\""));
+    let me = domain::auth::User { id: 1, email: "admin@folio.test".into(), role: domain::auth::Role::Admin };
+    domain::settings::set_writes_disabled(&native.ports, &me, true).await.expect("pause");
+    let (_, _, page) = send(&native.router, with_cookie(get("/upload"), &admin)).await;
+    assert!(page.contains("data-testid=\"read-only-banner\""), "{page}");
+}
