@@ -31,22 +31,12 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 pub fn FolderPage() -> impl IntoView {
     let params = use_params_map();
-    let folder = move || params.read().get("path").unwrap_or_default();
-    view! {
-        {move || {
-            let folder = folder();
-            view! {
-                <Title text=format!("{folder} — Folio") />
-                <section class="intro">
-                    <p class="breadcrumbs"><a href="/">"Documents"</a> " / folder"</p>
-                    <h1 data-testid="listing-title">{folder.clone()}</h1>
-                </section>
-                <div class="with-browse">
-                    <BrowseSidebar current=format!("/folders/{folder}") />
-                    <ListingView listing=Listing::Folder(folder.clone()) base=format!("/folders/{folder}") />
-                </div>
-            }
-        }}
+    move || {
+        let folder = params.read().get("path").unwrap_or_default();
+        view! {
+            <FilteredListing kind="folder" heading=folder.clone() base=format!("/folders/{folder}")
+                listing=Listing::Folder(folder) />
+        }
     }
 }
 
@@ -54,22 +44,28 @@ pub fn FolderPage() -> impl IntoView {
 #[component]
 pub fn TagPage() -> impl IntoView {
     let params = use_params_map();
-    let tag = move || params.read().get("tag").unwrap_or_default();
+    move || {
+        let tag = params.read().get("tag").unwrap_or_default();
+        view! {
+            <FilteredListing kind="tag" heading=format!("#{tag}") base=format!("/tags/{tag}")
+                listing=Listing::Tag(tag) />
+        }
+    }
+}
+
+/// A folder's or tag's page: its name, the ways to browse, and its documents.
+#[component]
+fn FilteredListing(kind: &'static str, heading: String, base: String, listing: Listing) -> impl IntoView {
     view! {
-        {move || {
-            let tag = tag();
-            view! {
-                <Title text=format!("#{tag} — Folio") />
-                <section class="intro">
-                    <p class="breadcrumbs"><a href="/">"Documents"</a> " / tag"</p>
-                    <h1 data-testid="listing-title">"#" {tag.clone()}</h1>
-                </section>
-                <div class="with-browse">
-                    <BrowseSidebar current=format!("/tags/{tag}") />
-                    <ListingView listing=Listing::Tag(tag.clone()) base=format!("/tags/{tag}") />
-                </div>
-            }
-        }}
+        <Title text=format!("{heading} — Folio") />
+        <section class="intro">
+            <p class="breadcrumbs"><a href="/">"Documents"</a> {format!(" / {kind}")}</p>
+            <h1 data-testid="listing-title">{heading}</h1>
+        </section>
+        <div class="with-browse">
+            <BrowseSidebar current=base.clone() />
+            <ListingView listing base />
+        </div>
     }
 }
 

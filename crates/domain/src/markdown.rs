@@ -218,20 +218,8 @@ fn parse_front_matter(block: &str) -> FrontMatter {
 /// A tag as it appears in addresses: lower-case ASCII letters, digits and single dashes, at
 /// most 40 characters. `None` when nothing usable is left.
 pub fn tag_name(raw: &str) -> Option<String> {
-    let raw = raw.trim().trim_matches(['"', '\'', '#']);
-    let mut tag = String::new();
-    for c in raw.chars() {
-        if c.is_ascii_alphanumeric() {
-            tag.push(c.to_ascii_lowercase());
-        } else if !tag.is_empty() && !tag.ends_with('-') {
-            tag.push('-');
-        }
-        if tag.len() >= 40 {
-            break;
-        }
-    }
-    let tag = tag.trim_matches('-');
-    (!tag.is_empty()).then(|| tag.to_owned())
+    let tag = crate::upload::ascii_slug(raw.trim().trim_matches(['"', '\'', '#']), 40);
+    (!tag.is_empty()).then_some(tag)
 }
 
 /// Splits a leading `# Title` line off the body. Returns (title, rest).

@@ -170,7 +170,7 @@ pub fn safe_name(raw: &str) -> Result<String, DomainError> {
 }
 
 /// ASCII letters and digits joined by single dashes, at most `max` bytes; may be empty.
-fn ascii_slug(text: &str, max: usize) -> String {
+pub(crate) fn ascii_slug(text: &str, max: usize) -> String {
     let mut slug = String::new();
     for c in text.chars() {
         if c.is_ascii_alphanumeric() {
