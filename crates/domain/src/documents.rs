@@ -86,6 +86,11 @@ struct DocumentRow {
     views: i64,
     helpful_yes: i64,
     helpful_no: i64,
+    /// Comma-separated (tags are `[a-z0-9-]`, so a comma cannot occur in one).
+    tags: Option<String>,
+    pending_version: Option<i64>,
+    pending_status: Option<String>,
+    pending_error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -104,8 +109,15 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
             Statement::new(
                 "SELECT d.id, d.slug, d.title, d.body_md, d.body_key, d.updated_at, d.version, d.folder,
                         COALESCE(s.views, 0) AS views, COALESCE(s.helpful_yes, 0) AS helpful_yes,
-                        COALESCE(s.helpful_no, 0) AS helpful_no
-                 FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id
+                        COALESCE(s.helpful_no, 0) AS helpful_no,
+                        (SELECT group_concat(tag, ',') FROM (SELECT tag FROM document_tags
+                          WHERE document_id = d.id ORDER BY tag)) AS tags,
+                        p.version AS pending_version, p.status AS pending_status, p.error AS pending_error
+                 FROM documents d
+                 LEFT JOIN document_stats s ON s.document_id = d.id
+                 -- The newest version, when it is newer than the live one (still ingesting, or failed).
+                 LEFT JOIN document_versions p ON p.document_id = d.id AND p.version > d.version
+                   AND p.version = (SELECT MAX(version) FROM document_versions WHERE document_id = d.id)
                  WHERE d.slug = ?1 AND d.published = 1",
             )
             .bind(slug.as_str()),
@@ -131,33 +143,11 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
         size: a.size,
     })
     .collect();
-    #[derive(Deserialize)]
-    struct Tag {
-        tag: String,
-    }
-    let tags = decode::<Tag>(
-        db.query(
-            Statement::new("SELECT tag FROM document_tags WHERE document_id = ?1 ORDER BY tag").bind(row.id),
-        )
-        .await?,
-    )?
-    .into_iter()
-    .map(|t| t.tag)
-    .collect();
-    let pending: Option<PendingVersion> = db
-        .query(
-            Statement::new(
-                "SELECT version, status, error FROM document_versions
-                 WHERE document_id = ?1 AND version > ?2 ORDER BY version DESC LIMIT 1",
-            )
-            .bind(row.id)
-            .bind(row.version),
-        )
-        .await?
-        .into_iter()
-        .next()
-        .map(decode_one)
-        .transpose()?;
+    let tags = row.tags.as_deref().map(|t| t.split(',').map(str::to_owned).collect()).unwrap_or_default();
+    let pending = match (row.pending_version, row.pending_status) {
+        (Some(version), Some(status)) => Some(PendingVersion { version, status, error: row.pending_error }),
+        _ => None,
+    };
     let urls: HashMap<&str, &str> = attachments.iter().map(|a| (a.name.as_str(), a.url.as_str())).collect();
     let body = crate::blobs::load_text(ports, Some(row.body_md), row.body_key.as_deref()).await?;
     let rendered = markdown::render(&body, |name| urls.get(name).map(|url| (*url).to_owned()));

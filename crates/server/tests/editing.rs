@@ -240,3 +240,17 @@ async fn the_upload_page_states_the_configured_limit_and_a_paused_site() {
     let (_, _, page) = send(&native.router, with_cookie(get("/upload"), &admin)).await;
     assert!(page.contains("data-testid=\"read-only-banner\""), "{page}");
 }
+
+#[tokio::test]
+async fn editors_see_a_newer_version_that_is_still_being_ingested() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let me = domain::auth::User { id: 1, email: "admin@folio.test".into(), role: domain::auth::Role::Admin };
+    let id = doc_id(&native, "welcome-to-folio").await;
+    // Saved, but its job has not run yet.
+    domain::ingest::edit(&native.ports, &me, id, 1, "# Welcome\n\nNext.", 1 << 20).await.expect("edit");
+    let (_, _, page) = send(&native.router, with_cookie(get("/docs/welcome-to-folio"), &admin)).await;
+    assert!(page.contains("data-version=\"1\""), "version 1 is still live: {page}");
+    assert!(page.contains("Version 2 is queued"), "{page}");
+    assert!(page.contains("href=\"/tags/welcome\""), "the live version's tags: {page}");
+}
