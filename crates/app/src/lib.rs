@@ -56,6 +56,11 @@ pub fn App() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     provide_context(sign_in);
     provide_context(sign_out);
+    // Who is signed in: looked up once per page and shared by the header and the pages.
+    provide_context(Viewer(Resource::new(
+        move || (sign_in.version().get(), sign_out.version().get()),
+        |_| current_user(),
+    )));
     view! {
         <Title text="Folio" />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
@@ -83,12 +88,15 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The signed-in account (or `None`), shared through context.
+#[derive(Clone, Copy)]
+pub struct Viewer(pub Resource<Result<Option<domain::auth::User>, crate::error::AppError>>);
+
 /// "Sign in", or who is signed in and a way out.
 #[component]
 fn AccountMenu() -> impl IntoView {
-    let sign_in = expect_context::<ServerAction<SignIn>>();
     let sign_out = expect_context::<ServerAction<SignOut>>();
-    let user = Resource::new(move || (sign_in.version().get(), sign_out.version().get()), |_| current_user());
+    let Viewer(user) = expect_context::<Viewer>();
     view! {
         <nav class="account" data-testid="account">
             <Suspense fallback=|| ()>

@@ -6,8 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
-    browse_facets, current_user, document_source, get_document, ingest_status, list_documents,
-    DeleteDocument, SaveDocument, SignIn, Vote,
+    browse_facets, document_source, get_document, ingest_status, list_documents, DeleteDocument,
+    SaveDocument, SignIn, Vote,
 };
 use crate::error::AppError;
 use domain::documents::Source;
@@ -189,7 +189,7 @@ pub fn DocumentPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let resource = Resource::new(slug, get_document);
-    let user = Resource::new(|| (), |()| current_user());
+    let crate::Viewer(user) = expect_context::<crate::Viewer>();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

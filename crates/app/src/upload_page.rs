@@ -8,7 +8,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, FileList, HtmlInputElement, ProgressEvent, XmlHttpRequest};
 
-use crate::api::{current_user, fetch_upload_settings, ingest_status, UploadSettings};
+use crate::api::{fetch_upload_settings, ingest_status, UploadSettings};
 
 /// One file on its way in.
 #[derive(Clone, Copy)]
@@ -47,7 +47,7 @@ impl Upload {
 
 #[component]
 pub fn UploadPage() -> impl IntoView {
-    let user = Resource::new(|| (), |()| current_user());
+    let crate::Viewer(user) = expect_context::<crate::Viewer>();
     let settings = Resource::new(|| (), |()| fetch_upload_settings());
     view! {
         <Title text="Upload — Folio" />
