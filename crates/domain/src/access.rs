@@ -29,6 +29,8 @@ pub const HEADER: &str = "cf-access-jwt-assertion";
 /// but not more than once a minute.
 const KEYS_MAX_AGE_SECONDS: i64 = 3600;
 const REFETCH_MIN_SECONDS: i64 = 60;
+/// Why [`verify`] refuses a token whose key id the cached key set lacks (keys rotated).
+const UNKNOWN_KEY: &str = "no key with that id";
 /// Clock skew tolerated on `exp` and `nbf`.
 const LEEWAY_SECONDS: i64 = 60;
 
@@ -113,7 +115,7 @@ pub fn verify(jwks: &str, token: &str, config: &AccessConfig, now: i64) -> Resul
         .keys
         .iter()
         .find(|k| k.kty == "RSA" && (header.kid.is_none() || k.kid == header.kid))
-        .ok_or("no key with that id")?;
+        .ok_or(UNKNOWN_KEY)?;
     let (Some(n), Some(e)) = (&key.n, &key.e) else { return Err("the key has no modulus".into()) };
     let public = RsaPublicKey::new(BigUint::from_bytes_be(&decode(n)?), BigUint::from_bytes_be(&decode(e)?))
         .map_err(|e| format!("bad key: {e}"))?;
@@ -183,7 +185,7 @@ impl Access {
         let now = (self.clock)();
         let first = verify(&self.key_set(false).await?, token, &self.config, now);
         let result = match first {
-            Err(reason) if reason == "no key with that id" => {
+            Err(reason) if reason == UNKNOWN_KEY => {
                 verify(&self.key_set(true).await?, token, &self.config, now)
             }
             other => other,
@@ -281,7 +283,7 @@ mod tests {
         tampered.insert(ok.find('.').expect("dot") + 3, 'x');
         assert!(verify(&issuer.jwks, &tampered, &config(), 1000).is_err());
         let unknown_key = issuer.token("k2", &claims("aud-tag", 2000));
-        assert_eq!(verify(&issuer.jwks, &unknown_key, &config(), 1000), Err("no key with that id".into()));
+        assert_eq!(verify(&issuer.jwks, &unknown_key, &config(), 1000), Err(UNKNOWN_KEY.into()));
         let none_alg =
             format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(claims("aud-tag", 2000).to_string().as_bytes()));
         assert!(verify(&issuer.jwks, &none_alg, &config(), 1000).is_err());

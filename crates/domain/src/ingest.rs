@@ -153,7 +153,7 @@ pub async fn edit(
         kind: Kind::Markdown,
         folder: existing.folder.clone(),
     };
-    add_version(ports, actor, id, &existing.slug.clone(), Some(&existing), Bytes::from(markdown), new).await
+    add_version(ports, actor, id, &existing.slug, Some(&existing), Bytes::from(markdown), new).await
 }
 
 struct NewVersion {
