@@ -3,9 +3,9 @@
 use domain::auth::{Role, TokenInfo, User};
 use domain::model::format_date;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{admin_overview, AdminView, CreateAccount, CreateToken, RevokeToken, SetWrites};
+use crate::escape::PageTitle;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -25,7 +25,7 @@ pub fn AdminPage() -> impl IntoView {
         |_| admin_overview(),
     );
     view! {
-        <Title text="Admin — Folio" />
+        <PageTitle text="Admin — Folio" />
         <h1>"Admin"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {

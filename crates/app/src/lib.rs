@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod api;
 pub mod error;
+pub mod escape;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod samples;
@@ -17,12 +18,13 @@ pub mod session;
 pub mod upload_page;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::admin::AdminPage;
 use crate::api::{current_user, SignIn, SignOut};
+use crate::escape::PageTitle;
 use crate::pages::{DocumentPage, EditPage, FolderPage, HomePage, NotFound, SignInPage, TagPage};
 use crate::upload_page::UploadPage;
 
@@ -62,7 +64,7 @@ pub fn App() -> impl IntoView {
         |_| current_user(),
     )));
     view! {
-        <Title text="Folio" />
+        <PageTitle text="Folio" />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Router>
             <header class="site-header">

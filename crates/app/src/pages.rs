@@ -2,7 +2,6 @@
 
 use domain::model::{format_date, Attachment, Document, DocumentSummary, Listing, PendingVersion, Votes};
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{
@@ -10,12 +9,13 @@ use crate::api::{
     SaveDocument, SignIn, Vote,
 };
 use crate::error::AppError;
+use crate::escape::PageTitle;
 use domain::documents::Source;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     view! {
-        <Title text="Folio — documents" />
+        <PageTitle text="Folio — documents" />
         <section class="intro">
             <h1>"Documents"</h1>
             <p class="lede">"Everything on this site, most recently updated first."</p>
@@ -57,7 +57,7 @@ pub fn TagPage() -> impl IntoView {
 #[component]
 fn FilteredListing(kind: &'static str, heading: String, base: String, listing: Listing) -> impl IntoView {
     view! {
-        <Title text=format!("{heading} — Folio") />
+        <PageTitle text=format!("{heading} — Folio") />
         <section class="intro">
             <p class="breadcrumbs"><a href="/">"Documents"</a> {format!(" / {kind}")}</p>
             <h1 data-testid="listing-title">{heading}</h1>
@@ -210,7 +210,7 @@ pub fn DocumentPage() -> impl IntoView {
 #[component]
 fn DocumentView(doc: Document, editor: bool, refresh: Callback<()>) -> impl IntoView {
     view! {
-        <Title text=format!("{} — Folio", doc.title) />
+        <PageTitle text=format!("{} — Folio", doc.title) />
         <article class="document">
             <header class="document__header">
                 {(!doc.folder.is_empty()).then(|| view! {
@@ -349,7 +349,7 @@ fn Editor(source: Source) -> impl IntoView {
         )
     });
     view! {
-        <Title text=format!("Edit {} — Folio", source.title) />
+        <PageTitle text=format!("Edit {} — Folio", source.title) />
         <section class="editor">
             <p class="breadcrumbs"><a href=format!("/docs/{}", source.slug)>{source.title.clone()}</a> " / edit"</p>
             <h1>"Edit " {source.title.clone()}</h1>
@@ -363,7 +363,7 @@ fn Editor(source: Source) -> impl IntoView {
                 <input type="hidden" name="id" value=source.id />
                 <input type="hidden" name="base_version" value=source.version />
                 <textarea name="markdown" rows="24" spellcheck="true" data-testid="editor-text"
-                    aria-label="Markdown">{source.markdown}</textarea>
+                    aria-label="Markdown">{crate::escape::rcdata(source.markdown)}</textarea>
                 <div class="editor__actions">
                     <button type="submit" class="button button--primary" data-testid="editor-save"
                         disabled=move || save.pending().get()>
@@ -457,7 +457,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Not found — Folio" />
+        <PageTitle text="Not found — Folio" />
         <section class="not-found" data-testid="not-found">
             <p class="not-found__code">"404"</p>
             <h1>"We couldn’t find that page"</h1>
@@ -476,7 +476,7 @@ pub fn SignInPage() -> impl IntoView {
         _ => None,
     };
     view! {
-        <Title text="Sign in — Folio" />
+        <PageTitle text="Sign in — Folio" />
         <section class="sign-in">
             <h1>"Sign in"</h1>
             <p class="muted">"For editors and admins. Reading needs no account."</p>

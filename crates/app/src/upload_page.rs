@@ -3,12 +3,12 @@
 //! the reason) and then its live ingest status, polled until ready or failed.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, FileList, HtmlInputElement, ProgressEvent, XmlHttpRequest};
 
 use crate::api::{fetch_upload_settings, ingest_status, UploadSettings};
+use crate::escape::PageTitle;
 
 /// One file on its way in.
 #[derive(Clone, Copy)]
@@ -50,7 +50,7 @@ pub fn UploadPage() -> impl IntoView {
     let crate::Viewer(user) = expect_context::<crate::Viewer>();
     let settings = Resource::new(|| (), |()| fetch_upload_settings());
     view! {
-        <Title text="Upload — Folio" />
+        <PageTitle text="Upload — Folio" />
         <h1>"Upload"</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
