@@ -97,7 +97,8 @@ fn set_cookie(value: String) {
 pub async fn sign_in(email: String, password: String) -> Result<domain::auth::User, AppError> {
     let ports = ports()?;
     let parts = request_parts()?;
-    let (token, user) = domain::auth::sign_in(&ports, &email, &password).await?;
+    let client = crate::security::client_of(&parts);
+    let (token, user) = domain::auth::sign_in(&ports, &email, &password, client).await?;
     set_cookie(crate::session::set(&token, crate::session::is_https(&parts)));
     leptos_axum::redirect("/");
     Ok(user)

@@ -13,11 +13,14 @@ pub struct AppError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// Seconds to wait before trying again (sent as `Retry-After` with a 429).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl AppError {
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
-        Self { status, code: code.into(), message: message.into() }
+        Self { status, code: code.into(), message: message.into(), retry_after: None }
     }
 }
 
@@ -27,7 +30,7 @@ impl From<DomainError> for AppError {
             #[cfg(feature = "ssr")]
             tracing::error!(error = %err, "request failed");
         }
-        Self::new(err.status(), err.code(), err.public_message())
+        Self { retry_after: err.retry_after(), ..Self::new(err.status(), err.code(), err.public_message()) }
     }
 }
 

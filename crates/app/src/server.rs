@@ -26,6 +26,8 @@ pub struct AppState {
     pub host: &'static str,
     /// Per-file upload limit in bytes.
     pub max_upload_bytes: usize,
+    /// Where the client's address comes from (sign-in throttling).
+    pub client_ip: crate::security::ClientIpSource,
 }
 
 /// Limits server functions need, provided through context next to the ports.
@@ -41,7 +43,9 @@ impl Default for Limits {
 }
 
 /// Builds the router. Call once per process (native) or per isolate (Worker), not per request.
-pub fn router(state: AppState) -> Router {
+/// `host_routes` are what only one host serves (native: the static files); they get the same
+/// security headers as everything else.
+pub fn router(state: AppState, host_routes: Router) -> Router {
     crate::api::register_server_fns();
     let routes = route_list();
     let ports = state.ports.clone();
@@ -49,6 +53,7 @@ pub fn router(state: AppState) -> Router {
     let context = move || {
         provide_context(ports.clone());
         provide_context(limits);
+        crate::security::provide_nonce();
     };
     let options = state.leptos_options.clone();
     let app = move || shell(options.clone());
@@ -73,7 +78,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .layer(middleware::from_fn(server_fn_status))
         .layer(middleware::from_fn(same_origin_writes))
+        .layer(middleware::from_fn_with_state(state.client_ip, crate::security::client_addr))
         .with_state(state)
+        .merge(host_routes)
+        .layer(middleware::from_fn(crate::security::headers))
 }
 
 /// The page routes, generated once per process. Generating sets a process-global flag that
@@ -107,7 +115,16 @@ impl IntoResponse for ApiError {
         let err = AppError::from(self.0);
         let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::json!({ "error": { "code": err.code, "message": err.message } });
-        (status, Json(body)).into_response()
+        let mut res = (status, Json(body)).into_response();
+        set_retry_after(&mut res, err.retry_after);
+        res
+    }
+}
+
+/// `Retry-After` for answers that say when to come back (429).
+fn set_retry_after(res: &mut Response, seconds: Option<u64>) {
+    if let Some(seconds) = seconds {
+        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
 }
 
@@ -133,10 +150,12 @@ struct Credentials {
 }
 
 /// `POST /api/session` `{email, password}` → `{user}` and the session cookie (for scripts).
+/// Throttled: too many failures answer 429 with `Retry-After`.
 async fn api_session(State(ports): State<Ports>, req: Request) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
     let creds: Credentials = json_body(body, r#"{"email": "…", "password": "…"}"#).await?;
-    let (token, user) = domain::auth::sign_in(&ports, &creds.email, &creds.password).await?;
+    let client = crate::security::client_of(&parts);
+    let (token, user) = domain::auth::sign_in(&ports, &creds.email, &creds.password, client).await?;
     let cookie = crate::session::set(&token, crate::session::is_https(&parts));
     Ok(([(header::SET_COOKIE, cookie)], Json(serde_json::json!({ "user": user }))).into_response())
 }
@@ -279,7 +298,9 @@ async fn api_list_documents(
 }
 
 /// Serves a stored file. Keys are content hashes, so the ETag is strong and the response is
-/// immutable; a matching `If-None-Match` gets a 304 without reading the bytes.
+/// immutable; a matching `If-None-Match` gets a 304 without reading the bytes. Pictures show
+/// inline; every other original (HTML, Markdown, PDF…) is a download in a sandbox, so uploaded
+/// bytes never run as a page of this site.
 async fn blob(
     State(ports): State<Ports>,
     Path(key): Path<String>,
@@ -289,19 +310,30 @@ async fn blob(
     let meta = domain::blobs::meta(&ports, &key).await?;
     let etag = HeaderValue::from_str(&key.etag()).map_err(|e| DomainError::BadInput(e.to_string()))?;
     let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
+    let sandbox = HeaderValue::from_static(crate::security::STORED_FILE_POLICY);
     if if_none_match(&headers, &key) {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)])
+        return Ok((
+            StatusCode::NOT_MODIFIED,
+            [
+                (header::ETAG, etag),
+                (header::CACHE_CONTROL, cache),
+                (header::CONTENT_SECURITY_POLICY, sandbox),
+            ],
+        )
             .into_response());
     }
     let bytes = domain::blobs::read(&ports, &key).await?;
     let content_type = HeaderValue::from_str(&meta.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let disposition =
+        HeaderValue::from_str(&meta.content_disposition()).unwrap_or(HeaderValue::from_static("attachment"));
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_SECURITY_POLICY, sandbox),
             (header::ETAG, etag),
             (header::CACHE_CONTROL, cache),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
         ],
         Body::from(bytes),
     )
@@ -356,10 +388,13 @@ async fn server_fn_status(req: Request, next: Next) -> Response {
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+    let err = serde_json::from_slice::<AppError>(&bytes).ok();
+    if let Some(err) = &err {
         parts.status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
-    Response::from_parts(parts, Body::from(bytes))
+    let mut res = Response::from_parts(parts, Body::from(bytes));
+    set_retry_after(&mut res, err.and_then(|e| e.retry_after));
+    res
 }
 
 /// The workspace manifest, embedded at build time: its `[[workspace.metadata.leptos]]` is the

@@ -20,8 +20,12 @@ pub fn token(headers: &HeaderMap) -> Option<String> {
 
 /// True when the client reached us over https (directly, or through a proxy that says so).
 pub fn is_https(parts: &Parts) -> bool {
-    parts.uri.scheme_str() == Some("https")
-        || parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+    is_https_request(&parts.uri, &parts.headers)
+}
+
+pub fn is_https_request(uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
+    uri.scheme_str() == Some("https")
+        || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
 
 pub fn set(token: &str, https: bool) -> String {

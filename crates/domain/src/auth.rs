@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::DomainError;
+use crate::error::{DomainError, PasswordError};
 use crate::ports::Ports;
 use crate::sql::{decode, decode_one, Statement};
 
@@ -87,11 +87,17 @@ pub fn check_new_password(password: &str) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// `N` random bytes as hex: session tokens, API tokens, CSP nonces.
+pub fn random_hex<const N: usize>() -> Result<String, DomainError> {
+    let mut bytes = [0_u8; N];
+    // The OS having no randomness is our failure, not the request's: a 500.
+    getrandom::fill(&mut bytes).map_err(|e| PasswordError::Failed(format!("no randomness: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
 /// A fresh session token (256 random bits, hex) and the hash that is stored.
 pub fn new_session_token() -> Result<(String, String), DomainError> {
-    let mut bytes = [0_u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| DomainError::BadInput(format!("no randomness: {e}")))?;
-    let token = hex::encode(bytes);
+    let token = random_hex::<32>()?;
     let hash = token_hash(&token);
     Ok((token, hash))
 }
@@ -167,18 +173,34 @@ pub async fn ensure_admin(ports: &Ports, email: &Email, password: &str) -> Resul
 }
 
 /// A session for correct credentials. The same message for an unknown email and a wrong
-/// password, so sign-in does not reveal who has an account.
-pub async fn sign_in(ports: &Ports, email: &str, password: &str) -> Result<(String, User), DomainError> {
-    let wrong = || DomainError::Unauthorized("That email and password don’t match an account.".into());
-    let Ok(email) = Email::try_from(email.to_owned()) else {
-        return Err(wrong());
+/// password, and the same work (one password hash), so sign-in reveals neither by its answer
+/// nor by its timing who has an account. Failures are throttled per account and per client
+/// `address` ([`crate::throttle`]): past the limit the answer is `Throttled` (429).
+pub async fn sign_in(
+    ports: &Ports,
+    email: &str,
+    password: &str,
+    address: Option<&str>,
+) -> Result<(String, User), DomainError> {
+    let attempt = crate::throttle::Attempt::new(email, address);
+    crate::throttle::check(ports.db.as_ref(), &attempt).await?;
+    let account = match Email::try_from(email.to_owned()) {
+        Ok(email) => find_by_email(ports, &email).await?,
+        Err(_) => None,
     };
-    let Some(row) = find_by_email(ports, &email).await? else {
-        return Err(wrong());
+    let matched = match &account {
+        Some(row) => ports.passwords.verify(password, &row.password_hash).await?,
+        None => {
+            // Spend what a real check costs, so a quick answer doesn't mean "no such account".
+            ports.passwords.hash(password).await?;
+            false
+        }
     };
-    if !ports.passwords.verify(password, &row.password_hash).await? {
-        return Err(wrong());
-    }
+    let Some(row) = account.filter(|_| matched) else {
+        crate::throttle::record_failure(ports.db.as_ref(), &attempt).await?;
+        return Err(DomainError::Unauthorized("That email and password don’t match an account.".into()));
+    };
+    crate::throttle::clear_account(ports.db.as_ref(), &attempt).await?;
     let (token, hash) = new_session_token()?;
     ports
         .db

@@ -75,7 +75,15 @@ pub(crate) fn unreferenced(key: &str) -> String {
 pub async fn meta(ports: &Ports, key: &BlobKey) -> Result<BlobMeta, DomainError> {
     let rows = ports
         .db
-        .query(Statement::new("SELECT content_type, size FROM blobs WHERE key = ?1").bind(key.as_str()))
+        .query(
+            Statement::new(
+                "SELECT content_type, size, coalesce(
+                   (SELECT source_name FROM document_versions WHERE blob_key = ?1 LIMIT 1),
+                   (SELECT name FROM attachments WHERE blob_key = ?1 LIMIT 1)) AS name
+                 FROM blobs WHERE key = ?1",
+            )
+            .bind(key.as_str()),
+        )
         .await?;
     Ok(decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("file"))?)?)
 }

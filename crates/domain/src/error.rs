@@ -66,6 +66,9 @@ pub enum DomainError {
     Unsupported(String),
     #[error("read-only: {0}")]
     ReadOnly(String),
+    /// Too many failed sign-ins from one account or address; try again after this many seconds.
+    #[error("throttled for {retry_after_secs} s")]
+    Throttled { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -90,6 +93,7 @@ impl DomainError {
             Self::TooLarge(_) => 413,
             Self::Unsupported(_) => 415,
             Self::ReadOnly(_) => 503,
+            Self::Throttled { .. } => 429,
             Self::Db(DbError::Constraint(_)) => 409,
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
@@ -105,6 +109,14 @@ impl DomainError {
         matches!(self, Self::Db(_) | Self::Blob(_) | Self::Vector(_) | Self::Ai(_) | Self::Password(_))
     }
 
+    /// Seconds a client should wait before trying again (`Retry-After`), when that is the answer.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Throttled { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
     /// Stable machine-readable code for JSON error bodies.
     pub fn code(&self) -> &'static str {
         match self {
@@ -116,6 +128,7 @@ impl DomainError {
             Self::TooLarge(_) => "too_large",
             Self::Unsupported(_) => "unsupported_type",
             Self::ReadOnly(_) => "read_only",
+            Self::Throttled { .. } => "too_many_attempts",
             Self::Db(DbError::Constraint(_)) => "conflict",
             _ if self.status() == 503 => "unavailable",
             _ => "internal",
@@ -133,6 +146,11 @@ impl DomainError {
             | Self::TooLarge(why)
             | Self::Unsupported(why)
             | Self::ReadOnly(why) => why.clone(),
+            Self::Throttled { retry_after_secs } => {
+                let minutes = retry_after_secs.div_ceil(60).max(1);
+                let unit = if minutes == 1 { "minute" } else { "minutes" };
+                format!("Too many failed sign-ins. Wait {minutes} {unit}, then try again.")
+            }
             Self::Db(DbError::Constraint(_)) => "That conflicts with existing data.".into(),
             _ if self.status() == 503 => {
                 "The service is temporarily unavailable. Please try again shortly.".into()
@@ -158,6 +176,9 @@ mod tests {
         assert_eq!(DomainError::from(DbError::Unavailable("x".into())).status(), 503);
         assert_eq!(DomainError::from(DbError::Query("x".into())).status(), 500);
         assert_eq!(DomainError::from(DbError::Constraint("x".into())).status(), 409);
+        let throttled = DomainError::Throttled { retry_after_secs: 61 };
+        assert_eq!((throttled.status(), throttled.retry_after()), (429, Some(61)));
+        assert!(throttled.public_message().contains("Wait 2 minutes"), "{}", throttled.public_message());
     }
 
     #[test]

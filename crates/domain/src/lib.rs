@@ -22,6 +22,7 @@ pub mod ports;
 pub mod seed;
 pub mod settings;
 pub mod sql;
+pub mod throttle;
 pub mod upload;
 
 pub use blob_key::BlobKey;

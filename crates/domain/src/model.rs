@@ -140,6 +140,39 @@ pub struct Votes {
 pub struct BlobMeta {
     pub content_type: String,
     pub size: i64,
+    /// The name it was uploaded under, when a version or an attachment records one.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Types a browser shows as a picture and never runs. Every other stored file (HTML, Markdown,
+/// text, PDF) is served as a download, so uploaded bytes never act as a page of this site.
+const INLINE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif"];
+
+impl BlobMeta {
+    pub fn shows_inline(&self) -> bool {
+        INLINE_TYPES.contains(&self.content_type.as_str())
+    }
+
+    /// The `Content-Disposition` to serve it with: `inline` for pictures, else `attachment`,
+    /// with the upload's name as a plain-ASCII `filename` and an exact UTF-8 `filename*`.
+    pub fn content_disposition(&self) -> String {
+        let kind = if self.shows_inline() { "inline" } else { "attachment" };
+        let name = self.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or("file");
+        let ascii: String = name
+            .chars()
+            .map(|c| if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' { c } else { '_' })
+            .collect();
+        let mut encoded = String::new();
+        for byte in name.bytes() {
+            if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+                encoded.push(char::from(byte));
+            } else {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+    }
 }
 
 /// `YYYY-MM-DD` (UTC) for a Unix timestamp, without a date library in the browser bundle.
@@ -167,6 +200,30 @@ mod tests {
         for bad in ["", "Caps", "../x", "a b", "ü", &"a".repeat(101)] {
             assert!(bad.parse::<Slug>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn only_pictures_show_inline_and_names_cannot_break_the_header() {
+        let meta = |content_type: &str, name: Option<&str>| BlobMeta {
+            content_type: content_type.into(),
+            size: 1,
+            name: name.map(Into::into),
+        };
+        assert_eq!(
+            meta("image/png", Some("a.png")).content_disposition(),
+            r#"inline; filename="a.png"; filename*=UTF-8''a.png"#
+        );
+        for risky in ["text/html", "text/markdown", "text/plain", "application/pdf", "image/svg+xml"] {
+            assert!(
+                meta(risky, None).content_disposition().starts_with("attachment; filename=\"file\""),
+                "{risky}"
+            );
+        }
+        let hostile = meta("text/html", Some("x\";\r\nSet-Cookie: a=b; \\ü.html")).content_disposition();
+        assert_eq!(
+            hostile,
+            r#"attachment; filename="x_;__Set-Cookie: a=b; __.html"; filename*=UTF-8''x%22%3B%0D%0ASet-Cookie%3A%20a%3Db%3B%20%5C%C3%BC.html"#
+        );
     }
 
     #[test]

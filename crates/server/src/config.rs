@@ -25,6 +25,10 @@ pub struct Config {
     /// (`myteam.cloudflareaccess.com`) and the application's audience tag.
     pub access_team_domain: Option<String>,
     pub access_aud: Option<String>,
+    /// A proxy in front of Folio sets `X-Forwarded-For`: take the client's address from its
+    /// last entry instead of the TCP peer (sign-in throttling). Off unless a proxy really
+    /// overwrites that header, or clients could claim any address.
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
@@ -39,6 +43,7 @@ impl Default for Config {
             admin_password: None,
             access_team_domain: None,
             access_aud: None,
+            trust_proxy: false,
         }
     }
 }
@@ -94,18 +99,11 @@ pub fn layer(
         })?;
         config.addr = Some(addr);
     }
-    if let Some(value) = env("FOLIO_SEED_SAMPLES").filter(|v| !v.is_empty()) {
-        config.seed_samples = match value.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => true,
-            "0" | "false" | "no" | "off" => false,
-            _ => {
-                return Err(ConfigError::Env {
-                    var: "FOLIO_SEED_SAMPLES",
-                    value,
-                    why: "expected true or false".into(),
-                })
-            }
-        };
+    if let Some(value) = env_bool(&env, "FOLIO_SEED_SAMPLES")? {
+        config.seed_samples = value;
+    }
+    if let Some(value) = env_bool(&env, "FOLIO_TRUST_PROXY")? {
+        config.trust_proxy = value;
     }
     if let Some(log) = env("FOLIO_LOG").filter(|v| !v.is_empty()) {
         config.log = log;
@@ -130,6 +128,16 @@ pub fn layer(
         config.access_aud = Some(aud);
     }
     Ok(config)
+}
+
+/// A yes/no variable, if set.
+fn env_bool(env: &impl Fn(&str) -> Option<String>, var: &'static str) -> Result<Option<bool>, ConfigError> {
+    let Some(value) = env(var).filter(|v| !v.is_empty()) else { return Ok(None) };
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(Some(true)),
+        "0" | "false" | "no" | "off" => Ok(Some(false)),
+        _ => Err(ConfigError::Env { var, value, why: "expected true or false".into() }),
+    }
 }
 
 #[cfg(test)]
@@ -159,5 +167,11 @@ mod tests {
         assert!(err.to_string().contains("FOLIO_ADDR"), "{err}");
         let err = layer(Some("dta_dir = 1"), "my.toml", |_| None).expect_err("typo");
         assert!(err.to_string().contains("my.toml"), "{err}");
+        let err =
+            layer(None, "x", |var| (var == "FOLIO_TRUST_PROXY").then(|| "maybe".into())).expect_err("bool");
+        assert!(err.to_string().contains("FOLIO_TRUST_PROXY"), "{err}");
+        let config =
+            layer(None, "x", |var| (var == "FOLIO_TRUST_PROXY").then(|| "yes".into())).expect("config");
+        assert!(config.trust_proxy);
     }
 }

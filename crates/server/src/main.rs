@@ -59,7 +59,9 @@ async fn run() -> anyhow::Result<()> {
         }
     });
     tracing::info!("Folio is serving http://{addr} (data in {})", config.data_dir.display());
-    axum::serve(listener, native.router).with_graceful_shutdown(shutdown_signal()).await?;
+    // The peer address reaches handlers for sign-in throttling (app::security::ClientIpSource).
+    let service = native.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("finishing background tasks");
     native.tasks.wait_idle().await;
     Ok(())

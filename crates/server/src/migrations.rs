@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_settings.sql", include_str!("../../../migrations/0004_settings.sql")),
     ("0005_versions_and_ingest.sql", include_str!("../../../migrations/0005_versions_and_ingest.sql")),
     ("0006_edits_folders_tags.sql", include_str!("../../../migrations/0006_edits_folders_tags.sql")),
+    ("0007_sign_in_throttle.sql", include_str!("../../../migrations/0007_sign_in_throttle.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

@@ -1,9 +1,12 @@
 //! Wires the native adapters into the app's router.
 
+use app::security::{ClientIpSource, PeerAddr};
 use app::server::AppState;
+use axum::extract::ConnectInfo;
 use axum::Router;
 use domain::Ports;
 use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
@@ -52,8 +55,10 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         ports: ports.clone(),
         host: "native",
         max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
+        client_ip: if config.trust_proxy { ClientIpSource::ForwardedFor } else { ClientIpSource::Peer },
     };
-    let router = with_static_files(app::server::router(state), Path::new(&site_root), &pkg_dir);
+    let router = app::server::router(state, static_files(Path::new(&site_root), &pkg_dir))
+        .layer(axum::middleware::map_request(peer_addr));
     Ok(Native { router, ports, tasks })
 }
 
@@ -105,10 +110,20 @@ async fn ensure_admin(config: &Config, ports: &Ports) -> anyhow::Result<()> {
     }
 }
 
+/// Hands the TCP peer's address (from `into_make_service_with_connect_info`) to the app.
+async fn peer_addr(mut req: axum::extract::Request) -> axum::extract::Request {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if let Some(ip) = peer {
+        req.extensions_mut().insert(PeerAddr(ip));
+    }
+    req
+}
+
 /// Serves the hydrate bundle and the files copied from `public/`. On Cloudflare the asset
 /// store does this, which is why it is not part of the shared router.
-fn with_static_files(mut router: Router, site_root: &Path, pkg_dir: &str) -> Router {
-    router = router.nest_service(&format!("/{pkg_dir}"), ServeDir::new(site_root.join(pkg_dir)));
+fn static_files(site_root: &Path, pkg_dir: &str) -> Router {
+    let mut router =
+        Router::new().nest_service(&format!("/{pkg_dir}"), ServeDir::new(site_root.join(pkg_dir)));
     let Ok(entries) = std::fs::read_dir(site_root) else {
         tracing::warn!(site_root = %site_root.display(), "no site folder: run `make build` for the browser bundle");
         return router;
@@ -116,7 +131,8 @@ fn with_static_files(mut router: Router, site_root: &Path, pkg_dir: &str) -> Rou
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_file() {
-            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            // `_headers` and the like configure Cloudflare's asset store; they are not content.
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()).filter(|n| !n.starts_with('_')) {
                 router = router.route_service(&format!("/{name}"), ServeFile::new(&path));
             }
         }

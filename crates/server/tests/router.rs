@@ -161,8 +161,9 @@ async fn healthz_is_503_when_the_database_is_unreachable() {
         ports,
         host: "native",
         max_upload_bytes: 1024,
+        client_ip: app::security::ClientIpSource::Peer,
     };
-    let router = app::server::router(state);
+    let router = app::server::router(state, axum::Router::new());
     let (status, _, body) = send(&router, get("/healthz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("\"unavailable\""), "{body}");

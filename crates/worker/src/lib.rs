@@ -109,8 +109,9 @@ async fn build(env: &Env) -> Result<Router, String> {
         ports: ports.clone(),
         host: "worker",
         max_upload_bytes: max_upload_mb.saturating_mul(1024 * 1024),
+        client_ip: app::security::ClientIpSource::CfConnectingIp,
     };
-    let mut router = app::server::router(state);
+    let mut router = app::server::router(state, Router::new());
     if var(env, "FOLIO_CONTRACT_TESTS").as_deref() == Some("true") {
         router = router.route("/__contract", get(move || contract(ports.clone())));
     }
