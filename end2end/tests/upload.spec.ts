@@ -65,3 +65,25 @@ test("uploads without credentials are refused", async ({ playwright, baseURL }) 
   expect((await res.json()).error.code).toBe("unauthorized");
   await anonymous.dispose();
 });
+
+test("a deep folder with a long path lists its documents from its top folder", async ({ request }, info) => {
+  expect((await request.post("/api/session", { data: admin })).status()).toBe(200);
+  // Longer than D1's 50-byte LIKE pattern limit, which the folder listing once tripped on.
+  const folder = "engineering-handbook/onboarding-and-the-first-week/checklists-for-new-people";
+  const form = new FormData();
+  form.append("folder", folder);
+  form.append("file", new Blob([`# Deep checklist ${info.project.name}\n`]), `deep-${info.project.name}.md`);
+  const res = await request.post("/api/documents", { multipart: form });
+  expect(res.status()).toBe(201);
+  const [result] = await res.json();
+  await expect
+    .poll(async () => (await (await request.get(`/api/documents/${result.id}`)).json()).status, { timeout: 15_000 })
+    .toBe("ready");
+  for (const listing of [folder, "engineering-handbook", "engineering-handbook/onboarding-and-the-first-week"]) {
+    const list = await request.get(`/api/documents?folder=${encodeURIComponent(listing)}`);
+    expect(list.status(), listing).toBe(200);
+    const titles = (await list.json()).documents.map((d: { title: string }) => d.title);
+    expect(titles, listing).toContain(`Deep checklist ${info.project.name}`);
+  }
+  expect((await request.delete(`/api/documents/${result.id}`)).status()).toBe(204);
+});

@@ -31,6 +31,8 @@ pub async fn list_page(
         }
         None => (None, None),
     };
+    // Sub-folders by prefix with substr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and a
+    // folder path may be 160.
     let rows = db
         .query(
             Statement::new(
@@ -39,7 +41,7 @@ pub async fn list_page(
                  FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id
                  WHERE d.published = 1
                    AND (?1 IS NULL OR d.updated_at < ?1 OR (d.updated_at = ?1 AND d.id < ?2))
-                   AND (?4 IS NULL OR d.folder = ?4 OR d.folder LIKE ?4 || '/%')
+                   AND (?4 IS NULL OR d.folder = ?4 OR substr(d.folder, 1, length(?4) + 1) = ?4 || '/')
                    AND (?5 IS NULL OR EXISTS (SELECT 1 FROM document_tags t
                                               WHERE t.document_id = d.id AND t.tag = ?5))
                  ORDER BY d.updated_at DESC, d.id DESC LIMIT ?3",
