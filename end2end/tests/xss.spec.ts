@@ -1,0 +1,237 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { admin } from "../playwright.config";
+import { hydrated } from "./helpers";
+
+// The one XSS suite: every payload of end2end/xss/payloads.json through every sink it lists,
+// in Chromium, on both hosts. It fails if any dialog opens or any CSP violation is reported.
+const table = JSON.parse(fs.readFileSync(path.join(__dirname, "../xss/payloads.json"), "utf8")) as {
+  payloads: string[];
+  sinks: string[];
+};
+const { payloads } = table;
+
+/** Records every dialog (a payload ran) and every CSP violation (a payload was caught late). */
+async function guard(page: Page) {
+  const incidents: string[] = [];
+  page.on("dialog", async (dialog) => {
+    incidents.push(`dialog "${dialog.message()}" on ${page.url()}`);
+    await dialog.dismiss();
+  });
+  page.on("console", (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) incidents.push(`${msg.text()} on ${page.url()}`);
+  });
+  // Playwright's init scripts are exempt from the page's CSP, so this listener always runs.
+  await page.addInitScript(() =>
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`Content Security Policy violation: ${e.violatedDirective} blocked ${e.blockedURI}`),
+    ),
+  );
+  return incidents;
+}
+
+/** Opens a page, lets it hydrate, and checks nothing ran. */
+async function visit(page: Page, incidents: string[], url: string) {
+  const res = await page.goto(url);
+  expect(res, url).not.toBeNull();
+  await hydrated(page);
+  expect(incidents, url).toEqual([]);
+  // Hostile input is a reader's mistake or an attack, never our failure.
+  await expect(page.getByText("Something went wrong on our side"), url).toHaveCount(0);
+}
+
+async function signInApi(request: APIRequestContext, email = admin.email, password = admin.password) {
+  const res = await request.post("/api/session", { data: { email, password } });
+  expect(res.status(), email).toBe(200);
+}
+
+async function ready(request: APIRequestContext, id: number) {
+  await expect
+    .poll(async () => (await (await request.get(`/api/documents/${id}`)).json()).status, { timeout: 30_000 })
+    .toBe("ready");
+}
+
+test("the table names its sinks and every payload", () => {
+  expect(payloads.length).toBeGreaterThanOrEqual(10);
+  expect(table.sinks.length).toBeGreaterThanOrEqual(14);
+});
+
+test("the guard sees a script that runs, and the CSP stops one injected into a page", async ({ page }) => {
+  const incidents = await guard(page);
+  await page.setContent("<script>alert('ran')</script>");
+  await expect.poll(() => incidents.length).toBe(1);
+  expect(incidents[0]).toContain('dialog "ran"');
+  incidents.length = 0;
+  await page.goto("/");
+  await hydrated(page);
+  // Markup that slipped past escaping would be a script without this response's nonce.
+  await page.evaluate(() => {
+    const script = document.createElement("script");
+    script.textContent = "alert('injected')";
+    document.body.append(script);
+  });
+  await expect.poll(() => incidents.join("\n")).toContain("Content Security Policy");
+  expect(incidents.join("\n")).not.toContain("dialog");
+});
+
+test("documents: title, headings, body, links, tags, folders and converted HTML stay inert", async ({ page }, info) => {
+  test.setTimeout(240_000);
+  const incidents = await guard(page);
+  await signInApi(page.request);
+  const ids: number[] = [];
+  const slugs: string[] = [];
+  for (const [i, payload] of payloads.entries()) {
+    const markdown = [
+      "---",
+      `title: ${payload}`,
+      `tags: [${payload}, xss]`,
+      "---",
+      `# ${payload}`,
+      "",
+      payload,
+      "",
+      `## Section ${payload}`,
+      "",
+      `[a link](${payload}) and <${payload}>`,
+    ].join("\n");
+    const form = new FormData();
+    form.append("folder", payload);
+    form.append("file", new Blob([markdown]), `xss-${info.project.name}-${i}.md`);
+    const res = await page.request.post("/api/documents", { multipart: form });
+    expect(res.status(), payload).toBe(201);
+    const [result] = await res.json();
+    ids.push(result.id);
+    slugs.push(result.slug);
+  }
+  const html = `<html><head><title>${payloads[0]}</title></head><body><h1>${payloads[1]}</h1>${payloads.join("<p>")}</body></html>`;
+  const form = new FormData();
+  form.append("file", new Blob([html]), `xss-${info.project.name}-page.html`);
+  const res = await page.request.post("/api/documents", { multipart: form });
+  expect(res.status()).toBe(201);
+  const [converted] = await res.json();
+  ids.push(converted.id);
+  slugs.push(converted.slug);
+  for (const id of ids) await ready(page.request, id);
+
+  const listings = new Set<string>(["/"]);
+  for (const slug of slugs) {
+    await visit(page, incidents, `/docs/${slug}`);
+    for (const href of await page.locator('a[href^="/folders/"], a[href^="/tags/"]').evaluateAll((links) =>
+      links.map((a) => a.getAttribute("href") ?? ""),
+    )) {
+      listings.add(href);
+    }
+    await visit(page, incidents, `/docs/${slug}/edit`);
+  }
+  for (const listing of listings) await visit(page, incidents, listing);
+
+  for (const id of ids) expect((await page.request.delete(`/api/documents/${id}`)).status()).toBe(204);
+  expect(incidents).toEqual([]);
+});
+
+test("uploaded originals: HTML is a sandboxed download, pictures show inline", async ({ page }, info) => {
+  const incidents = await guard(page);
+  await signInApi(page.request);
+  const html = `<html><body><h1>Original ${info.project.name} ${Date.now()}</h1><script>alert("original")</script></body></html>`;
+  const form = new FormData();
+  form.append("file", new Blob([html]), `original-${info.project.name}.html`);
+  const res = await page.request.post("/api/documents", { multipart: form });
+  expect(res.status()).toBe(201);
+  const [result] = await res.json();
+  await ready(page.request, result.id);
+  // Stored files are addressed by their SHA-256, which anyone holding the bytes can compute.
+  const blob = `/blobs/${createHash("sha256").update(html).digest("hex")}`;
+  const served = await page.request.get(blob);
+  expect(served.status()).toBe(200);
+  expect(served.headers()["content-disposition"]).toBe(
+    `attachment; filename="original-${info.project.name}.html"; filename*=UTF-8''original-${info.project.name}.html`,
+  );
+  expect(served.headers()["content-security-policy"]).toContain("sandbox");
+  expect(served.headers()["x-content-type-options"]).toBe("nosniff");
+  // Opened in the browser, it downloads instead of running.
+  const download = page.waitForEvent("download");
+  await page.goto(blob).catch(() => undefined);
+  expect((await download).suggestedFilename()).toBe(`original-${info.project.name}.html`);
+  expect(incidents).toEqual([]);
+
+  const doc = await (await page.request.get("/docs/how-folio-is-built")).text();
+  const picture = doc.match(/\/blobs\/[0-9a-f]{64}/)?.[0];
+  expect(picture).toBeTruthy();
+  const image = await page.request.get(picture!);
+  expect(image.headers()["content-type"]).toBe("image/png");
+  expect(image.headers()["content-disposition"]).toMatch(/^inline/);
+  await page.request.delete(`/api/documents/${result.id}`);
+});
+
+test("URL paths and query strings stay inert", async ({ page }) => {
+  test.setTimeout(240_000);
+  const incidents = await guard(page);
+  for (const payload of payloads) {
+    const encoded = encodeURIComponent(payload);
+    for (const url of [
+      `/docs/${encoded}`,
+      `/folders/${encoded}`,
+      `/folders/${payload.replaceAll("#", "%23").replaceAll("?", "%3F")}`,
+      `/tags/${encoded}`,
+      `/${encoded}`,
+      `/?before=${encoded}`,
+      `/sign-in?next=${encoded}&${encoded}=1`,
+    ]) {
+      await visit(page, incidents, url);
+    }
+  }
+  expect(incidents).toEqual([]);
+});
+
+test("account emails, token names, file names and error messages stay inert", async ({ page, browser }, info) => {
+  test.setTimeout(240_000);
+  const incidents = await guard(page);
+  await signInApi(page.request);
+  const password = "xss account password";
+  const emails: string[] = [];
+  for (const [i, payload] of payloads.entries()) {
+    // Emails hold no spaces; the payload keeps its markup.
+    const email = `${payload.replace(/\s/g, "/")}${i}@xss-${info.project.name}.test`;
+    const created = await page.request.post("/api/create-account", {
+      form: { email, password, role: "editor" },
+    });
+    if (created.status() === 200) emails.push((await created.json()).email);
+    const token = await page.request.post("/api/tokens", { data: { name: payload } });
+    expect(token.status(), payload).toBe(201);
+  }
+  expect(emails.length).toBeGreaterThan(payloads.length / 2);
+  await visit(page, incidents, "/admin");
+
+  // File names (good and refused) on the upload page, as the browser sends them.
+  await visit(page, incidents, "/upload");
+  const files = payloads.flatMap((payload, i) => [
+    { name: `${payload}-${info.project.name}-${i}.md`, mimeType: "text/markdown", buffer: Buffer.from(`# File ${i}\n`) },
+    { name: `${payload}-${i}.md`, mimeType: "text/markdown", buffer: Buffer.from("MZ\x90\x00 a Windows program") },
+  ]);
+  await page.getByTestId("file-input").setInputFiles(files);
+  await expect(page.getByTestId("upload-row")).toHaveCount(files.length);
+  const row = (state: string) => page.locator(`[data-testid="upload-row"][data-state="${state}"]`);
+  await expect(row("rejected")).toHaveCount(payloads.length, { timeout: 60_000 });
+  await expect(row("ready")).toHaveCount(payloads.length, { timeout: 60_000 });
+  expect(incidents).toEqual([]);
+
+  // Signed in as an account whose email is a payload: the header shows it.
+  for (const email of emails.slice(0, 4)) {
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    const otherIncidents = await guard(other);
+    await signInApi(other.request, email, password);
+    await visit(other, otherIncidents, "/");
+    await expect(other.getByTestId("signed-in-as")).toHaveText(email);
+    await context.close();
+  }
+  const uploaded = await (await page.request.get("/api/documents")).json();
+  for (const doc of uploaded.documents) {
+    if (doc.title.startsWith("File ") && doc.slug.includes(info.project.name)) {
+      await page.request.delete(`/api/documents/${doc.id}`);
+    }
+  }
+  expect(incidents).toEqual([]);
+});
