@@ -32,8 +32,8 @@ fmt: ## Format all Rust code
 lint: setup ## rustfmt check + clippy -D warnings for native and both wasm crates
 	@bash scripts/test.sh --only fmt,clippy
 
-worker-build: setup ## Build the Worker (crates/worker/build) with worker-build
-	@$(ENV) cd crates/worker && CARGO_TARGET_DIR=$(WORKER_TARGET_DIR) worker-build --profile wasm-release
+worker-build: setup ## Build the Worker (worker/build) with worker-build
+	@$(ENV) cd worker && CARGO_TARGET_DIR=$(WORKER_TARGET_DIR) worker-build --profile wasm-release
 
 worker-dev: worker-build site ## Run the Worker build locally in workerd with local D1/R2 (port 8787)
 	@$(ENV) node scripts/worker-local.mjs --test

@@ -46,7 +46,7 @@ needs() { # skip a step whose inputs failed to build
   done
 }
 
-native_packages=(-p domain -p app -p folio -p folio-import)
+native_packages=(-p domain -p app -p server -p import)
 
 step fmt cargo fmt --all -- --check
 step clippy bash -c "cargo clippy ${native_packages[*]} --all-targets -- -D warnings &&
@@ -55,9 +55,9 @@ step clippy bash -c "cargo clippy ${native_packages[*]} --all-targets -- -D warn
     cargo clippy -p worker-host --target wasm32-unknown-unknown -- -D warnings"
 step domain-wasm cargo check -p domain --target wasm32-unknown-unknown
 step unit cargo test "${native_packages[@]}" --lib --bins
-step integration cargo test -p folio --tests
+step integration cargo test -p server --tests
 step build cargo leptos build --release
-step worker-build bash -c "cd crates/worker && CARGO_TARGET_DIR=\"$FOLIO_CACHE/target-worker\" worker-build --profile wasm-release"
+step worker-build bash -c "cd worker && CARGO_TARGET_DIR=\"$FOLIO_CACHE/target-worker\" worker-build --profile wasm-release"
 worker_check() {
   needs worker-build build || return 1
   wrangler deploy --dry-run --outdir "$FOLIO_CACHE/worker-dry-run"

@@ -7,7 +7,7 @@ import { admin } from "../playwright.config";
 // clear 4xx with a message and leave nothing behind (checked with /api/inventory).
 const root = path.resolve(__dirname, "../..");
 const png = fs.readFileSync(path.join(root, "content/samples/folio-hosts.png"));
-const brokenPdf = fs.readFileSync(path.join(root, "crates/domain/tests/fixtures/broken.pdf"));
+const brokenPdf = fs.readFileSync(path.join(root, "domain/tests/fixtures/broken.pdf"));
 
 async function inventory(request: APIRequestContext) {
   const res = await request.get("/api/inventory");

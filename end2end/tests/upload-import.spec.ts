@@ -28,7 +28,7 @@ test("folio import uploads a folder tree to this host with an API token", async 
   fs.mkdirSync(path.join(dir, folder));
   fs.writeFileSync(path.join(dir, folder, "intro.md"), `---\ntags: imported\n---\n# Intro ${folder}\n\n![map](map-${folder}.png)\n`);
   fs.copyFileSync(path.join(root, "content/samples/folio-hosts.png"), path.join(dir, folder, `map-${folder}.png`));
-  fs.copyFileSync(path.join(root, "crates/domain/tests/fixtures/report.pdf"), path.join(dir, folder, "report.pdf"));
+  fs.copyFileSync(path.join(root, "domain/tests/fixtures/report.pdf"), path.join(dir, folder, "report.pdf"));
   fs.writeFileSync(path.join(dir, "setup.md"), "MZ\x90\x00 a program, not Markdown");
 
   const first = await folioImport([dir, "--url", baseURL!, "--token", token, "--quiet"]);

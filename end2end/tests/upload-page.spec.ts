@@ -16,7 +16,7 @@ test("an editor drops five files, watches progress and ingest, and readers see t
   await page.getByTestId("file-input").setInputFiles([
     { name: `guide-${tag}.md`, mimeType: "text/markdown", buffer: Buffer.from(`# Guide ${tag}\n\nHello from the upload page.\n`) },
     { name: `page-${tag}.html`, mimeType: "text/html", buffer: Buffer.from(`<h1>Page ${tag}</h1><p>Converted.</p><script>bad()</script>`) },
-    { name: `report-${tag}.pdf`, mimeType: "application/pdf", buffer: fs.readFileSync(path.join(root, "crates/domain/tests/fixtures/report.pdf")) },
+    { name: `report-${tag}.pdf`, mimeType: "application/pdf", buffer: fs.readFileSync(path.join(root, "domain/tests/fixtures/report.pdf")) },
     { name: `picture-${tag}.png`, mimeType: "image/png", buffer: fs.readFileSync(path.join(root, "content/samples/folio-hosts.png")) },
     { name: `setup-${tag}.md`, mimeType: "text/markdown", buffer: Buffer.from("MZ\x90\x00 a program, not Markdown") },
   ]);

@@ -5,7 +5,7 @@ import { admin } from "../playwright.config";
 
 const root = path.resolve(__dirname, "../..");
 const png = fs.readFileSync(path.join(root, "content/samples/folio-hosts.png"));
-const pdf = fs.readFileSync(path.join(root, "crates/domain/tests/fixtures/report.pdf"));
+const pdf = fs.readFileSync(path.join(root, "domain/tests/fixtures/report.pdf"));
 
 test("an editor uploads files through the API; ingest publishes them for readers", async ({ browser, request }, info) => {
   const signIn = await request.post("/api/session", { data: { email: admin.email, password: admin.password } });

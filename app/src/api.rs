@@ -1,0 +1,248 @@
+//! Server functions: the browser's (and SSR's) way into the domain. Ports arrive through Leptos
+//! context, provided by the host's router; nothing here knows which host it runs on.
+//! Endpoints are named so URLs are stable for tests and scripts (`/api/<name>`).
+
+use domain::documents::model::{Browse, Document, DocumentPage, Listing, Votes};
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+fn ports() -> Result<domain::Ports, AppError> {
+    use_context::<domain::Ports>()
+        .ok_or_else(|| AppError::new(500, "internal", "The server is misconfigured (no ports)."))
+}
+
+#[cfg(feature = "ssr")]
+fn slug_or_not_found(slug: String) -> Result<domain::documents::model::Slug, AppError> {
+    // A malformed name can't match a document: to a reader that is simply "not found".
+    domain::documents::model::Slug::try_from(slug)
+        .map_err(|_| domain::DomainError::NotFound("document").into())
+}
+
+/// Documents on one page of the home listing.
+pub const PAGE_SIZE: u32 = 20;
+
+/// A page of documents (all, a folder's or a tag's), newest first; `before` is the previous
+/// page's `next` cursor.
+#[server(endpoint = "list-documents")]
+pub async fn list_documents(listing: Listing, before: Option<String>) -> Result<DocumentPage, AppError> {
+    let ports = ports()?;
+    Ok(domain::documents::list_page(ports.db.as_ref(), &listing, before.as_deref(), PAGE_SIZE).await?)
+}
+
+/// Folders and tags with their document counts.
+#[server(endpoint = "browse")]
+pub async fn browse_facets() -> Result<Browse, AppError> {
+    let ports = ports()?;
+    Ok(domain::documents::browse(ports.db.as_ref()).await?)
+}
+
+/// Reads a document and counts the view in the background (after the response).
+#[server(endpoint = "document")]
+pub async fn get_document(slug: String) -> Result<Document, AppError> {
+    let ports = ports()?;
+    let doc = domain::documents::get(&ports, &slug_or_not_found(slug)?).await?;
+    domain::documents::record_view_later(&ports, doc.id);
+    Ok(doc)
+}
+
+#[server(endpoint = "vote")]
+pub async fn vote(slug: String, helpful: bool) -> Result<Votes, AppError> {
+    let ports = ports()?;
+    domain::site::settings::ensure_writable(&ports).await?;
+    Ok(domain::documents::vote(ports.db.as_ref(), &slug_or_not_found(slug)?, helpful).await?)
+}
+
+/// Registers every server function by hand: the Worker (wasm32) has no `inventory`, and doing it
+/// on both hosts keeps one list.
+#[cfg(feature = "ssr")]
+pub fn register_server_fns() {
+    use leptos::server_fn::axum::register_explicit;
+    register_explicit::<ListDocuments>();
+    register_explicit::<GetDocument>();
+    register_explicit::<Vote>();
+    register_explicit::<SignIn>();
+    register_explicit::<SignOut>();
+    register_explicit::<CurrentUser>();
+    register_explicit::<AdminOverview>();
+    register_explicit::<CreateAccount>();
+    register_explicit::<CreateToken>();
+    register_explicit::<SetWrites>();
+    register_explicit::<IngestStatus>();
+    register_explicit::<RevokeToken>();
+    register_explicit::<BrowseFacets>();
+    register_explicit::<DocumentSource>();
+    register_explicit::<SaveDocument>();
+    register_explicit::<DeleteDocument>();
+    register_explicit::<FetchUploadSettings>();
+}
+
+#[cfg(feature = "ssr")]
+fn request_parts() -> Result<axum::http::request::Parts, AppError> {
+    use_context::<axum::http::request::Parts>()
+        .ok_or_else(|| AppError::new(500, "internal", "The server is misconfigured (no request)."))
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: String) {
+    if let (Some(response), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), axum::http::HeaderValue::from_str(&value))
+    {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
+}
+
+/// Signs in and sets the session cookie; without JavaScript the form post is redirected home.
+#[server(endpoint = "sign-in")]
+pub async fn sign_in(email: String, password: String) -> Result<domain::accounts::auth::User, AppError> {
+    let ports = ports()?;
+    let parts = request_parts()?;
+    let client = crate::security::client_of(&parts);
+    let (token, user) = domain::accounts::auth::sign_in(&ports, &email, &password, client).await?;
+    set_cookie(crate::session::set(&token, crate::session::is_https(&parts)));
+    leptos_axum::redirect("/");
+    Ok(user)
+}
+
+#[server(endpoint = "sign-out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let ports = ports()?;
+    let parts = request_parts()?;
+    if let Some(token) = crate::session::token(&parts.headers) {
+        domain::accounts::auth::sign_out(&ports, &token).await?;
+    }
+    set_cookie(crate::session::clear(crate::session::is_https(&parts)));
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Who is signed in, if anyone.
+#[server(endpoint = "me")]
+pub async fn current_user() -> Result<Option<domain::accounts::auth::User>, AppError> {
+    let ports = ports()?;
+    let parts = request_parts()?;
+    Ok(crate::session::viewer(&ports, &parts.headers).await?)
+}
+
+#[cfg(feature = "ssr")]
+async fn actor(ports: &domain::Ports) -> Result<domain::accounts::auth::User, AppError> {
+    Ok(crate::session::actor(ports, &request_parts()?.headers).await?)
+}
+
+/// Everything the admin page shows: who you are, your tokens, and (admins) every account.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AdminView {
+    pub me: domain::accounts::auth::User,
+    pub users: Vec<domain::accounts::auth::User>,
+    pub tokens: Vec<domain::accounts::auth::TokenInfo>,
+    pub writes_disabled: bool,
+}
+
+#[server(endpoint = "admin-overview")]
+pub async fn admin_overview() -> Result<AdminView, AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    let users = if me.role == domain::accounts::auth::Role::Admin {
+        domain::accounts::auth::list_users(&ports, &me).await?
+    } else {
+        Vec::new()
+    };
+    let tokens = domain::accounts::auth::list_tokens(&ports, &me).await?;
+    let writes_disabled = domain::site::settings::writes_disabled(&ports).await?;
+    Ok(AdminView { me, users, tokens, writes_disabled })
+}
+
+#[server(endpoint = "create-account")]
+pub async fn create_account(
+    email: String,
+    password: String,
+    role: domain::accounts::auth::Role,
+) -> Result<domain::accounts::auth::User, AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    Ok(domain::accounts::auth::create_account(&ports, &me, &email, &password, role).await?)
+}
+
+/// What the upload and edit pages tell editors before they start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UploadSettings {
+    /// An admin has made the site read-only.
+    pub writes_disabled: bool,
+    pub max_upload_mb: usize,
+}
+
+#[server(endpoint = "upload-settings")]
+pub async fn fetch_upload_settings() -> Result<UploadSettings, AppError> {
+    let ports = ports()?;
+    let limits = use_context::<crate::server::Limits>().unwrap_or_default();
+    Ok(UploadSettings {
+        writes_disabled: domain::site::settings::writes_disabled(&ports).await?,
+        max_upload_mb: limits.max_upload_bytes / (1024 * 1024),
+    })
+}
+
+/// The kill switch: `disabled = true` makes the site read-only (admins only).
+#[server(endpoint = "set-writes")]
+pub async fn set_writes(disabled: bool) -> Result<(), AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    Ok(domain::site::settings::set_writes_disabled(&ports, &me, disabled).await?)
+}
+
+#[server(endpoint = "create-token")]
+pub async fn create_token(name: String) -> Result<domain::accounts::auth::NewToken, AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    Ok(domain::accounts::auth::create_token(&ports, &me, &name).await?)
+}
+
+#[server(endpoint = "revoke-token")]
+pub async fn revoke_token(id: i64) -> Result<(), AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    Ok(domain::accounts::auth::revoke_token(&ports, &me, id).await?)
+}
+
+/// The Markdown an editor edits (editors and admins).
+#[server(endpoint = "document-source")]
+pub async fn document_source(slug: String) -> Result<domain::documents::Source, AppError> {
+    let ports = ports()?;
+    actor(&ports).await?;
+    Ok(domain::documents::source(&ports, &slug_or_not_found(slug)?).await?)
+}
+
+/// Saves an edit as a new version, then (without JavaScript too) goes back to the document.
+#[server(endpoint = "save-document")]
+pub async fn save_document(
+    id: i64,
+    base_version: i64,
+    markdown: String,
+) -> Result<domain::ingest::UploadResult, AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    let limits = use_context::<crate::server::Limits>().unwrap_or_default();
+    let saved =
+        domain::ingest::edit(&ports, &me, id, base_version, &markdown, limits.max_upload_bytes).await?;
+    domain::ingest::run_later(&ports);
+    leptos_axum::redirect(&format!("/docs/{}", saved.slug));
+    Ok(saved)
+}
+
+/// Deletes a document (and the files only it used), then goes home.
+#[server(endpoint = "delete-document")]
+pub async fn delete_document(id: i64) -> Result<(), AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    domain::ingest::delete(&ports, &me, id).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// A document's ingest status, for the upload page's live updates (editors and admins).
+#[server(endpoint = "ingest-status")]
+pub async fn ingest_status(id: i64) -> Result<domain::ingest::DocumentStatus, AppError> {
+    let ports = ports()?;
+    actor(&ports).await?;
+    Ok(domain::ingest::status(&ports, id).await?)
+}

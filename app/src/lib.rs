@@ -1,0 +1,123 @@
+//! Folio's Leptos application, shared by both hosts and the browser bundle.
+//!
+//! - [`App`] and [`shell`]: the component tree and the HTML document around it.
+//! - [`api`]: server functions. [`pages`]: what readers see.
+//! - with `ssr`, [`server`]: the one axum router both hosts serve, and [`samples`].
+
+pub mod admin;
+pub mod api;
+pub mod error;
+pub mod escape;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod samples;
+#[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod session;
+pub mod upload_page;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::admin::AdminPage;
+use crate::api::{current_user, SignIn, SignOut};
+use crate::escape::PageTitle;
+use crate::pages::{DocumentPage, EditPage, FolderPage, HomePage, NotFound, SignInPage, TagPage};
+use crate::upload_page::UploadPage;
+
+/// The HTML document. Asset paths come from [`LeptosOptions`], never hard-coded names.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let css = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <Stylesheet id="leptos" href=css />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Shared so the header's "who am I" refreshes after signing in or out.
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    provide_context(sign_in);
+    provide_context(sign_out);
+    // Who is signed in: looked up once per page and shared by the header and the pages.
+    provide_context(Viewer(Resource::new(
+        move || (sign_in.version().get(), sign_out.version().get()),
+        |_| current_user(),
+    )));
+    view! {
+        <PageTitle text="Folio" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Router>
+            <header class="site-header">
+                <a class="site-header__brand" href="/">"Folio"</a>
+                <span class="site-header__tagline">"content and search at the edge"</span>
+                <AccountMenu />
+            </header>
+            <main class="page">
+                // Async: the whole page (title included) arrives as HTML, readable without JS.
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("docs/:slug") view=DocumentPage ssr=SsrMode::Async />
+                    <Route path=path!("docs/:slug/edit") view=EditPage ssr=SsrMode::Async />
+                    <Route path=path!("folders/*path") view=FolderPage ssr=SsrMode::Async />
+                    <Route path=path!("tags/:tag") view=TagPage ssr=SsrMode::Async />
+                    <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("upload") view=UploadPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <footer class="site-footer">"Folio · open source · built with Leptos"</footer>
+        </Router>
+    }
+}
+
+/// The signed-in account (or `None`), shared through context.
+#[derive(Clone, Copy)]
+pub struct Viewer(pub Resource<Result<Option<domain::accounts::auth::User>, crate::error::AppError>>);
+
+/// "Sign in", or who is signed in and a way out.
+#[component]
+fn AccountMenu() -> impl IntoView {
+    let sign_out = expect_context::<ServerAction<SignOut>>();
+    let Viewer(user) = expect_context::<Viewer>();
+    view! {
+        <nav class="account" data-testid="account">
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match user.await {
+                        Ok(Some(user)) => view! {
+                            <span class="account__who" data-testid="signed-in-as">{user.email}</span>
+                            <a href="/upload" data-testid="upload-link-header">"Upload"</a>
+                            <a href="/admin" data-testid="admin-link">"Admin"</a>
+                            <ActionForm action=sign_out>
+                                <button type="submit" class="link-button" data-testid="sign-out">"Sign out"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        _ => view! { <a href="/sign-in" data-testid="sign-in-link">"Sign in"</a> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </nav>
+    }
+}

@@ -1,0 +1,280 @@
+//! Reading documents, counting views and collecting "helpful?" votes. The values pages and
+//! the API share (documents, listings, versions) are in [`model`].
+
+pub mod model;
+
+use serde::Deserialize;
+use std::collections::HashMap;
+
+use crate::content::markdown;
+use crate::documents::model::{
+    Attachment, Browse, Document, DocumentPage, DocumentSummary, Facet, Listing, PendingVersion, Slug,
+    VersionStatus, Votes,
+};
+use crate::error::DomainError;
+use crate::ports::{Db, Ports};
+use crate::sql::{decode, decode_one, Statement};
+
+/// Most recently updated documents first, `limit` at a time, all of them or one folder's or
+/// tag's. `before` is the `next` cursor of the previous page (keyset pagination: stable while
+/// documents are added).
+pub async fn list_page(
+    db: &dyn Db,
+    listing: &Listing,
+    before: Option<&str>,
+    limit: u32,
+) -> Result<DocumentPage, DomainError> {
+    let (before_time, before_id) = match before {
+        Some(cursor) => {
+            let parsed = cursor
+                .split_once('.')
+                .and_then(|(t, id)| Some((t.parse::<i64>().ok()?, id.parse::<i64>().ok()?)));
+            let (t, id) =
+                parsed.ok_or_else(|| DomainError::BadInput("That page link is not valid.".into()))?;
+            (Some(t), Some(id))
+        }
+        None => (None, None),
+    };
+    // Sub-folders by prefix with substr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and a
+    // folder path may be 160.
+    let rows = db
+        .query(
+            Statement::new(
+                "SELECT d.id, d.slug, d.title, d.excerpt, d.updated_at, COALESCE(s.views, 0) AS views,
+                        d.folder, d.reading_minutes
+                 FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id
+                 WHERE d.published = 1
+                   AND (?1 IS NULL OR d.updated_at < ?1 OR (d.updated_at = ?1 AND d.id < ?2))
+                   AND (?4 IS NULL OR d.folder = ?4 OR substr(d.folder, 1, length(?4) + 1) = ?4 || '/')
+                   AND (?5 IS NULL OR EXISTS (SELECT 1 FROM document_tags t
+                                              WHERE t.document_id = d.id AND t.tag = ?5))
+                 ORDER BY d.updated_at DESC, d.id DESC LIMIT ?3",
+            )
+            .bind(before_time)
+            .bind(before_id)
+            .bind(i64::from(limit) + 1)
+            .bind(match listing {
+                Listing::Folder(folder) => Some(crate::content::upload::folder_path(folder)),
+                _ => None,
+            })
+            .bind(match listing {
+                Listing::Tag(tag) => Some(markdown::tag_name(tag).unwrap_or_default()),
+                _ => None,
+            }),
+        )
+        .await?;
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+        #[serde(flatten)]
+        summary: DocumentSummary,
+    }
+    let mut rows: Vec<Row> = decode(rows)?;
+    let next = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| format!("{}.{}", r.summary.updated_at, r.id))
+    } else {
+        None
+    };
+    Ok(DocumentPage { docs: rows.into_iter().map(|r| r.summary).collect(), next })
+}
+
+#[derive(Deserialize)]
+struct DocumentRow {
+    id: i64,
+    slug: String,
+    title: String,
+    body_md: String,
+    body_key: Option<String>,
+    updated_at: i64,
+    version: i64,
+    folder: String,
+    views: i64,
+    helpful_yes: i64,
+    helpful_no: i64,
+    /// Comma-separated (tags are `[a-z0-9-]`, so a comma cannot occur in one).
+    tags: Option<String>,
+    pending_version: Option<i64>,
+    pending_status: Option<VersionStatus>,
+    pending_error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AttachmentRow {
+    name: String,
+    blob_key: String,
+    content_type: String,
+    size: i64,
+}
+
+/// A document with its Markdown rendered; attachment names resolve to `/blobs/{key}`.
+pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
+    let db = ports.db.as_ref();
+    let rows = db
+        .query(
+            Statement::new(
+                "SELECT d.id, d.slug, d.title, d.body_md, d.body_key, d.updated_at, d.version, d.folder,
+                        COALESCE(s.views, 0) AS views, COALESCE(s.helpful_yes, 0) AS helpful_yes,
+                        COALESCE(s.helpful_no, 0) AS helpful_no,
+                        (SELECT group_concat(tag, ',') FROM (SELECT tag FROM document_tags
+                          WHERE document_id = d.id ORDER BY tag)) AS tags,
+                        p.version AS pending_version, p.status AS pending_status, p.error AS pending_error
+                 FROM documents d
+                 LEFT JOIN document_stats s ON s.document_id = d.id
+                 -- The newest version, when it is newer than the live one (still ingesting, or failed).
+                 LEFT JOIN document_versions p ON p.document_id = d.id AND p.version > d.version
+                   AND p.version = (SELECT MAX(version) FROM document_versions WHERE document_id = d.id)
+                 WHERE d.slug = ?1 AND d.published = 1",
+            )
+            .bind(slug.as_str()),
+        )
+        .await?;
+    let row: DocumentRow = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?;
+    let attachments: Vec<Attachment> = decode::<AttachmentRow>(
+        db.query(
+            Statement::new(
+                "SELECT a.name, a.blob_key, b.content_type, b.size
+                 FROM attachments a JOIN blobs b ON b.key = a.blob_key
+                 WHERE a.document_id = ?1 ORDER BY a.name",
+            )
+            .bind(row.id),
+        )
+        .await?,
+    )?
+    .into_iter()
+    .map(|a| Attachment {
+        url: format!("/blobs/{}", a.blob_key),
+        name: a.name,
+        content_type: a.content_type,
+        size: a.size,
+    })
+    .collect();
+    let tags = row.tags.as_deref().map(|t| t.split(',').map(str::to_owned).collect()).unwrap_or_default();
+    let pending = match (row.pending_version, row.pending_status) {
+        (Some(version), Some(status)) => Some(PendingVersion { version, status, error: row.pending_error }),
+        _ => None,
+    };
+    let urls: HashMap<&str, &str> = attachments.iter().map(|a| (a.name.as_str(), a.url.as_str())).collect();
+    let body = crate::storage::blobs::load_text(ports, Some(row.body_md), row.body_key.as_deref()).await?;
+    let rendered = markdown::render(&body, |name| urls.get(name).map(|url| (*url).to_owned()));
+    Ok(Document {
+        id: row.id,
+        slug: row.slug,
+        title: row.title,
+        body_html: rendered.html,
+        outline: rendered.outline,
+        reading_minutes: markdown::reading_minutes(rendered.words),
+        attachments,
+        updated_at: row.updated_at,
+        version: row.version,
+        folder: row.folder,
+        tags,
+        pending,
+        views: row.views,
+        votes: Votes { helpful_yes: row.helpful_yes, helpful_no: row.helpful_no },
+    })
+}
+
+/// The folders and tags that have published documents, with counts, for browsing.
+pub async fn browse(db: &dyn Db) -> Result<Browse, DomainError> {
+    let folders = decode::<Facet>(
+        db.query(Statement::new(
+            "SELECT folder AS name, COUNT(*) AS count FROM documents
+             WHERE published = 1 AND folder <> '' GROUP BY folder ORDER BY folder",
+        ))
+        .await?,
+    )?;
+    let tags = decode::<Facet>(
+        db.query(Statement::new(
+            "SELECT t.tag AS name, COUNT(*) AS count FROM document_tags t
+             JOIN documents d ON d.id = t.document_id AND d.published = 1
+             GROUP BY t.tag ORDER BY count DESC, t.tag LIMIT 50",
+        ))
+        .await?,
+    )?;
+    Ok(Browse { folders, tags })
+}
+
+/// What an editor edits: the live version's full Markdown (front matter and title included).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Source {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub version: i64,
+    pub kind: String,
+    pub markdown: String,
+}
+
+pub async fn source(ports: &Ports, slug: &Slug) -> Result<Source, DomainError> {
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+        slug: String,
+        title: String,
+        version: i64,
+        kind: String,
+        body_md: Option<String>,
+        body_key: Option<String>,
+    }
+    let rows = ports
+        .db
+        .query(
+            Statement::new(
+                "SELECT d.id, d.slug, d.title, d.version, v.kind, v.body_md, v.body_key
+                 FROM documents d
+                 JOIN document_versions v ON v.document_id = d.id AND v.version = d.version
+                 WHERE d.slug = ?1 AND d.published = 1",
+            )
+            .bind(slug.as_str()),
+        )
+        .await?;
+    let row: Row = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?;
+    let markdown = crate::storage::blobs::load_text(ports, row.body_md, row.body_key.as_deref()).await?;
+    Ok(Source {
+        id: row.id,
+        slug: row.slug,
+        title: row.title,
+        version: row.version,
+        kind: row.kind,
+        markdown,
+    })
+}
+
+/// Counts a page view in the background, after the response: a reader never waits for it.
+pub fn record_view_later(ports: &Ports, document_id: i64) {
+    let db = ports.db.clone();
+    ports.tasks.spawn(
+        "record-view",
+        Box::pin(async move {
+            let stmt = Statement::new(
+                "INSERT INTO document_stats (document_id, views) VALUES (?1, 1)
+                 ON CONFLICT (document_id) DO UPDATE SET views = views + 1",
+            )
+            .bind(document_id);
+            if let Err(err) = db.execute(stmt).await {
+                tracing::warn!(document_id, %err, "could not record a view");
+            }
+        }),
+    );
+}
+
+/// Adds one vote and returns the new totals.
+pub async fn vote(db: &dyn Db, slug: &Slug, helpful: bool) -> Result<Votes, DomainError> {
+    let rows = db
+        .query(
+            Statement::new(
+                "INSERT INTO document_stats (document_id, helpful_yes, helpful_no)
+                 SELECT id, ?2, ?3 FROM documents WHERE slug = ?1
+                 ON CONFLICT (document_id) DO UPDATE SET
+                   helpful_yes = helpful_yes + excluded.helpful_yes,
+                   helpful_no = helpful_no + excluded.helpful_no
+                 RETURNING helpful_yes, helpful_no",
+            )
+            .bind(slug.as_str())
+            .bind(helpful)
+            .bind(!helpful),
+        )
+        .await?;
+    Ok(decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?)
+}

@@ -1,0 +1,30 @@
+//! Folio's domain: what the site does, independent of where it runs. One folder a capability:
+//!
+//! - [`ports`]: the traits a host implements (Db, Blobs, Tasks, Passwords, Vectors, Ai), and
+//!   [`contract`], the suite every adapter passes.
+//! - [`accounts`]: sign-in, sessions, API tokens, Cloudflare Access, throttling.
+//! - [`content`]: upload checks, conversion to Markdown, rendering.
+//! - [`documents`]: listings, reading, votes, browse facets, and the shared values in
+//!   [`documents::model`].
+//! - [`storage`]: content-addressed blobs and long text.
+//! - [`ingest`]: accepting uploads and edits, durable jobs with leases, the publish stage.
+//! - [`site`]: settings (the kill switch), health and inventory, sample content.
+//! - [`error`] (one status mapping) and [`sql`] (one SQL dialect for SQLite and D1).
+//!
+//! Search and AI enrichment will join as `search/` and `ai/`.
+
+pub mod accounts;
+pub mod content;
+#[cfg(feature = "contract")]
+pub mod contract;
+pub mod documents;
+pub mod error;
+pub mod ingest;
+pub mod ports;
+pub mod site;
+pub mod sql;
+pub mod storage;
+
+pub use error::{AiError, BlobError, DbError, DomainError, PasswordError, VectorError};
+pub use ports::{Ai, Blobs, Db, Passwords, Ports, Tasks, Vectors};
+pub use storage::blob_key::BlobKey;

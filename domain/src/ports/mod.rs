@@ -1,0 +1,53 @@
+//! The ports: what the domain needs from a host. Each host supplies adapters (native: SQLite,
+//! filesystem, tokio; Worker: D1, R2, waitUntil) bundled in one cheap-to-clone [`Ports`].
+//! One trait per file.
+//!
+//! Ports are `Send + Sync` trait objects: server functions cannot be generic. Worker adapters
+//! wrap their JS futures so these signatures stay the same on both hosts.
+
+mod ai;
+mod blobs;
+mod db;
+mod passwords;
+mod tasks;
+mod vectors;
+
+pub use ai::Ai;
+pub use blobs::Blobs;
+pub use db::Db;
+pub use passwords::Passwords;
+pub use tasks::{run_cpu, CpuJob, Task, Tasks};
+pub use vectors::{VectorMatch, VectorRecord, Vectors};
+
+use std::sync::Arc;
+
+/// Every port a use case may reach. Vectors and Ai are optional until the search and
+/// enrichment features wire them in; health reports them as not configured.
+#[derive(Clone)]
+pub struct Ports {
+    pub db: Arc<dyn Db>,
+    pub blobs: Arc<dyn Blobs>,
+    pub tasks: Arc<dyn Tasks>,
+    pub passwords: Arc<dyn Passwords>,
+    pub vectors: Option<Arc<dyn Vectors>>,
+    pub ai: Option<Arc<dyn Ai>>,
+    /// Cloudflare Access trust, when configured (off by default).
+    pub access: Option<Arc<crate::accounts::access::Access>>,
+}
+
+impl Ports {
+    pub fn new(
+        db: Arc<dyn Db>,
+        blobs: Arc<dyn Blobs>,
+        tasks: Arc<dyn Tasks>,
+        passwords: Arc<dyn Passwords>,
+    ) -> Self {
+        Self { db, blobs, tasks, passwords, vectors: None, ai: None, access: None }
+    }
+
+    #[must_use]
+    pub fn with_access(mut self, access: Option<crate::accounts::access::Access>) -> Self {
+        self.access = access.map(Arc::new);
+        self
+    }
+}

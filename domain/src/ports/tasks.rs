@@ -1,0 +1,33 @@
+use futures::future::BoxFuture;
+
+/// A unit of background work. It must not fail loudly: it logs and ends.
+pub type Task = BoxFuture<'static, ()>;
+
+/// CPU-bound work (parsing a PDF) handed to [`Tasks::run_cpu`].
+pub type CpuJob = Box<dyn FnOnce() + Send>;
+
+/// Work that runs after the response: a spawned tokio task natively, `waitUntil` on Workers.
+pub trait Tasks: Send + Sync {
+    fn spawn(&self, name: &'static str, task: Task);
+    /// Runs `job` where it cannot stall other requests: a blocking thread natively, inline on
+    /// a Worker (one request per isolate thread, nothing to stall). The future ends with it.
+    fn run_cpu(&self, job: CpuJob) -> Task;
+}
+
+/// Runs `f` through [`Tasks::run_cpu`] and returns its result (`None` if it panicked).
+pub async fn run_cpu<T: Send + 'static>(
+    tasks: &dyn Tasks,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let out = slot.clone();
+    tasks
+        .run_cpu(Box::new(move || {
+            let value = f();
+            if let Ok(mut out) = out.lock() {
+                *out = Some(value);
+            }
+        }))
+        .await;
+    slot.lock().ok().and_then(|mut v| v.take())
+}

@@ -1,0 +1,43 @@
+//! Applies `migrations/*.sql` at start-up, recording them in the same `d1_migrations` table
+//! wrangler uses for D1, so both hosts agree on what "applied" means.
+
+use rusqlite::Connection;
+
+/// Every migration, in order. A test checks this list matches the `migrations/` folder.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_initial.sql", include_str!("../../migrations/0001_initial.sql")),
+    ("0002_accounts.sql", include_str!("../../migrations/0002_accounts.sql")),
+    ("0003_api_tokens.sql", include_str!("../../migrations/0003_api_tokens.sql")),
+    ("0004_settings.sql", include_str!("../../migrations/0004_settings.sql")),
+    ("0005_versions_and_ingest.sql", include_str!("../../migrations/0005_versions_and_ingest.sql")),
+    ("0006_edits_folders_tags.sql", include_str!("../../migrations/0006_edits_folders_tags.sql")),
+    ("0007_sign_in_throttle.sql", include_str!("../../migrations/0007_sign_in_throttle.sql")),
+    ("0008_open_ingest_stages.sql", include_str!("../../migrations/0008_open_ingest_stages.sql")),
+];
+
+/// Applies the migrations not yet recorded, each in its own transaction. Returns their names.
+pub fn apply(conn: &mut Connection) -> rusqlite::Result<Vec<&'static str>> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS d1_migrations (
+           id INTEGER PRIMARY KEY AUTOINCREMENT,
+           name TEXT UNIQUE,
+           applied_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
+         )",
+    )?;
+    let mut applied = Vec::new();
+    for (name, sql) in MIGRATIONS {
+        let done: bool =
+            conn.query_row("SELECT EXISTS (SELECT 1 FROM d1_migrations WHERE name = ?1)", [name], |r| {
+                r.get(0)
+            })?;
+        if done {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute("INSERT INTO d1_migrations (name) VALUES (?1)", [name])?;
+        tx.commit()?;
+        applied.push(*name);
+    }
+    Ok(applied)
+}

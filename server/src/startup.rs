@@ -1,0 +1,145 @@
+//! Wires the native adapters into the app's router.
+
+use app::security::{ClientIpSource, PeerAddr};
+use app::server::AppState;
+use axum::extract::ConnectInfo;
+use axum::Router;
+use domain::Ports;
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tower_http::services::{ServeDir, ServeFile};
+
+use crate::access_keys::HttpsKeySource;
+use crate::config::Config;
+use crate::fs_blobs::FsBlobs;
+use crate::passwords::Argon2Passwords;
+use crate::sqlite::SqliteDb;
+use crate::tasks::TokioTasks;
+
+pub struct Native {
+    pub router: Router,
+    pub ports: Ports,
+    pub tasks: TokioTasks,
+}
+
+/// Opens the data folder (database, blobs), seeds if asked, and builds the router.
+pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Result<Native> {
+    use anyhow::Context as _;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("could not create the data folder {}", config.data_dir.display()))?;
+    let db = SqliteDb::open(&config.data_dir.join("folio.db"))?;
+    let blobs_dir = config.data_dir.join("blobs");
+    let blobs = FsBlobs::open(&blobs_dir)
+        .with_context(|| format!("could not open the blob folder {}", blobs_dir.display()))?;
+    let tasks = TokioTasks::new();
+    let access = domain::accounts::access::AccessConfig::from_settings(
+        config.access_team_domain.as_deref(),
+        config.access_aud.as_deref(),
+    )
+    .map(|trust| {
+        tracing::info!(issuer = %trust.issuer, "trusting Cloudflare Access identities");
+        domain::accounts::access::Access::new(
+            trust,
+            Arc::new(HttpsKeySource::default()),
+            crate::access_keys::now,
+        )
+    });
+    let ports = Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords))
+        .with_access(access);
+    ensure_admin(config, &ports).await?;
+    if config.seed_samples && app::server::seed_samples_if_empty(&ports).await? {
+        tracing::info!("loaded the sample documents");
+    }
+    let site_root = leptos_options.site_root.to_string();
+    let pkg_dir = leptos_options.site_pkg_dir.to_string();
+    let state = AppState {
+        leptos_options,
+        ports: ports.clone(),
+        host: "native",
+        max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
+        client_ip: if config.trust_proxy { ClientIpSource::ForwardedFor } else { ClientIpSource::Peer },
+    };
+    let router = app::server::router(state, static_files(Path::new(&site_root), &pkg_dir))
+        .layer(axum::middleware::map_request(peer_addr));
+    Ok(Native { router, ports, tasks })
+}
+
+impl Native {
+    /// Starts the background sweep (`folio` does; tests drive sweeps themselves): ingest jobs
+    /// left by a crash are resumed at once (this process is the only worker, so no lease it
+    /// finds can be live), then every 15 s; unreferenced blobs are collected. New uploads run
+    /// their jobs immediately, without waiting for a sweep.
+    pub fn start_sweeps(&self) {
+        resume_ingest(&self.ports);
+    }
+}
+
+fn resume_ingest(ports: &Ports) {
+    let ports = ports.clone();
+    tokio::spawn(async move {
+        match domain::ingest::release_leases(&ports).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "resuming ingest jobs left by the last run"),
+            Err(err) => tracing::warn!(%err, "could not release ingest leases"),
+        }
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
+        loop {
+            every.tick().await;
+            match domain::ingest::sweep(&ports).await {
+                Ok(swept) if swept != domain::ingest::Swept::default() => tracing::info!(?swept, "swept"),
+                Ok(_) => {}
+                Err(err) => tracing::warn!(%err, "sweep failed"),
+            }
+        }
+    });
+}
+
+/// Creates the configured admin account if it does not exist yet.
+async fn ensure_admin(config: &Config, ports: &Ports) -> anyhow::Result<()> {
+    match (&config.admin_email, &config.admin_password) {
+        (Some(email), Some(password)) => {
+            let email = domain::accounts::auth::Email::try_from(email.clone())
+                .map_err(|e| anyhow::anyhow!("FOLIO_ADMIN_EMAIL: {}", e.public_message()))?;
+            if domain::accounts::auth::ensure_admin(ports, &email, password).await.map_err(|e| {
+                anyhow::anyhow!("could not create the admin {}: {}", email.as_str(), e.public_message())
+            })? {
+                tracing::info!(email = email.as_str(), "created the admin account");
+            }
+            Ok(())
+        }
+        (None, None) => Ok(()),
+        _ => anyhow::bail!("set both FOLIO_ADMIN_EMAIL and FOLIO_ADMIN_PASSWORD to create the first admin"),
+    }
+}
+
+/// Hands the TCP peer's address (from `into_make_service_with_connect_info`) to the app.
+async fn peer_addr(mut req: axum::extract::Request) -> axum::extract::Request {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    if let Some(ip) = peer {
+        req.extensions_mut().insert(PeerAddr(ip));
+    }
+    req
+}
+
+/// Serves the hydrate bundle and the files copied from `public/`. On Cloudflare the asset
+/// store does this, which is why it is not part of the shared router.
+fn static_files(site_root: &Path, pkg_dir: &str) -> Router {
+    let mut router =
+        Router::new().nest_service(&format!("/{pkg_dir}"), ServeDir::new(site_root.join(pkg_dir)));
+    let Ok(entries) = std::fs::read_dir(site_root) else {
+        tracing::warn!(site_root = %site_root.display(), "no site folder: run `make build` for the browser bundle");
+        return router;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_file() {
+            // `_headers` and the like configure Cloudflare's asset store; they are not content.
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()).filter(|n| !n.starts_with('_')) {
+                router = router.route_service(&format!("/{name}"), ServeFile::new(&path));
+            }
+        }
+    }
+    router
+}

@@ -1,0 +1,106 @@
+//! The port contract suite on the native adapters (the Worker runs the same suite on D1/R2),
+//! plus start-up behaviour of the real binary.
+
+use domain::contract::Check;
+use server::fs_blobs::FsBlobs;
+use server::sqlite::SqliteDb;
+use std::process::Command;
+use tempfile::TempDir;
+
+fn assert_all_pass(checks: &[Check], at_least: usize) {
+    let failures: Vec<String> = checks
+        .iter()
+        .filter(|c| !c.passed)
+        .map(|c| format!("{}: {}: {}", c.port, c.name, c.detail))
+        .collect();
+    assert!(failures.is_empty(), "contract failures:\n{}", failures.join("\n"));
+    assert!(checks.len() >= at_least, "the suite ran ({} checks)", checks.len());
+}
+
+#[tokio::test]
+async fn sqlite_passes_the_db_contract() {
+    let dir = TempDir::new().expect("temp");
+    let db = SqliteDb::open(&dir.path().join("contract.db")).expect("open");
+    assert_all_pass(&domain::contract::db(&db).await, 8);
+}
+
+#[tokio::test]
+async fn filesystem_passes_the_blobs_contract() {
+    let dir = TempDir::new().expect("temp");
+    let blobs = FsBlobs::open(&dir.path().join("blobs")).expect("open");
+    assert_all_pass(&domain::contract::blobs(&blobs).await, 5);
+    let leftovers = std::fs::read_dir(dir.path().join("blobs/tmp")).expect("tmp dir").count();
+    assert_eq!(leftovers, 0, "no temp files left behind");
+}
+
+#[tokio::test]
+async fn argon2_passes_the_passwords_contract_and_reads_worker_hashes() {
+    let passwords = server::passwords::Argon2Passwords;
+    assert_all_pass(&domain::contract::passwords(&passwords).await, 2);
+    let hash = domain::Passwords::hash(&passwords, "a password").await.expect("hash");
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    // The well-known PBKDF2-HMAC-SHA256 vector ("password", "salt", c=1), stored as the Worker would.
+    let worker_hash = domain::accounts::pbkdf2_phc::Pbkdf2Hash {
+        iterations: 1,
+        salt: b"salt".to_vec(),
+        hash: hex_bytes("120fb6cffcf8b32c43e7225256c4f837a86548c92ccc35480805987cb70be17b"),
+    }
+    .to_phc();
+    assert!(domain::Passwords::verify(&passwords, "password", &worker_hash).await.expect("verify"));
+    assert!(!domain::Passwords::verify(&passwords, "passw0rd", &worker_hash).await.expect("verify"));
+}
+
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect()
+}
+
+#[test]
+fn migrations_list_matches_the_folder() {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+    let mut on_disk: Vec<String> = std::fs::read_dir(folder)
+        .expect("migrations folder")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".sql"))
+        .collect();
+    on_disk.sort();
+    let listed: Vec<&str> = server::migrations::MIGRATIONS.iter().map(|(name, _)| *name).collect();
+    assert_eq!(on_disk, listed, "add new files in migrations/ to server::migrations::MIGRATIONS");
+}
+
+#[test]
+fn reopening_applies_nothing_twice() {
+    let dir = TempDir::new().expect("temp");
+    let path = dir.path().join("twice.db");
+    drop(SqliteDb::open(&path).expect("first open"));
+    let mut conn = rusqlite::Connection::open(&path).expect("raw open");
+    assert!(server::migrations::apply(&mut conn).expect("second apply").is_empty());
+}
+
+/// Runs the real `folio` binary on a data folder and returns (success, stderr).
+fn start_folio(data_dir: &std::path::Path) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_folio"))
+        .env("FOLIO_DATA_DIR", data_dir)
+        .env("FOLIO_ADDR", "127.0.0.1:0")
+        .output()
+        .expect("run folio");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn a_database_that_cannot_open_stops_the_server_with_its_path() {
+    let dir = TempDir::new().expect("temp");
+    // The data "folder" is a file, so neither the folder nor the database can be created.
+    let not_a_dir = dir.path().join("occupied");
+    std::fs::write(&not_a_dir, b"x").expect("write");
+    let (ok, stderr) = start_folio(&not_a_dir);
+    assert!(!ok);
+    assert!(stderr.contains(&*not_a_dir.to_string_lossy()), "names the path: {stderr}");
+
+    // A folder where the database file should be.
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("folio.db")).expect("mkdir");
+    let (ok, stderr) = start_folio(&data);
+    assert!(!ok);
+    assert!(stderr.contains("could not open the database at"), "{stderr}");
+    assert!(stderr.contains("folio.db"), "{stderr}");
+}

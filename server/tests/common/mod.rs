@@ -1,0 +1,144 @@
+//! Helpers shared by the router test files: a native host on a temp dir, requests through
+//! `oneshot` (no sockets), sign-in and multipart uploads.
+#![allow(dead_code, reason = "each test file uses a different subset")]
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use server::config::Config;
+use server::startup::{build, Native};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const ADMIN_EMAIL: &str = "Admin@Folio.test";
+pub const ADMIN_PASSWORD: &str = "a long admin password";
+
+pub async fn native() -> (Native, TempDir) {
+    let dir = TempDir::new().expect("temp dir");
+    let config = Config {
+        data_dir: dir.path().to_owned(),
+        seed_samples: true,
+        admin_email: Some(ADMIN_EMAIL.into()),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        max_upload_mb: 1,
+        ..Config::default()
+    };
+    let options = app::server::leptos_options().expect("leptos options");
+    (build(&config, options).await.expect("native host"), dir)
+}
+
+/// The shared router over other ports (a failing database, a counting password hasher).
+pub fn router_with(ports: domain::Ports) -> Router {
+    let state = app::server::AppState {
+        leptos_options: app::server::leptos_options().expect("options"),
+        ports,
+        host: "native",
+        max_upload_bytes: 1024,
+        client_ip: app::security::ClientIpSource::Peer,
+    };
+    app::server::router(state, Router::new())
+}
+
+pub async fn send(router: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = router.clone().oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("body").to_bytes();
+    (status, headers, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+pub fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+pub fn form(uri: &str, body: impl Into<String>) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body.into()))
+        .expect("request")
+}
+
+pub fn with_cookie(mut req: Request<Body>, cookie: &str) -> Request<Body> {
+    req.headers_mut().insert(header::COOKIE, cookie.parse().expect("cookie"));
+    req
+}
+
+pub fn json(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+pub fn bearer(mut req: Request<Body>, token: &str) -> Request<Body> {
+    req.headers_mut().insert(header::AUTHORIZATION, format!("Bearer {token}").parse().expect("header"));
+    req
+}
+
+/// Signs in through the JSON API and returns the `name=value` cookie pair.
+pub async fn session_cookie(router: &Router, email: &str, password: &str) -> String {
+    let body = serde_json::json!({ "email": email, "password": password }).to_string();
+    let (status, headers, text) = send(router, json("/api/session", &body)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    headers[header::SET_COOKIE].to_str().expect("cookie").split(';').next().expect("pair").to_owned()
+}
+
+pub fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+pub fn multipart(files: &[(&str, &[u8])]) -> Request<Body> {
+    multipart_in("", files)
+}
+
+/// A multipart upload with a `folder` part first (omitted when empty).
+pub fn multipart_in(folder: &str, files: &[(&str, &[u8])]) -> Request<Body> {
+    let boundary = "folio-test-boundary";
+    let mut body = Vec::new();
+    if !folder.is_empty() {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"folder\"\r\n\r\n{folder}\r\n")
+                .as_bytes(),
+        );
+    }
+    for (name, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
+                 Content-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Request::post("/api/documents")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .expect("request")
+}
+
+pub async fn count(native: &Native, table: &str) -> i64 {
+    let rows = native
+        .ports
+        .db
+        .query(domain::sql::Statement::new(format!("SELECT COUNT(*) AS n FROM {table}")))
+        .await
+        .expect("count");
+    rows[0]["n"].as_i64().expect("number")
+}
+
+pub async fn upload(
+    native: &Native,
+    cookie: &str,
+    files: &[(&str, &[u8])],
+) -> (StatusCode, serde_json::Value) {
+    let (status, _, body) = send(&native.router, with_cookie(multipart(files), cookie)).await;
+    (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
+}
+
+pub fn delete(uri: &str) -> Request<Body> {
+    Request::delete(uri).body(Body::empty()).expect("request")
+}

@@ -1,0 +1,275 @@
+//! Security through the shared router on the native adapters (real SQLite, real argon2):
+//! escaped titles, headers and CSP nonces, inert uploaded originals, sign-in throttling.
+//! The browser half (payloads in Chromium, both hosts) is end2end/tests/xss.spec.ts.
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use domain::{PasswordError, Passwords, Ports};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+mod common;
+use common::*;
+
+const PAYLOAD: &str = "</title></textarea><script>alert(1)</script><img src=x onerror=alert(2)>";
+
+fn assert_inert(html: &str) {
+    for live in ["<script>alert", "<img src=x onerror", "<img src=\"x\" onerror"] {
+        assert!(!html.contains(live), "{live} reached the page as markup: {html}");
+    }
+}
+
+fn title_of(html: &str) -> &str {
+    let start = html.find("<title>").expect("a title") + "<title>".len();
+    &html[start..start + html[start..].find("</title>").expect("closed")]
+}
+
+#[tokio::test]
+async fn titles_from_urls_are_escaped() {
+    let (native, _dir) = native().await;
+    let encoded = "%3C%2Ftitle%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E";
+    for page in [format!("/folders/{encoded}"), format!("/tags/{encoded}"), format!("/?before={encoded}")] {
+        let (status, _, html) = send(&native.router, get(&page)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_inert(&html);
+    }
+    let (_, _, html) = send(&native.router, get(&format!("/folders/{encoded}"))).await;
+    assert!(title_of(&html).starts_with("&lt;/title&gt;&lt;script&gt;alert(1)"), "{}", title_of(&html));
+}
+
+#[tokio::test]
+async fn titles_from_documents_are_escaped() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let markdown = format!(
+        "---\ntitle: \"{}\"\ntags: [\"{PAYLOAD}\"]\n---\n\n# {PAYLOAD}\n\n{PAYLOAD}\n",
+        "</title><img src=x onerror=alert(2)> & 'q' end"
+    );
+    let (status, results) = upload(&native, &admin, &[("hostile.md", markdown.as_bytes())]).await;
+    assert_eq!(status, StatusCode::CREATED, "{results}");
+    native.tasks.wait_idle().await;
+    let slug = results[0]["slug"].as_str().expect("slug").to_owned();
+    for page in [format!("/docs/{slug}"), format!("/docs/{slug}/edit"), "/".into()] {
+        let (_, _, html) = send(&native.router, with_cookie(get(&page), &admin)).await;
+        assert_inert(&html);
+    }
+    let (_, _, html) = send(&native.router, get(&format!("/docs/{slug}"))).await;
+    assert_eq!(
+        title_of(&html),
+        "&lt;/title&gt;&lt;img src=x onerror=alert(2)&gt; &amp; &#39;q&#39; end — Folio"
+    );
+}
+
+fn nonce_of(headers: &HeaderMap) -> String {
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().expect("csp");
+    let start = csp.find("'nonce-").expect("a nonce") + "'nonce-".len();
+    csp[start..start + csp[start..].find('\'').expect("quoted")].to_owned()
+}
+
+#[tokio::test]
+async fn every_page_has_a_strict_csp_whose_nonce_is_on_each_script() {
+    let (native, _dir) = native().await;
+    let mut nonces = Vec::new();
+    for page in ["/", "/docs/welcome-to-folio", "/sign-in", "/no-such-page"] {
+        let (_, headers, html) = send(&native.router, get(page)).await;
+        let nonce = nonce_of(&headers);
+        let scripts = html.matches("<script").count();
+        assert!(scripts > 0, "{page} hydrates");
+        assert_eq!(
+            html.matches(&format!("<script nonce=\"{nonce}\"")).count()
+                + html.matches(&format!("<script type=\"module\" nonce=\"{nonce}\"")).count(),
+            scripts,
+            "every script on {page} carries this response's nonce: {html}"
+        );
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().expect("csp");
+        for directive in
+            ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'"]
+        {
+            assert!(csp.contains(directive), "{page}: {csp}");
+        }
+        nonces.push(nonce);
+    }
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 4, "a fresh nonce per response");
+}
+
+#[tokio::test]
+async fn every_response_has_the_security_headers_and_hsts_only_over_https() {
+    let (native, _dir) = native().await;
+    for path in ["/", "/healthz", "/api/documents", "/blobs/nope", "/no-such-page"] {
+        let (_, headers, _) = send(&native.router, get(path)).await;
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(headers[header::REFERRER_POLICY], "strict-origin-when-cross-origin", "{path}");
+        assert_eq!(headers["cross-origin-opener-policy"], "same-origin", "{path}");
+        assert!(headers["permissions-policy"].to_str().expect("policy").contains("camera=()"), "{path}");
+        assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS over http: {path}");
+    }
+    let https = Request::get("/").header("x-forwarded-proto", "https").body(Body::empty()).expect("req");
+    let (_, headers, _) = send(&native.router, https).await;
+    assert!(headers[header::STRICT_TRANSPORT_SECURITY].to_str().expect("hsts").starts_with("max-age="));
+}
+
+#[tokio::test]
+async fn uploaded_originals_are_downloads_in_a_sandbox_and_pictures_show_inline() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let html = b"<html><body><h1>Hostile</h1><script>alert(document.cookie)</script></body></html>";
+    let (status, results) =
+        upload(&native, &admin, &[("hostile page ü.html", html), ("notes.md", b"# Notes\n")]).await;
+    assert_eq!(status, StatusCode::CREATED, "{results}");
+    native.tasks.wait_idle().await;
+    for (result, name) in results.as_array().expect("results").iter().zip(["hostile page _.html", "notes.md"])
+    {
+        let rows = native
+            .ports
+            .db
+            .query(
+                domain::sql::Statement::new("SELECT blob_key FROM document_versions WHERE document_id = ?1")
+                    .bind(result["id"].as_i64().expect("id")),
+            )
+            .await
+            .expect("query");
+        let key = rows[0]["blob_key"].as_str().expect("key");
+        let (status, headers, _) = send(&native.router, get(&format!("/blobs/{key}"))).await;
+        assert_eq!(status, StatusCode::OK);
+        let disposition = headers[header::CONTENT_DISPOSITION].to_str().expect("disposition");
+        assert!(disposition.starts_with(&format!("attachment; filename=\"{name}\"")), "{disposition}");
+        let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().expect("csp");
+        assert!(csp.contains("sandbox") && csp.contains("default-src 'none'"), "{csp}");
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+    let (_, _, page) = send(&native.router, get("/docs/how-folio-is-built")).await;
+    let start = page.find("/blobs/").expect("image");
+    let (_, headers, _) = send(&native.router, get(&page[start..start + "/blobs/".len() + 64])).await;
+    assert_eq!(headers[header::CONTENT_TYPE], "image/png");
+    assert!(headers[header::CONTENT_DISPOSITION].to_str().expect("disposition").starts_with("inline"));
+}
+
+fn sign_in_from(addr: &str, email: &str, password: &str) -> Request<Body> {
+    let body = serde_json::json!({ "email": email, "password": password }).to_string();
+    let mut req = json("/api/session", &body);
+    req.extensions_mut().insert(ConnectInfo(addr.parse::<SocketAddr>().expect("addr")));
+    req
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account_until_the_window_ends_and_success_resets_it() {
+    let (native, _dir) = native().await;
+    let r = &native.router;
+    let admin = "admin@folio.test";
+    // Four failures, then a success: the account starts afresh.
+    for _ in 0..4 {
+        assert_eq!(send(r, sign_in_from("192.0.2.1:1", admin, "wrong")).await.0, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(send(r, sign_in_from("192.0.2.1:1", admin, ADMIN_PASSWORD)).await.0, StatusCode::OK);
+    for _ in 0..5 {
+        assert_eq!(send(r, sign_in_from("192.0.2.2:1", admin, "wrong")).await.0, StatusCode::UNAUTHORIZED);
+    }
+    // The sixth is refused before the password is checked, from any address, even when right.
+    let (status, headers, body) = send(r, sign_in_from("198.51.100.7:1", admin, ADMIN_PASSWORD)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let retry: u64 = headers[header::RETRY_AFTER].to_str().expect("retry").parse().expect("seconds");
+    assert!((1..=15 * 60).contains(&retry), "{retry}");
+    assert!(body.contains("Too many failed sign-ins. Wait 15 minutes"), "{body}");
+    // The sign-in form (a server function) says the same, with the same status and header.
+    let (status, headers, body) = send(r, form("/api/sign-in", "email=admin%40folio.test&password=x")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(headers.contains_key(header::RETRY_AFTER) && body.contains("Too many failed sign-ins"), "{body}");
+
+    // When the window has passed, the account may try again.
+    native
+        .ports
+        .db
+        .execute(domain::sql::Statement::new("UPDATE sign_in_failures SET window_start = window_start - 900"))
+        .await
+        .expect("age the window");
+    assert_eq!(send(r, sign_in_from("192.0.2.2:1", admin, ADMIN_PASSWORD)).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_emails_are_throttled_alike_and_one_address_cannot_spray_accounts() {
+    let (native, _dir) = native().await;
+    let r = &native.router;
+    // An email with no account locks like one with an account: a lock-out reveals nothing.
+    for _ in 0..5 {
+        assert_eq!(
+            send(r, sign_in_from("192.0.2.3:1", "nobody@folio.test", "x")).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        send(r, sign_in_from("192.0.2.4:1", "nobody@folio.test", "x")).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // One address guessing at many accounts: 20 failures, then every account is refused to it.
+    for i in 0..15 {
+        let email = format!("user{i}@folio.test");
+        assert_eq!(
+            send(r, sign_in_from("192.0.2.3:1", &email, "x")).await.0,
+            StatusCode::UNAUTHORIZED,
+            "{i}"
+        );
+    }
+    let (status, _, body) = send(r, sign_in_from("192.0.2.3:1", "admin@folio.test", ADMIN_PASSWORD)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    // Others are not affected.
+    assert_eq!(
+        send(r, sign_in_from("192.0.2.5:1", "admin@folio.test", ADMIN_PASSWORD)).await.0,
+        StatusCode::OK
+    );
+}
+
+/// The real argon2 adapter, counting what sign-in asks of it.
+struct Counting {
+    inner: Arc<dyn Passwords>,
+    hashes: AtomicUsize,
+    verifies: AtomicUsize,
+}
+
+#[async_trait]
+impl Passwords for Counting {
+    async fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        self.hashes.fetch_add(1, Ordering::SeqCst);
+        self.inner.hash(password).await
+    }
+    async fn verify(&self, password: &str, phc: &str) -> Result<bool, PasswordError> {
+        self.verifies.fetch_add(1, Ordering::SeqCst);
+        self.inner.verify(password, phc).await
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_email_costs_one_password_hash_like_a_wrong_password() {
+    let (native, _dir) = native().await;
+    let counting = Arc::new(Counting {
+        inner: native.ports.passwords.clone(),
+        hashes: AtomicUsize::new(0),
+        verifies: AtomicUsize::new(0),
+    });
+    let ports = Ports::new(
+        native.ports.db.clone(),
+        native.ports.blobs.clone(),
+        native.ports.tasks.clone(),
+        counting.clone(),
+    );
+    let router = router_with(ports);
+    let (wrong_status, _, wrong) =
+        send(&router, sign_in_from("192.0.2.6:1", "admin@folio.test", "nope")).await;
+    assert_eq!((counting.hashes.load(Ordering::SeqCst), counting.verifies.load(Ordering::SeqCst)), (0, 1));
+    let (unknown_status, _, unknown) =
+        send(&router, sign_in_from("192.0.2.6:1", "ghost@folio.test", "nope")).await;
+    assert_eq!((counting.hashes.load(Ordering::SeqCst), counting.verifies.load(Ordering::SeqCst)), (1, 1));
+    let (invalid_status, _, invalid) =
+        send(&router, sign_in_from("192.0.2.6:1", "not an email", "nope")).await;
+    assert_eq!(counting.hashes.load(Ordering::SeqCst), 2, "even a malformed email costs a hash");
+    assert_eq!(
+        (wrong_status, unknown_status, invalid_status),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert!(wrong == unknown && unknown == invalid, "one message for all: {wrong} / {unknown} / {invalid}");
+}

@@ -1,0 +1,152 @@
+//! The Cloudflare host: Folio as a Worker. D1 for [`domain::Db`], R2 for [`domain::Blobs`],
+//! `waitUntil` for [`domain::Tasks`]; the app's router is built once per isolate and reused.
+//! Static files (the hydrate bundle, `public/`) are served by Workers static assets before a
+//! request reaches this code.
+
+mod access_keys;
+mod d1;
+mod logging;
+mod passwords;
+mod r2;
+mod tasks;
+
+use app::server::AppState;
+use axum::body::Body;
+use axum::http::{Response, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use domain::Ports;
+use std::cell::RefCell;
+use std::sync::Arc;
+use tower::ServiceExt;
+use worker::{event, Context, Env, HttpRequest};
+
+thread_local! {
+    static ROUTER: RefCell<Option<Router>> = const { RefCell::new(None) };
+}
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+    logging::init();
+}
+
+#[event(fetch)]
+async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<Response<Body>> {
+    let cached = ROUTER.with(|cell| cell.borrow().clone());
+    let router = match cached {
+        Some(router) => router,
+        None => match build(&env).await {
+            Ok(router) => {
+                ROUTER.with(|cell| *cell.borrow_mut() = Some(router.clone()));
+                router
+            }
+            Err(err) => {
+                tracing::error!(%err, "could not start Folio");
+                let body = "Folio is not configured correctly on this Worker. The error has been logged.";
+                return Ok((StatusCode::SERVICE_UNAVAILABLE, body).into_response());
+            }
+        },
+    };
+    match router.oneshot(req).await {
+        Ok(response) => Ok(response),
+        Err(never) => match never {},
+    }
+}
+
+fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string())
+}
+
+/// The cron trigger: resumes ingest jobs whose isolate was evicted mid-stage and collects
+/// blobs nothing refers to.
+#[event(scheduled)]
+async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+    match ports(&env) {
+        Ok(ports) => match domain::ingest::sweep(&ports).await {
+            Ok(swept) => tracing::info!(?swept, "swept"),
+            Err(err) => tracing::warn!(%err, "sweep failed"),
+        },
+        Err(err) => tracing::error!(%err, "could not start the sweep"),
+    }
+}
+
+/// The ports on this isolate's bindings.
+fn ports(env: &Env) -> Result<Ports, String> {
+    let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
+    let bucket = env.bucket("BLOBS").map_err(|e| format!("R2 binding BLOBS: {e}"))?;
+    // Off unless both vars are set (see the README, "Behind Cloudflare Access").
+    let access = domain::accounts::access::AccessConfig::from_settings(
+        var(env, "FOLIO_ACCESS_TEAM_DOMAIN").as_deref(),
+        var(env, "FOLIO_ACCESS_AUD").as_deref(),
+    )
+    .map(|trust| {
+        domain::accounts::access::Access::new(trust, Arc::new(access_keys::FetchKeySource), access_keys::now)
+    });
+    Ok(Ports::new(
+        Arc::new(d1::D1Db::new(db)),
+        Arc::new(r2::R2Blobs::new(bucket)),
+        Arc::new(tasks::WaitUntil),
+        Arc::new(passwords::WebCryptoPasswords),
+    )
+    .with_access(access))
+}
+
+/// Binds the ports to this isolate's bindings and builds the router (once per isolate).
+async fn build(env: &Env) -> Result<Router, String> {
+    let ports = ports(env)?;
+    ensure_admin(env, &ports).await?;
+    if var(env, "SEED_SAMPLES").as_deref() == Some("true") {
+        match app::server::seed_samples_if_empty(&ports).await {
+            Ok(true) => tracing::info!("loaded the sample documents"),
+            Ok(false) => {}
+            Err(err) => tracing::warn!(%err, "could not load the sample documents"),
+        }
+    }
+    let leptos_options = app::server::leptos_options().map_err(|e| format!("Leptos options: {e}"))?;
+    let max_upload_mb: usize = var(env, "MAX_UPLOAD_MB").and_then(|v| v.parse().ok()).unwrap_or(25);
+    let state = AppState {
+        leptos_options,
+        ports: ports.clone(),
+        host: "worker",
+        max_upload_bytes: max_upload_mb.saturating_mul(1024 * 1024),
+        client_ip: app::security::ClientIpSource::CfConnectingIp,
+    };
+    let mut router = app::server::router(state, Router::new());
+    if var(env, "FOLIO_CONTRACT_TESTS").as_deref() == Some("true") {
+        router = router.route("/__contract", get(move || contract(ports.clone())));
+    }
+    Ok(router)
+}
+
+/// Creates the admin from FOLIO_ADMIN_EMAIL (a var) and FOLIO_ADMIN_PASSWORD (a secret:
+/// `wrangler secret put FOLIO_ADMIN_PASSWORD`) if that account does not exist yet.
+async fn ensure_admin(env: &Env, ports: &Ports) -> Result<(), String> {
+    let email = var(env, "FOLIO_ADMIN_EMAIL").filter(|v| !v.is_empty());
+    let password = env
+        .secret("FOLIO_ADMIN_PASSWORD")
+        .ok()
+        .map(|s| s.to_string())
+        .or_else(|| var(env, "FOLIO_ADMIN_PASSWORD"));
+    let (Some(email), Some(password)) = (email, password) else { return Ok(()) };
+    let email = domain::accounts::auth::Email::try_from(email)
+        .map_err(|e| format!("FOLIO_ADMIN_EMAIL: {}", e.public_message()))?;
+    match domain::accounts::auth::ensure_admin(ports, &email, &password).await {
+        Ok(true) => tracing::info!(email = email.as_str(), "created the admin account"),
+        Ok(false) => {}
+        Err(err) => return Err(format!("could not create the admin: {err}")),
+    }
+    Ok(())
+}
+
+/// Runs the port contract suite against D1 and R2. Only mounted when FOLIO_CONTRACT_TESTS is
+/// "true" (the local test runner sets it; wrangler.toml does not).
+async fn contract(ports: Ports) -> impl IntoResponse {
+    let mut checks = domain::contract::db(ports.db.as_ref()).await;
+    checks.extend(domain::contract::blobs(ports.blobs.as_ref()).await);
+    checks.extend(domain::contract::passwords(ports.passwords.as_ref()).await);
+    let status =
+        if checks.iter().all(|c| c.passed) { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
+    (status, Json(checks))
+}
