@@ -11,12 +11,12 @@ use std::path::Path;
 use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::access_keys::HttpsKeySource;
+use crate::adapters::access_keys::HttpsKeySource;
+use crate::adapters::argon2id::Argon2Passwords;
+use crate::adapters::blob_folder::FsBlobs;
+use crate::adapters::sqlite::SqliteDb;
+use crate::adapters::tokio_tasks::TokioTasks;
 use crate::config::Config;
-use crate::fs_blobs::FsBlobs;
-use crate::passwords::Argon2Passwords;
-use crate::sqlite::SqliteDb;
-use crate::tasks::TokioTasks;
 
 pub struct Native {
     pub router: Router,
@@ -43,7 +43,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         domain::accounts::access::Access::new(
             trust,
             Arc::new(HttpsKeySource::default()),
-            crate::access_keys::now,
+            crate::adapters::access_keys::now,
         )
     });
     let ports = Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords))

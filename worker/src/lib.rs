@@ -3,12 +3,10 @@
 //! Static files (the hydrate bundle, `public/`) are served by Workers static assets before a
 //! request reaches this code.
 
-mod access_keys;
-mod d1;
+mod adapters;
 mod logging;
-mod passwords;
-mod r2;
-mod tasks;
+
+use adapters::{access_keys, d1, r2, wait_until, webcrypto};
 
 use app::server::AppState;
 use axum::body::Body;
@@ -87,8 +85,8 @@ fn ports(env: &Env) -> Result<Ports, String> {
     Ok(Ports::new(
         Arc::new(d1::D1Db::new(db)),
         Arc::new(r2::R2Blobs::new(bucket)),
-        Arc::new(tasks::WaitUntil),
-        Arc::new(passwords::WebCryptoPasswords),
+        Arc::new(wait_until::WaitUntil),
+        Arc::new(webcrypto::WebCryptoPasswords),
     )
     .with_access(access))
 }

@@ -1,0 +1,12 @@
+//! The native back ends of the domain's ports, one file each.
+
+/// Cloudflare Access signing keys, fetched over https (ureq).
+pub mod access_keys;
+/// [`domain::Passwords`]: argon2id (and PBKDF2 hashes made on the Worker).
+pub mod argon2id;
+/// [`domain::Blobs`] in a content-addressed folder.
+pub mod blob_folder;
+/// [`domain::Db`] on a SQLite file.
+pub mod sqlite;
+/// [`domain::Tasks`] on tokio, with a tracker for graceful shutdown.
+pub mod tokio_tasks;
