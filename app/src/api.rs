@@ -98,9 +98,9 @@ fn set_cookie(value: String) {
 pub async fn sign_in(email: String, password: String) -> Result<domain::accounts::auth::User, AppError> {
     let ports = ports()?;
     let parts = request_parts()?;
-    let client = crate::security::client_of(&parts);
+    let client = crate::http::security::client_of(&parts);
     let (token, user) = domain::accounts::auth::sign_in(&ports, &email, &password, client).await?;
-    set_cookie(crate::session::set(&token, crate::session::is_https(&parts)));
+    set_cookie(crate::http::session::set(&token, crate::http::session::is_https(&parts)));
     leptos_axum::redirect("/");
     Ok(user)
 }
@@ -109,10 +109,10 @@ pub async fn sign_in(email: String, password: String) -> Result<domain::accounts
 pub async fn sign_out() -> Result<(), AppError> {
     let ports = ports()?;
     let parts = request_parts()?;
-    if let Some(token) = crate::session::token(&parts.headers) {
+    if let Some(token) = crate::http::session::token(&parts.headers) {
         domain::accounts::auth::sign_out(&ports, &token).await?;
     }
-    set_cookie(crate::session::clear(crate::session::is_https(&parts)));
+    set_cookie(crate::http::session::clear(crate::http::session::is_https(&parts)));
     leptos_axum::redirect("/");
     Ok(())
 }
@@ -122,12 +122,12 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn current_user() -> Result<Option<domain::accounts::auth::User>, AppError> {
     let ports = ports()?;
     let parts = request_parts()?;
-    Ok(crate::session::viewer(&ports, &parts.headers).await?)
+    Ok(crate::http::session::viewer(&ports, &parts.headers).await?)
 }
 
 #[cfg(feature = "ssr")]
 async fn actor(ports: &domain::Ports) -> Result<domain::accounts::auth::User, AppError> {
-    Ok(crate::session::actor(ports, &request_parts()?.headers).await?)
+    Ok(crate::http::session::actor(ports, &request_parts()?.headers).await?)
 }
 
 /// Everything the admin page shows: who you are, your tokens, and (admins) every account.
@@ -175,7 +175,7 @@ pub struct UploadSettings {
 #[server(endpoint = "upload-settings")]
 pub async fn fetch_upload_settings() -> Result<UploadSettings, AppError> {
     let ports = ports()?;
-    let limits = use_context::<crate::server::Limits>().unwrap_or_default();
+    let limits = use_context::<crate::http::Limits>().unwrap_or_default();
     Ok(UploadSettings {
         writes_disabled: domain::site::settings::writes_disabled(&ports).await?,
         max_upload_mb: limits.max_upload_bytes / (1024 * 1024),
@@ -221,7 +221,7 @@ pub async fn save_document(
 ) -> Result<domain::ingest::UploadResult, AppError> {
     let ports = ports()?;
     let me = actor(&ports).await?;
-    let limits = use_context::<crate::server::Limits>().unwrap_or_default();
+    let limits = use_context::<crate::http::Limits>().unwrap_or_default();
     let saved =
         domain::ingest::edit(&ports, &me, id, base_version, &markdown, limits.max_upload_bytes).await?;
     domain::ingest::run_later(&ports);

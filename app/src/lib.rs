@@ -1,34 +1,38 @@
 //! Folio's Leptos application, shared by both hosts and the browser bundle.
 //!
 //! - [`App`] and [`shell`]: the component tree and the HTML document around it.
-//! - [`api`]: server functions. [`pages`]: what readers see.
-//! - with `ssr`, [`server`]: the one axum router both hosts serve, and [`samples`].
+//! - [`routes`]: one file per page; [`components`]: pieces several pages show.
+//! - [`api`]: server functions; [`error`]: what a failure looks like to a person or a script.
+//! - [`escape`]: text in the places Leptos writes it raw on the server.
+//! - with `ssr`, [`http`]: the one axum router both hosts serve (REST routes, middleware,
+//!   security headers, the session cookie), and [`samples`].
 
-pub mod admin;
 pub mod api;
+pub mod components;
 pub mod error;
 pub mod escape;
-pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod http;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod samples;
-#[cfg(feature = "ssr")]
-pub mod security;
-#[cfg(feature = "ssr")]
-pub mod server;
-#[cfg(feature = "ssr")]
-pub mod session;
-pub mod upload_page;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::admin::AdminPage;
 use crate::api::{current_user, SignIn, SignOut};
 use crate::escape::PageTitle;
-use crate::pages::{DocumentPage, EditPage, FolderPage, HomePage, NotFound, SignInPage, TagPage};
-use crate::upload_page::UploadPage;
+use crate::routes::admin::AdminPage;
+use crate::routes::document::DocumentPage;
+use crate::routes::edit::EditPage;
+use crate::routes::folder::FolderPage;
+use crate::routes::home::HomePage;
+use crate::routes::not_found::NotFound;
+use crate::routes::sign_in::SignInPage;
+use crate::routes::tag::TagPage;
+use crate::routes::upload::UploadPage;
 
 /// The HTML document. Asset paths come from [`LeptosOptions`], never hard-coded names.
 pub fn shell(options: LeptosOptions) -> impl IntoView {

@@ -46,7 +46,7 @@ async fn run() -> anyhow::Result<()> {
         )
         .init();
     // The workspace metadata, with LEPTOS_* environment variables layered on top.
-    let leptos_options = leptos::config::get_config_from_str(app::server::WORKSPACE_MANIFEST)
+    let leptos_options = leptos::config::get_config_from_str(app::http::WORKSPACE_MANIFEST)
         .context("the Leptos metadata in Cargo.toml is invalid")?;
     let addr = config.addr.unwrap_or(leptos_options.site_addr);
     let native = server::startup::build(&config, leptos_options).await?;
@@ -59,7 +59,7 @@ async fn run() -> anyhow::Result<()> {
         }
     });
     tracing::info!("Folio is serving http://{addr} (data in {})", config.data_dir.display());
-    // The peer address reaches handlers for sign-in throttling (app::security::ClientIpSource).
+    // The peer address reaches handlers for sign-in throttling (app::http::security::ClientIpSource).
     let service = native.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
     tracing::info!("finishing background tasks");

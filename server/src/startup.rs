@@ -1,7 +1,7 @@
 //! Wires the native adapters into the app's router.
 
-use app::security::{ClientIpSource, PeerAddr};
-use app::server::AppState;
+use app::http::security::{ClientIpSource, PeerAddr};
+use app::http::AppState;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use domain::Ports;
@@ -49,7 +49,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     let ports = Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords))
         .with_access(access);
     ensure_admin(config, &ports).await?;
-    if config.seed_samples && app::server::seed_samples_if_empty(&ports).await? {
+    if config.seed_samples && app::http::seed_samples_if_empty(&ports).await? {
         tracing::info!("loaded the sample documents");
     }
     let site_root = leptos_options.site_root.to_string();
@@ -61,7 +61,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
         client_ip: if config.trust_proxy { ClientIpSource::ForwardedFor } else { ClientIpSource::Peer },
     };
-    let router = app::server::router(state, static_files(Path::new(&site_root), &pkg_dir))
+    let router = app::http::router(state, static_files(Path::new(&site_root), &pkg_dir))
         .layer(axum::middleware::map_request(peer_addr));
     Ok(Native { router, ports, tasks })
 }

@@ -52,7 +52,7 @@ async fn a_valid_access_token_signs_in_its_account_and_a_forged_one_is_refused()
         access_aud: Some("folio-aud".into()),
         ..Config::default()
     };
-    let options = app::server::leptos_options().expect("options");
+    let options = app::http::leptos_options().expect("options");
     let native = server::startup::build(&config, options).await.expect("host");
     let now = server::adapters::access_keys::now();
     let claims = |email: &str, aud: &str| serde_json::json!({ "aud": [aud], "iss": team, "exp": now + 600, "iat": now, "email": email });

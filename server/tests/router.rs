@@ -168,7 +168,7 @@ async fn healthz_is_503_when_the_database_is_unreachable() {
 #[tokio::test]
 async fn seeding_twice_changes_nothing() {
     let (native, _dir) = native().await;
-    assert!(!app::server::seed_samples_if_empty(&native.ports).await.expect("seed"));
+    assert!(!app::http::seed_samples_if_empty(&native.ports).await.expect("seed"));
     domain::site::seed::seed(&native.ports, app::samples::DOCS, app::samples::FILES).await.expect("reseed");
     let docs = domain::documents::list_page(
         native.ports.db.as_ref(),

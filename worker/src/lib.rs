@@ -8,7 +8,7 @@ mod logging;
 
 use adapters::{access_keys, d1, r2, wait_until, webcrypto};
 
-use app::server::AppState;
+use app::http::AppState;
 use axum::body::Body;
 use axum::http::{Response, StatusCode};
 use axum::response::IntoResponse;
@@ -96,22 +96,22 @@ async fn build(env: &Env) -> Result<Router, String> {
     let ports = ports(env)?;
     ensure_admin(env, &ports).await?;
     if var(env, "SEED_SAMPLES").as_deref() == Some("true") {
-        match app::server::seed_samples_if_empty(&ports).await {
+        match app::http::seed_samples_if_empty(&ports).await {
             Ok(true) => tracing::info!("loaded the sample documents"),
             Ok(false) => {}
             Err(err) => tracing::warn!(%err, "could not load the sample documents"),
         }
     }
-    let leptos_options = app::server::leptos_options().map_err(|e| format!("Leptos options: {e}"))?;
+    let leptos_options = app::http::leptos_options().map_err(|e| format!("Leptos options: {e}"))?;
     let max_upload_mb: usize = var(env, "MAX_UPLOAD_MB").and_then(|v| v.parse().ok()).unwrap_or(25);
     let state = AppState {
         leptos_options,
         ports: ports.clone(),
         host: "worker",
         max_upload_bytes: max_upload_mb.saturating_mul(1024 * 1024),
-        client_ip: app::security::ClientIpSource::CfConnectingIp,
+        client_ip: app::http::security::ClientIpSource::CfConnectingIp,
     };
-    let mut router = app::server::router(state, Router::new());
+    let mut router = app::http::router(state, Router::new());
     if var(env, "FOLIO_CONTRACT_TESTS").as_deref() == Some("true") {
         router = router.route("/__contract", get(move || contract(ports.clone())));
     }

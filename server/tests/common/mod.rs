@@ -24,20 +24,20 @@ pub async fn native() -> (Native, TempDir) {
         max_upload_mb: 1,
         ..Config::default()
     };
-    let options = app::server::leptos_options().expect("leptos options");
+    let options = app::http::leptos_options().expect("leptos options");
     (build(&config, options).await.expect("native host"), dir)
 }
 
 /// The shared router over other ports (a failing database, a counting password hasher).
 pub fn router_with(ports: domain::Ports) -> Router {
-    let state = app::server::AppState {
-        leptos_options: app::server::leptos_options().expect("options"),
+    let state = app::http::AppState {
+        leptos_options: app::http::leptos_options().expect("options"),
         ports,
         host: "native",
         max_upload_bytes: 1024,
-        client_ip: app::security::ClientIpSource::Peer,
+        client_ip: app::http::security::ClientIpSource::Peer,
     };
-    app::server::router(state, Router::new())
+    app::http::router(state, Router::new())
 }
 
 pub async fn send(router: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {

@@ -1,64 +1,20 @@
-//! The one axum router both hosts serve: Leptos pages and server functions, `/healthz`,
-//! `/blobs/{key}`, and a styled 404 for everything else. Hosts add only what is truly theirs
-//! (static files natively; Cloudflare serves them from its asset store).
+//! The REST routes scripts and the importer use, and `/blobs/{key}`. Errors are [`ApiError`]:
+//! a [`DomainError`] as `{"error": {"code", "message"}}` with its status, mapped once.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, FromRef, Multipart, Path, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::{BlobKey, DomainError, Ports};
-use leptos::prelude::*;
-use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
-use std::sync::OnceLock;
 
+use super::AppState;
 use crate::error::AppError;
-use crate::{shell, App};
 
-/// Everything a request handler can reach.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub ports: Ports,
-    /// "native" or "worker", reported by `/healthz`.
-    pub host: &'static str,
-    /// Per-file upload limit in bytes.
-    pub max_upload_bytes: usize,
-    /// Where the client's address comes from (sign-in throttling).
-    pub client_ip: crate::security::ClientIpSource,
-}
-
-/// Limits server functions need, provided through context next to the ports.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub max_upload_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self { max_upload_bytes: 25 * 1024 * 1024 }
-    }
-}
-
-/// Builds the router. Call once per process (native) or per isolate (Worker), not per request.
-/// `host_routes` are what only one host serves (native: the static files); they get the same
-/// security headers as everything else.
-pub fn router(state: AppState, host_routes: Router) -> Router {
-    crate::api::register_server_fns();
-    let routes = route_list();
-    let ports = state.ports.clone();
-    let limits = Limits { max_upload_bytes: state.max_upload_bytes };
-    let context = move || {
-        provide_context(ports.clone());
-        provide_context(limits);
-        crate::security::provide_nonce();
-    };
-    let options = state.leptos_options.clone();
-    let app = move || shell(options.clone());
-    let not_found = leptos_axum::render_app_to_stream_with_context(context.clone(), app.clone());
-
+/// The REST routes: sessions and tokens for scripts, uploads and the document API, inventory,
+/// `/healthz` and stored files.
+pub(super) fn routes(max_upload_bytes: usize) -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/session", post(api_session))
@@ -67,38 +23,13 @@ pub fn router(state: AppState, host_routes: Router) -> Router {
             "/api/documents",
             // Each file is capped while it streams in; this bounds the whole request.
             post(api_upload)
-                .layer(DefaultBodyLimit::max(state.max_upload_bytes.saturating_mul(8)))
+                .layer(DefaultBodyLimit::max(max_upload_bytes.saturating_mul(8)))
                 .get(api_list_documents),
         )
         .route("/api/documents/{id}", get(api_document_status).delete(api_delete_document))
         .route("/api/inventory", get(api_inventory))
         // Catch-all so any path under /blobs/ (`a/b`, `../x`) is validated as a key: 400, not 404.
         .route("/blobs/{*key}", get(blob))
-        .leptos_routes_with_context(&state, routes, context, app)
-        .fallback(not_found)
-        .layer(middleware::from_fn(server_fn_status))
-        .layer(middleware::from_fn(same_origin_writes))
-        .layer(middleware::from_fn_with_state(state.client_ip, crate::security::client_addr))
-        .with_state(state)
-        .merge(host_routes)
-        .layer(middleware::from_fn(crate::security::headers))
-}
-
-/// The page routes, generated once per process. Generating sets a process-global flag that
-/// stalls the resources of any render running at that moment (leptos#4773), so it must never
-/// overlap with serving: building a second router (tests, a second isolate) reuses this list.
-fn route_list() -> Vec<AxumRouteListing> {
-    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES.get_or_init(|| generate_route_list(App)).clone()
-}
-
-/// Loads the sample pages into an empty site. Safe to call on every start: it is idempotent.
-pub async fn seed_samples_if_empty(ports: &Ports) -> Result<bool, DomainError> {
-    if !domain::site::seed::is_empty(ports).await? {
-        return Ok(false);
-    }
-    domain::site::seed::seed(ports, crate::samples::DOCS, crate::samples::FILES).await?;
-    Ok(true)
 }
 
 /// A domain error as an HTTP response: `{"error": {"code", "message"}}` with its status.
@@ -122,7 +53,7 @@ impl IntoResponse for ApiError {
 }
 
 /// `Retry-After` for answers that say when to come back (429).
-fn set_retry_after(res: &mut Response, seconds: Option<u64>) {
+pub(super) fn set_retry_after(res: &mut Response, seconds: Option<u64>) {
     if let Some(seconds) = seconds {
         res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
@@ -154,10 +85,10 @@ struct Credentials {
 async fn api_session(State(ports): State<Ports>, req: Request) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
     let creds: Credentials = json_body(body, r#"{"email": "…", "password": "…"}"#).await?;
-    let client = crate::security::client_of(&parts);
+    let client = crate::http::security::client_of(&parts);
     let (token, user) =
         domain::accounts::auth::sign_in(&ports, &creds.email, &creds.password, client).await?;
-    let cookie = crate::session::set(&token, crate::session::is_https(&parts));
+    let cookie = crate::http::session::set(&token, crate::http::session::is_https(&parts));
     Ok(([(header::SET_COOKIE, cookie)], Json(serde_json::json!({ "user": user }))).into_response())
 }
 
@@ -169,7 +100,7 @@ struct TokenRequest {
 /// `POST /api/tokens` `{name}` → 201 `{id, name, token}`: the token is shown this once.
 async fn api_tokens(State(ports): State<Ports>, req: Request) -> Result<Response, ApiError> {
     let (parts, body) = req.into_parts();
-    let actor = crate::session::actor(&ports, &parts.headers).await?;
+    let actor = crate::http::session::actor(&ports, &parts.headers).await?;
     let request: TokenRequest = json_body(body, r#"{"name": "…"}"#).await?;
     let token = domain::accounts::auth::create_token(&ports, &actor, &request.name).await?;
     Ok((StatusCode::CREATED, Json(token)).into_response())
@@ -184,7 +115,7 @@ async fn api_upload(
     mut multipart: Multipart,
 ) -> Result<Response, ApiError> {
     let ports = &state.ports;
-    let actor = crate::session::actor(ports, &headers).await?;
+    let actor = crate::http::session::actor(ports, &headers).await?;
     // Also checked per file by ingest::accept; this early check avoids reading a whole body
     // only to refuse every file in it.
     domain::site::settings::ensure_writable(ports).await?;
@@ -258,7 +189,7 @@ async fn api_delete_document(
     headers: HeaderMap,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let actor = crate::session::actor(&ports, &headers).await?;
+    let actor = crate::http::session::actor(&ports, &headers).await?;
     domain::ingest::delete(&ports, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -266,7 +197,7 @@ async fn api_delete_document(
 /// `GET /api/inventory` (editors and admins) → counts of documents, versions, blobs and
 /// unfinished jobs.
 async fn api_inventory(State(ports): State<Ports>, headers: HeaderMap) -> Result<Response, ApiError> {
-    crate::session::actor(&ports, &headers).await?;
+    crate::http::session::actor(&ports, &headers).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(domain::site::health::inventory(&ports).await?))
         .into_response())
 }
@@ -311,7 +242,7 @@ async fn blob(
     let meta = domain::storage::blobs::meta(&ports, &key).await?;
     let etag = HeaderValue::from_str(&key.etag()).map_err(|e| DomainError::BadInput(e.to_string()))?;
     let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
-    let sandbox = HeaderValue::from_static(crate::security::STORED_FILE_POLICY);
+    let sandbox = HeaderValue::from_static(crate::http::security::STORED_FILE_POLICY);
     if if_none_match(&headers, &key) {
         return Ok((
             StatusCode::NOT_MODIFIED,
@@ -350,80 +281,4 @@ fn if_none_match(headers: &HeaderMap, key: &BlobKey) -> bool {
         .flat_map(|v| v.split(','))
         .map(|tag| tag.trim().trim_start_matches("W/"))
         .any(|tag| tag == "*" || tag == etag)
-}
-
-/// Refuses writes from other sites (CSRF): browsers send `Origin` on every cross-site POST, so
-/// an `Origin` that is not this host means a forged form or script. Requests without `Origin`
-/// (curl, scripts with tokens) pass; the session cookie is also SameSite=Lax.
-async fn same_origin_writes(req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
-        return next.run(req).await;
-    }
-    if let Some(origin) = req.headers().get(header::ORIGIN) {
-        let ours = req
-            .uri()
-            .authority()
-            .map(|a| a.as_str().to_owned())
-            .or_else(|| req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned));
-        let theirs = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, authority)| authority);
-        if theirs.is_none() || theirs != ours.as_deref() {
-            tracing::warn!(?origin, ?ours, "refused a cross-site write");
-            return ApiError(DomainError::Forbidden(
-                "Requests from other sites can’t change anything here.".into(),
-            ))
-            .into_response();
-        }
-    }
-    next.run(req).await
-}
-
-/// server_fn answers every error with 500; our errors carry their real status, so restore it
-/// here, once, for all server functions (a malformed payload becomes 400, a missing doc 404).
-async fn server_fn_status(req: Request, next: Next) -> Response {
-    let is_server_fn = req.uri().path().starts_with("/api/");
-    let res = next.run(req).await;
-    if !is_server_fn || res.status() != StatusCode::INTERNAL_SERVER_ERROR {
-        return res;
-    }
-    let (mut parts, body) = res.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    let err = serde_json::from_slice::<AppError>(&bytes).ok();
-    if let Some(err) = &err {
-        parts.status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    let mut res = Response::from_parts(parts, Body::from(bytes));
-    set_retry_after(&mut res, err.and_then(|e| e.retry_after));
-    res
-}
-
-/// The workspace manifest, embedded at build time: its `[[workspace.metadata.leptos]]` is the
-/// one source of bundle and site names for both hosts (the Worker has no cargo-leptos env).
-pub const WORKSPACE_MANIFEST: &str = include_str!("../../Cargo.toml");
-
-/// Leptos options from the workspace metadata, without environment overrides (the Worker has
-/// no environment; leptos_config's env layering panics there). Natively, `folio` layers
-/// `LEPTOS_*` variables on top with leptos_config.
-pub fn leptos_options() -> Result<LeptosOptions, String> {
-    let manifest: toml::Table = toml::from_str(WORKSPACE_MANIFEST).map_err(|e| e.to_string())?;
-    let metadata = manifest
-        .get("workspace")
-        .and_then(|w| w.get("metadata"))
-        .and_then(|m| m.get("leptos"))
-        .and_then(|l| l.as_array())
-        .and_then(|projects| projects.first())
-        .cloned()
-        .ok_or("Cargo.toml has no [[workspace.metadata.leptos]]")?;
-    metadata.try_into().map_err(|e: toml::de::Error| format!("[[workspace.metadata.leptos]]: {e}"))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn compiled_bundle_name_matches_the_leptos_metadata() {
-        let options = super::leptos_options().expect("leptos metadata parses");
-        assert_eq!(option_env!("LEPTOS_OUTPUT_NAME"), Some(&*options.output_name));
-        assert_eq!(&*options.site_pkg_dir, "pkg");
-    }
 }

@@ -89,7 +89,7 @@ const PERMISSIONS_POLICY: &str =
 
 /// Adds the security headers (see the module docs) to every response.
 pub async fn headers(mut req: Request, next: Next) -> Response {
-    let https = crate::session::is_https_request(req.uri(), req.headers());
+    let https = crate::http::session::is_https_request(req.uri(), req.headers());
     let nonce = match domain::accounts::auth::random_hex::<16>() {
         Ok(nonce) => Some(Arc::<str>::from(nonce)),
         Err(err) => {

@@ -1,0 +1,4 @@
+//! Pieces more than one route shows.
+
+pub mod error_box;
+pub mod listing;
