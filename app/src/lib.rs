@@ -6,6 +6,9 @@
 //! - [`escape`]: text in the places Leptos writes it raw on the server.
 //! - with `ssr`, [`http`]: the one axum router both hosts serve (REST routes, middleware,
 //!   security headers, the session cookie), and [`samples`].
+// The document page's view type nests deeper than rustc's default query depth (128) when its
+// layout is computed in a full build; `cargo check` never gets that far.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;

@@ -39,7 +39,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_upload_bytes: 25 * 1024 * 1024 }
+        Self { max_upload_bytes: domain::content::upload::DEFAULT_MAX_BYTES }
     }
 }
 
@@ -90,7 +90,7 @@ pub async fn seed_samples_if_empty(ports: &Ports) -> Result<bool, DomainError> {
 
 /// The workspace manifest, embedded at build time: its `[[workspace.metadata.leptos]]` is the
 /// one source of bundle and site names for both hosts (the Worker has no cargo-leptos env).
-pub const WORKSPACE_MANIFEST: &str = include_str!("../../Cargo.toml");
+pub const WORKSPACE_MANIFEST: &str = include_str!("../../../Cargo.toml");
 
 /// Leptos options from the workspace metadata, without environment overrides (the Worker has
 /// no environment; leptos_config's env layering panics there). Natively, `folio` layers
