@@ -50,8 +50,7 @@ pub async fn get_document(slug: String) -> Result<Document, AppError> {
 #[server(endpoint = "vote")]
 pub async fn vote(slug: String, helpful: bool) -> Result<Votes, AppError> {
     let ports = ports()?;
-    domain::site::settings::ensure_writable(&ports).await?;
-    Ok(domain::documents::vote(ports.db.as_ref(), &slug_or_not_found(slug)?, helpful).await?)
+    Ok(domain::documents::vote(&ports, &slug_or_not_found(slug)?, helpful).await?)
 }
 
 /// Registers every server function by hand: the Worker (wasm32) has no `inventory`, and doing it

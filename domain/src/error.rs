@@ -13,6 +13,8 @@ pub enum DbError {
     Query(String),
     #[error("row did not decode: {0}")]
     Decode(String),
+    #[error("the query returned no row")]
+    NoRow,
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -79,6 +81,10 @@ pub enum DomainError {
     Ai(#[from] AiError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+    /// Our own failure outside a port: no randomness, corrupt stored data. A 500 with a
+    /// generic message; the detail goes to the logs only.
+    #[error("internal: {0}")]
+    Internal(String),
 }
 
 impl DomainError {
@@ -99,14 +105,27 @@ impl DomainError {
             | Self::Blob(BlobError::Unavailable(_))
             | Self::Vector(VectorError::Unavailable(_))
             | Self::Ai(AiError::Unavailable(_)) => 503,
-            Self::Db(_) | Self::Blob(_) | Self::Vector(_) | Self::Ai(_) | Self::Password(_) => 500,
+            Self::Db(_)
+            | Self::Blob(_)
+            | Self::Vector(_)
+            | Self::Ai(_)
+            | Self::Password(_)
+            | Self::Internal(_) => 500,
         }
     }
 
     /// A failure of ours (storage, a model, hashing) rather than of the request or a deliberate
     /// refusal: worth an error in the logs.
     pub fn is_internal(&self) -> bool {
-        matches!(self, Self::Db(_) | Self::Blob(_) | Self::Vector(_) | Self::Ai(_) | Self::Password(_))
+        matches!(
+            self,
+            Self::Db(_)
+                | Self::Blob(_)
+                | Self::Vector(_)
+                | Self::Ai(_)
+                | Self::Password(_)
+                | Self::Internal(_)
+        )
     }
 
     /// Seconds a client should wait before trying again (`Retry-After`), when that is the answer.
@@ -189,5 +208,8 @@ mod tests {
         let err = DomainError::from(BlobError::Unavailable("/var/data".into()));
         assert!(!err.public_message().contains("/var"));
         assert_eq!(err.code(), "unavailable");
+        let err = DomainError::Internal("stored text at /srv/blobs/ab is not UTF-8".into());
+        assert_eq!((err.status(), err.code()), (500, "internal"));
+        assert!(err.is_internal() && !err.public_message().contains("UTF-8"));
     }
 }

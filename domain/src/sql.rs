@@ -40,6 +40,11 @@ impl From<String> for Param {
         Self::Text(v)
     }
 }
+impl From<crate::BlobKey> for Param {
+    fn from(v: crate::BlobKey) -> Self {
+        Self::Text(v.into())
+    }
+}
 impl<T: Into<Param>> From<Option<T>> for Param {
     fn from(v: Option<T>) -> Self {
         v.map_or(Self::Null, Into::into)

@@ -38,7 +38,7 @@ impl Default for Config {
             addr: None,
             seed_samples: true,
             log: "info".into(),
-            max_upload_mb: 25,
+            max_upload_mb: domain::content::upload::DEFAULT_MAX_UPLOAD_MB,
             admin_email: None,
             admin_password: None,
             access_team_domain: None,

@@ -103,7 +103,9 @@ async fn build(env: &Env) -> Result<Router, String> {
         }
     }
     let leptos_options = app::http::leptos_options().map_err(|e| format!("Leptos options: {e}"))?;
-    let max_upload_mb: usize = var(env, "MAX_UPLOAD_MB").and_then(|v| v.parse().ok()).unwrap_or(25);
+    let max_upload_mb: usize = var(env, "MAX_UPLOAD_MB")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(domain::content::upload::DEFAULT_MAX_UPLOAD_MB);
     let state = AppState {
         leptos_options,
         ports: ports.clone(),

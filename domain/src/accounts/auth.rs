@@ -7,9 +7,9 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{DomainError, PasswordError};
-use crate::ports::Ports;
-use crate::sql::{decode, decode_one, Statement};
+use crate::error::DomainError;
+use crate::ports::{DbExt, Ports};
+use crate::sql::Statement;
 
 /// How long a session lasts after sign-in.
 pub const SESSION_SECONDS: i64 = 14 * 24 * 60 * 60;
@@ -92,7 +92,7 @@ pub fn check_new_password(password: &str) -> Result<(), DomainError> {
 pub fn random_hex<const N: usize>() -> Result<String, DomainError> {
     let mut bytes = [0_u8; N];
     // The OS having no randomness is our failure, not the request's: a 500.
-    getrandom::fill(&mut bytes).map_err(|e| PasswordError::Failed(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| DomainError::Internal(format!("no randomness: {e}")))?;
     Ok(hex::encode(bytes))
 }
 
@@ -122,14 +122,13 @@ impl From<UserRow> for User {
 }
 
 async fn find_by_email(ports: &Ports, email: &Email) -> Result<Option<UserRow>, DomainError> {
-    let rows = ports
+    Ok(ports
         .db
-        .query(
+        .query_opt(
             Statement::new("SELECT id, email, role, password_hash FROM users WHERE email = ?1")
                 .bind(email.as_str()),
         )
-        .await?;
-    rows.into_iter().next().map(decode_one).transpose().map_err(Into::into)
+        .await?)
 }
 
 /// The account with this email, if any (emails compare case-insensitively).
@@ -147,9 +146,9 @@ pub async fn create_user(
 ) -> Result<User, DomainError> {
     check_new_password(password)?;
     let hash = ports.passwords.hash(password).await?;
-    let rows = ports
+    let row: UserRow = ports
         .db
-        .query(
+        .query_one(
             Statement::new(
                 "INSERT INTO users (email, password_hash, role) VALUES (?1, ?2, ?3)
                  RETURNING id, email, role, password_hash",
@@ -159,7 +158,6 @@ pub async fn create_user(
             .bind(role.as_str()),
         )
         .await?;
-    let row: UserRow = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("user"))?)?;
     Ok(row.into())
 }
 
@@ -228,8 +226,8 @@ async fn user_for_token_hash(
     sql: &'static str,
     token: &str,
 ) -> Result<Option<User>, DomainError> {
-    let rows = ports.db.query(Statement::new(sql).bind(token_hash(token))).await?;
-    Ok(rows.into_iter().next().map(decode_one::<UserRow>).transpose()?.map(Into::into))
+    let row: Option<UserRow> = ports.db.query_opt(Statement::new(sql).bind(token_hash(token))).await?;
+    Ok(row.map(Into::into))
 }
 
 /// The user a session token belongs to, if it exists and has not expired.
@@ -266,11 +264,11 @@ pub fn require_admin(actor: &User) -> Result<(), DomainError> {
 /// Every account, oldest first (admins only).
 pub async fn list_users(ports: &Ports, actor: &User) -> Result<Vec<User>, DomainError> {
     require_admin(actor)?;
-    let rows = ports
+    let rows: Vec<UserRow> = ports
         .db
-        .query(Statement::new("SELECT id, email, role, password_hash FROM users ORDER BY id"))
+        .query_all(Statement::new("SELECT id, email, role, password_hash FROM users ORDER BY id"))
         .await?;
-    Ok(decode::<UserRow>(rows)?.into_iter().map(Into::into).collect())
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// An admin creates an editor (or another admin). A taken email is a clear 409.
@@ -318,9 +316,13 @@ pub async fn create_token(ports: &Ports, actor: &User, name: &str) -> Result<New
     }
     let (secret, _) = new_session_token()?;
     let token = format!("{TOKEN_PREFIX}{secret}");
-    let rows = ports
+    #[derive(Deserialize)]
+    struct Id {
+        id: i64,
+    }
+    let Id { id } = ports
         .db
-        .query(
+        .query_one(
             Statement::new(
                 "INSERT INTO api_tokens (user_id, name, token_hash) VALUES (?1, ?2, ?3) RETURNING id",
             )
@@ -329,19 +331,22 @@ pub async fn create_token(ports: &Ports, actor: &User, name: &str) -> Result<New
             .bind(token_hash(&token)),
         )
         .await?;
-    #[derive(Deserialize)]
-    struct Id {
-        id: i64,
-    }
-    let Id { id } = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("token"))?)?;
     Ok(NewToken { id, name: name.to_owned(), token })
 }
 
 /// The actor's tokens; an admin sees everyone's.
 pub async fn list_tokens(ports: &Ports, actor: &User) -> Result<Vec<TokenInfo>, DomainError> {
-    let rows = ports
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+        name: String,
+        owner: String,
+        created_at: i64,
+        revoked: i64,
+    }
+    let rows: Vec<Row> = ports
         .db
-        .query(
+        .query_all(
             Statement::new(
                 "SELECT t.id, t.name, u.email AS owner, t.created_at, t.revoked_at IS NOT NULL AS revoked
                  FROM api_tokens t JOIN users u ON u.id = t.user_id
@@ -351,15 +356,7 @@ pub async fn list_tokens(ports: &Ports, actor: &User) -> Result<Vec<TokenInfo>, 
             .bind(actor.id),
         )
         .await?;
-    #[derive(Deserialize)]
-    struct Row {
-        id: i64,
-        name: String,
-        owner: String,
-        created_at: i64,
-        revoked: i64,
-    }
-    Ok(decode::<Row>(rows)?
+    Ok(rows
         .into_iter()
         .map(|r| TokenInfo {
             id: r.id,

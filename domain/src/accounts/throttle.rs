@@ -10,8 +10,8 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::DomainError;
-use crate::ports::Db;
-use crate::sql::{decode, Statement};
+use crate::ports::{Db, DbExt};
+use crate::sql::Statement;
 
 /// The length of a counting window.
 pub const WINDOW_SECS: i64 = 15 * 60;
@@ -63,7 +63,7 @@ pub async fn check(db: &dyn Db, attempt: &Attempt) -> Result<(), DomainError> {
     .bind(WINDOW_SECS)
     .bind(attempt.account.as_str())
     .bind(attempt.address.as_deref());
-    let rows: Vec<Row> = decode(db.query(stmt).await?)?;
+    let rows: Vec<Row> = db.query_all(stmt).await?;
     let wait = attempt
         .keys()
         .filter_map(|(key, limit)| rows.iter().find(|r| r.key == key && r.failures >= limit))

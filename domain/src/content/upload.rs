@@ -5,8 +5,10 @@
 use crate::documents::model::Slug;
 use crate::error::DomainError;
 
-/// 25 MB, the default per-file limit.
-pub const DEFAULT_MAX_BYTES: usize = 25 * 1024 * 1024;
+/// The default per-file limit, in MB (both hosts' setting defaults to it).
+pub const DEFAULT_MAX_UPLOAD_MB: usize = 25;
+/// [`DEFAULT_MAX_UPLOAD_MB`] in bytes.
+pub const DEFAULT_MAX_BYTES: usize = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -12,8 +12,10 @@ use crate::documents::model::{
     VersionStatus, Votes,
 };
 use crate::error::DomainError;
-use crate::ports::{Db, Ports};
-use crate::sql::{decode, decode_one, Statement};
+use crate::ports::{Db, DbExt, Ports};
+use crate::site::settings;
+use crate::sql::Statement;
+use crate::BlobKey;
 
 /// Most recently updated documents first, `limit` at a time, all of them or one folder's or
 /// tag's. `before` is the `next` cursor of the previous page (keyset pagination: stable while
@@ -37,8 +39,14 @@ pub async fn list_page(
     };
     // Sub-folders by prefix with substr, not LIKE: D1 refuses LIKE patterns over 50 bytes, and a
     // folder path may be 160.
-    let rows = db
-        .query(
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+        #[serde(flatten)]
+        summary: DocumentSummary,
+    }
+    let mut rows: Vec<Row> = db
+        .query_all(
             Statement::new(
                 "SELECT d.id, d.slug, d.title, d.excerpt, d.updated_at, COALESCE(s.views, 0) AS views,
                         d.folder, d.reading_minutes
@@ -63,13 +71,6 @@ pub async fn list_page(
             }),
         )
         .await?;
-    #[derive(Deserialize)]
-    struct Row {
-        id: i64,
-        #[serde(flatten)]
-        summary: DocumentSummary,
-    }
-    let mut rows: Vec<Row> = decode(rows)?;
     let next = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|r| format!("{}.{}", r.summary.updated_at, r.id))
@@ -85,7 +86,7 @@ struct DocumentRow {
     slug: String,
     title: String,
     body_md: String,
-    body_key: Option<String>,
+    body_key: Option<BlobKey>,
     updated_at: i64,
     version: i64,
     folder: String,
@@ -102,7 +103,7 @@ struct DocumentRow {
 #[derive(Deserialize)]
 struct AttachmentRow {
     name: String,
-    blob_key: String,
+    blob_key: BlobKey,
     content_type: String,
     size: i64,
 }
@@ -110,8 +111,8 @@ struct AttachmentRow {
 /// A document with its Markdown rendered; attachment names resolve to `/blobs/{key}`.
 pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
     let db = ports.db.as_ref();
-    let rows = db
-        .query(
+    let row: DocumentRow = db
+        .query_opt(
             Statement::new(
                 "SELECT d.id, d.slug, d.title, d.body_md, d.body_key, d.updated_at, d.version, d.folder,
                         COALESCE(s.views, 0) AS views, COALESCE(s.helpful_yes, 0) AS helpful_yes,
@@ -128,10 +129,10 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
             )
             .bind(slug.as_str()),
         )
-        .await?;
-    let row: DocumentRow = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?;
-    let attachments: Vec<Attachment> = decode::<AttachmentRow>(
-        db.query(
+        .await?
+        .ok_or(DomainError::NotFound("document"))?;
+    let attachments: Vec<Attachment> = db
+        .query_all::<AttachmentRow>(
             Statement::new(
                 "SELECT a.name, a.blob_key, b.content_type, b.size
                  FROM attachments a JOIN blobs b ON b.key = a.blob_key
@@ -139,23 +140,22 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
             )
             .bind(row.id),
         )
-        .await?,
-    )?
-    .into_iter()
-    .map(|a| Attachment {
-        url: format!("/blobs/{}", a.blob_key),
-        name: a.name,
-        content_type: a.content_type,
-        size: a.size,
-    })
-    .collect();
+        .await?
+        .into_iter()
+        .map(|a| Attachment {
+            url: format!("/blobs/{}", a.blob_key),
+            name: a.name,
+            content_type: a.content_type,
+            size: a.size,
+        })
+        .collect();
     let tags = row.tags.as_deref().map(|t| t.split(',').map(str::to_owned).collect()).unwrap_or_default();
     let pending = match (row.pending_version, row.pending_status) {
         (Some(version), Some(status)) => Some(PendingVersion { version, status, error: row.pending_error }),
         _ => None,
     };
     let urls: HashMap<&str, &str> = attachments.iter().map(|a| (a.name.as_str(), a.url.as_str())).collect();
-    let body = crate::storage::blobs::load_text(ports, Some(row.body_md), row.body_key.as_deref()).await?;
+    let body = crate::storage::blobs::load_text(ports, Some(row.body_md), row.body_key.as_ref()).await?;
     let rendered = markdown::render(&body, |name| urls.get(name).map(|url| (*url).to_owned()));
     Ok(Document {
         id: row.id,
@@ -177,21 +177,19 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
 
 /// The folders and tags that have published documents, with counts, for browsing.
 pub async fn browse(db: &dyn Db) -> Result<Browse, DomainError> {
-    let folders = decode::<Facet>(
-        db.query(Statement::new(
+    let folders = db
+        .query_all::<Facet>(Statement::new(
             "SELECT folder AS name, COUNT(*) AS count FROM documents
              WHERE published = 1 AND folder <> '' GROUP BY folder ORDER BY folder",
         ))
-        .await?,
-    )?;
-    let tags = decode::<Facet>(
-        db.query(Statement::new(
+        .await?;
+    let tags = db
+        .query_all::<Facet>(Statement::new(
             "SELECT t.tag AS name, COUNT(*) AS count FROM document_tags t
              JOIN documents d ON d.id = t.document_id AND d.published = 1
              GROUP BY t.tag ORDER BY count DESC, t.tag LIMIT 50",
         ))
-        .await?,
-    )?;
+        .await?;
     Ok(Browse { folders, tags })
 }
 
@@ -215,11 +213,11 @@ pub async fn source(ports: &Ports, slug: &Slug) -> Result<Source, DomainError> {
         version: i64,
         kind: String,
         body_md: Option<String>,
-        body_key: Option<String>,
+        body_key: Option<BlobKey>,
     }
-    let rows = ports
+    let row: Row = ports
         .db
-        .query(
+        .query_opt(
             Statement::new(
                 "SELECT d.id, d.slug, d.title, d.version, v.kind, v.body_md, v.body_key
                  FROM documents d
@@ -228,9 +226,9 @@ pub async fn source(ports: &Ports, slug: &Slug) -> Result<Source, DomainError> {
             )
             .bind(slug.as_str()),
         )
-        .await?;
-    let row: Row = decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?;
-    let markdown = crate::storage::blobs::load_text(ports, row.body_md, row.body_key.as_deref()).await?;
+        .await?
+        .ok_or(DomainError::NotFound("document"))?;
+    let markdown = crate::storage::blobs::load_text(ports, row.body_md, row.body_key.as_ref()).await?;
     Ok(Source {
         id: row.id,
         slug: row.slug,
@@ -259,10 +257,12 @@ pub fn record_view_later(ports: &Ports, document_id: i64) {
     );
 }
 
-/// Adds one vote and returns the new totals.
-pub async fn vote(db: &dyn Db, slug: &Slug, helpful: bool) -> Result<Votes, DomainError> {
-    let rows = db
-        .query(
+/// Adds one vote and returns the new totals. A vote is a write: refused while changes are paused.
+pub async fn vote(ports: &Ports, slug: &Slug, helpful: bool) -> Result<Votes, DomainError> {
+    settings::ensure_writable(ports).await?;
+    ports
+        .db
+        .query_opt(
             Statement::new(
                 "INSERT INTO document_stats (document_id, helpful_yes, helpful_no)
                  SELECT id, ?2, ?3 FROM documents WHERE slug = ?1
@@ -275,6 +275,6 @@ pub async fn vote(db: &dyn Db, slug: &Slug, helpful: bool) -> Result<Votes, Doma
             .bind(helpful)
             .bind(!helpful),
         )
-        .await?;
-    Ok(decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("document"))?)?)
+        .await?
+        .ok_or(DomainError::NotFound("document"))
 }

@@ -14,7 +14,7 @@ mod vectors;
 
 pub use ai::Ai;
 pub use blobs::Blobs;
-pub use db::Db;
+pub use db::{Db, DbExt};
 pub use passwords::Passwords;
 pub use tasks::{run_cpu, CpuJob, Task, Tasks};
 pub use vectors::{VectorMatch, VectorRecord, Vectors};

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-use crate::ports::Ports;
+use crate::ports::{DbExt, Ports};
 use crate::sql::Statement;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,9 +92,9 @@ pub struct Inventory {
 }
 
 pub async fn inventory(ports: &Ports) -> Result<Inventory, crate::DomainError> {
-    let rows = ports
+    Ok(ports
         .db
-        .query(Statement::new(
+        .query_one(Statement::new(
             "SELECT (SELECT COUNT(*) FROM documents) AS documents,
                     (SELECT COUNT(*) FROM document_versions) AS versions,
                     (SELECT COUNT(*) FROM blobs) AS blobs,
@@ -102,6 +102,5 @@ pub async fn inventory(ports: &Ports) -> Result<Inventory, crate::DomainError> {
                     (SELECT COUNT(*) FROM ingest_jobs) AS jobs,
                     (SELECT COUNT(*) FROM document_versions WHERE status = 'failed') AS failed_versions",
         ))
-        .await?;
-    Ok(crate::sql::decode_one(rows.into_iter().next().ok_or(crate::DomainError::NotFound("inventory"))?)?)
+        .await?)
 }

@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use crate::accounts::auth::{require_admin, User};
 use crate::error::DomainError;
-use crate::ports::Ports;
-use crate::sql::{decode, Statement};
+use crate::ports::{DbExt, Ports};
+use crate::sql::Statement;
 
 const WRITES_DISABLED: &str = "writes_disabled";
 
@@ -16,11 +16,11 @@ pub async fn writes_disabled(ports: &Ports) -> Result<bool, DomainError> {
     struct Row {
         value: String,
     }
-    let rows = ports
+    let row: Option<Row> = ports
         .db
-        .query(Statement::new("SELECT value FROM settings WHERE key = ?1").bind(WRITES_DISABLED))
+        .query_opt(Statement::new("SELECT value FROM settings WHERE key = ?1").bind(WRITES_DISABLED))
         .await?;
-    Ok(decode::<Row>(rows)?.first().is_some_and(|r| r.value == "1"))
+    Ok(row.is_some_and(|r| r.value == "1"))
 }
 
 /// Call before any content write (uploads, edits, votes): 503 while writes are disabled.

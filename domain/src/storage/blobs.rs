@@ -5,15 +5,16 @@ use bytes::Bytes;
 
 use crate::documents::model::BlobMeta;
 use crate::error::DomainError;
+use crate::ports::DbExt;
 use crate::ports::Ports;
-use crate::sql::{decode, decode_one, Statement};
+use crate::sql::Statement;
 use crate::storage::blob_key::BlobKey;
 
 /// Stores bytes and records them. Bytes first, then the row: a crash in between leaves at most
 /// an unreferenced blob (collectable), never a row pointing at nothing. Idempotent.
 pub async fn store(ports: &Ports, bytes: Bytes, content_type: &str) -> Result<BlobKey, DomainError> {
     let key = BlobKey::of(&bytes);
-    let size = i64::try_from(bytes.len()).map_err(|_| DomainError::BadInput("File too large.".into()))?;
+    let size = i64::try_from(bytes.len()).map_err(|_| DomainError::TooLarge("File too large.".into()))?;
     if !ports.blobs.exists(&key).await? {
         ports.blobs.put(&key, bytes).await?;
     }
@@ -37,25 +38,26 @@ pub const INLINE_TEXT_MAX: usize = 512 * 1024;
 pub async fn store_text(
     ports: &Ports,
     text: String,
-) -> Result<(Option<String>, Option<String>), DomainError> {
+) -> Result<(Option<String>, Option<BlobKey>), DomainError> {
     if text.len() <= INLINE_TEXT_MAX {
         return Ok((Some(text), None));
     }
     let key = store(ports, Bytes::from(text), "text/markdown; charset=utf-8").await?;
-    Ok((None, Some(key.as_str().to_owned())))
+    Ok((None, Some(key)))
 }
 
 /// The text [`store_text`] kept, from whichever place it went.
 pub async fn load_text(
     ports: &Ports,
     inline: Option<String>,
-    key: Option<&str>,
+    key: Option<&BlobKey>,
 ) -> Result<String, DomainError> {
     match key {
         Some(key) => {
-            let bytes = read(ports, &key.parse()?).await?;
+            let bytes = read(ports, key).await?;
+            // Only valid UTF-8 is ever stored as text: anything else is corruption, ours to fix.
             String::from_utf8(bytes.to_vec())
-                .map_err(|_| DomainError::BadInput("Stored text is not UTF-8.".into()))
+                .map_err(|_| DomainError::Internal(format!("stored text {key} is not UTF-8")))
         }
         None => Ok(inline.unwrap_or_default()),
     }
@@ -73,9 +75,9 @@ pub(crate) fn unreferenced(key: &str) -> String {
 
 /// What is known about a stored blob, without reading its bytes (enough to answer a 304).
 pub async fn meta(ports: &Ports, key: &BlobKey) -> Result<BlobMeta, DomainError> {
-    let rows = ports
+    ports
         .db
-        .query(
+        .query_opt(
             Statement::new(
                 "SELECT content_type, size, coalesce(
                    (SELECT source_name FROM document_versions WHERE blob_key = ?1 LIMIT 1),
@@ -84,8 +86,8 @@ pub async fn meta(ports: &Ports, key: &BlobKey) -> Result<BlobMeta, DomainError>
             )
             .bind(key.as_str()),
         )
-        .await?;
-    Ok(decode_one(rows.into_iter().next().ok_or(DomainError::NotFound("file"))?)?)
+        .await?
+        .ok_or(DomainError::NotFound("file"))
 }
 
 /// The bytes of a recorded blob.
@@ -99,22 +101,20 @@ pub async fn read(ports: &Ports, key: &BlobKey) -> Result<Bytes, DomainError> {
 pub async fn collect_garbage(ports: &Ports, min_age_seconds: i64) -> Result<usize, DomainError> {
     #[derive(serde::Deserialize)]
     struct Key {
-        key: String,
+        key: BlobKey,
     }
-    let orphans: Vec<Key> = decode(
-        ports
-            .db
-            .query(
-                Statement::new(format!(
-                    "DELETE FROM blobs WHERE created_at < unixepoch() - ?1 AND {} RETURNING key",
-                    unreferenced("blobs.key")
-                ))
-                .bind(min_age_seconds),
-            )
-            .await?,
-    )?;
+    let orphans: Vec<Key> = ports
+        .db
+        .query_all(
+            Statement::new(format!(
+                "DELETE FROM blobs WHERE created_at < unixepoch() - ?1 AND {} RETURNING key",
+                unreferenced("blobs.key")
+            ))
+            .bind(min_age_seconds),
+        )
+        .await?;
     for Key { key } in &orphans {
-        ports.blobs.delete(&key.parse()?).await?;
+        ports.blobs.delete(key).await?;
     }
     Ok(orphans.len())
 }

@@ -1,0 +1,145 @@
+//! Durable jobs: a worker leases a job, runs its stages in order, and records each step, so a
+//! crash or an evicted isolate leaves an expired lease that the next sweep resumes.
+
+use serde::Deserialize;
+
+use super::stages::{self, Stage};
+use crate::documents::model::VersionStatus;
+use crate::error::DomainError;
+use crate::ports::{DbExt, Ports};
+use crate::sql::Statement;
+use crate::storage::blobs;
+
+/// How long a stage may run before another worker may take the job over.
+const LEASE_SECONDS: i64 = 120;
+/// Internal failures (storage hiccups) are retried this many times; bad content fails at once.
+const MAX_ATTEMPTS: i64 = 3;
+/// Blobs younger than this are never collected: they may belong to an upload in progress.
+const ORPHAN_MIN_AGE_SECONDS: i64 = 3600;
+
+/// Runs pending jobs in the background (after the response).
+pub fn run_later(ports: &Ports) {
+    let ports_for_task = ports.clone();
+    ports.tasks.spawn(
+        "ingest",
+        Box::pin(async move {
+            if let Err(err) = run_pending(&ports_for_task, 20).await {
+                tracing::warn!(%err, "ingest sweep failed");
+            }
+        }),
+    );
+}
+
+#[derive(Deserialize)]
+struct Claimed {
+    version_id: i64,
+    stage: Stage,
+    attempts: i64,
+}
+
+/// Leases up to `limit` jobs whose lease has expired and runs them. Returns how many ran.
+pub async fn run_pending(ports: &Ports, limit: u32) -> Result<usize, DomainError> {
+    let claimed: Vec<Claimed> = ports
+        .db
+        .query_all(
+            Statement::new(
+                "UPDATE ingest_jobs SET lease_until = unixepoch() + ?2, attempts = attempts + 1,
+                   updated_at = unixepoch()
+                 WHERE version_id IN (SELECT version_id FROM ingest_jobs WHERE lease_until < unixepoch()
+                                      ORDER BY version_id LIMIT ?1)
+                 RETURNING version_id, stage, attempts",
+            )
+            .bind(i64::from(limit))
+            .bind(LEASE_SECONDS),
+        )
+        .await?;
+    for job in &claimed {
+        run_one(ports, job).await?;
+    }
+    Ok(claimed.len())
+}
+
+async fn run_one(ports: &Ports, job: &Claimed) -> Result<(), DomainError> {
+    let outcome = async {
+        let mut stage = Some(job.stage);
+        while let Some(current) = stage {
+            stages::run(ports, current, job.version_id).await?;
+            stage = current.next();
+            if let Some(next) = stage {
+                // Recorded, so a crash after this point resumes at the next stage.
+                advance(ports, job.version_id, next).await?;
+            }
+        }
+        Ok::<(), DomainError>(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(err) if err.is_internal() && job.attempts < MAX_ATTEMPTS => {
+            tracing::warn!(version = job.version_id, %err, "ingest stage failed; will retry");
+            ports
+                .db
+                .execute(
+                    Statement::new(
+                        "UPDATE ingest_jobs SET lease_until = unixepoch() + 5 * attempts, last_error = ?2
+                         WHERE version_id = ?1",
+                    )
+                    .bind(job.version_id)
+                    .bind(err.to_string()),
+                )
+                .await?;
+            Ok(())
+        }
+        Err(err) => {
+            tracing::info!(version = job.version_id, %err, "ingest failed");
+            ports
+                .db
+                .batch(vec![
+                    Statement::new("UPDATE document_versions SET status = ?3, error = ?2 WHERE id = ?1")
+                        .bind(job.version_id)
+                        .bind(err.public_message())
+                        .bind(VersionStatus::Failed.as_str()),
+                    Statement::new("DELETE FROM ingest_jobs WHERE version_id = ?1").bind(job.version_id),
+                ])
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Moves a job on to `stage`.
+async fn advance(ports: &Ports, version_id: i64, stage: Stage) -> Result<(), DomainError> {
+    ports
+        .db
+        .execute(
+            Statement::new("UPDATE ingest_jobs SET stage = ?2 WHERE version_id = ?1")
+                .bind(version_id)
+                .bind(stage.as_str()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// What a sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Swept {
+    pub jobs_run: usize,
+    pub blobs_collected: usize,
+}
+
+/// The housekeeping both hosts schedule (natively every 15 s, a cron trigger on the Worker):
+/// resume jobs whose lease ran out, then collect blobs that nothing refers to any more.
+pub async fn sweep(ports: &Ports) -> Result<Swept, DomainError> {
+    let jobs_run = run_pending(ports, 20).await?;
+    let blobs_collected = blobs::collect_garbage(ports, ORPHAN_MIN_AGE_SECONDS).await?;
+    Ok(Swept { jobs_run, blobs_collected })
+}
+
+/// Makes every job runnable now. Only for a host where nothing else can hold a lease: the
+/// native server at start-up (after a crash, its jobs' leases would otherwise run out first).
+pub async fn release_leases(ports: &Ports) -> Result<u64, DomainError> {
+    Ok(ports
+        .db
+        .execute(Statement::new("UPDATE ingest_jobs SET lease_until = 0 WHERE lease_until > 0"))
+        .await?)
+}

@@ -1,0 +1,97 @@
+//! Stage `publish`: derive what readers and listings show (title, excerpt, word count, reading
+//! time, outline, tags, folder), attach images, and make the version live, all in one batch.
+//! Uploads, edits and the sample pages all go live through here.
+
+use super::version_row;
+use crate::content::markdown;
+use crate::documents::model::VersionStatus;
+use crate::error::DomainError;
+use crate::ports::Ports;
+use crate::sql::Statement;
+use crate::storage::blobs;
+
+/// Every statement that touches the document carries this guard: an older version never
+/// replaces a newer one that is already live.
+macro_rules! unless_newer_live {
+    ($sql:literal) => {
+        concat!(
+            $sql,
+            " NOT EXISTS (SELECT 1 FROM document_versions
+                          WHERE document_id = ?1 AND version > ?2 AND status = 'ready')"
+        )
+    };
+}
+
+pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
+    let row = version_row(ports, version_id).await?;
+    let full = blobs::load_text(ports, row.body_md, row.body_key.as_ref()).await?;
+    let (front, rest) = markdown::split_front_matter(&full);
+    let (heading, body) = markdown::split_title(rest);
+    let stem = row.source_name.rsplit_once('.').map_or(row.source_name.as_str(), |(stem, _)| stem);
+    let title = front.title.clone().or(heading.map(str::to_owned)).unwrap_or_else(|| stem.to_owned());
+    let rendered = markdown::render(body, |_| None);
+    let words = i64::try_from(rendered.words).unwrap_or(i64::MAX);
+    let minutes = i64::from(markdown::reading_minutes(rendered.words));
+    let outline = serde_json::to_string(&rendered.outline).unwrap_or_default();
+    let excerpt = markdown::excerpt(body, 220);
+    let (body_inline, body_key) = blobs::store_text(ports, body.to_owned()).await?;
+    let mut batch = vec![
+        Statement::new(
+            "UPDATE document_versions SET title = ?2, word_count = ?3, reading_minutes = ?4, outline_json = ?5
+             WHERE id = ?1",
+        )
+        .bind(version_id)
+        .bind(title.as_str())
+        .bind(words)
+        .bind(minutes)
+        .bind(outline),
+        Statement::new(unless_newer_live!(
+            "UPDATE documents SET title = ?3, body_md = ?4, excerpt = ?5, folder = ?6, version = ?2,
+               word_count = ?7, reading_minutes = ?8, body_key = ?9, updated_at = unixepoch(), published = 1
+             WHERE id = ?1 AND"
+        ))
+        .bind(row.document_id)
+        .bind(row.version)
+        .bind(title)
+        .bind(body_inline.unwrap_or_default())
+        .bind(excerpt)
+        .bind(row.folder)
+        .bind(words)
+        .bind(minutes)
+        .bind(body_key),
+        Statement::new(unless_newer_live!("DELETE FROM document_tags WHERE document_id = ?1 AND"))
+            .bind(row.document_id)
+            .bind(row.version),
+    ];
+    for tag in front.tags {
+        batch.push(
+            Statement::new(unless_newer_live!(
+                "INSERT OR IGNORE INTO document_tags (document_id, tag) SELECT ?1, ?3 WHERE"
+            ))
+            .bind(row.document_id)
+            .bind(row.version)
+            .bind(tag),
+        );
+    }
+    // Images this document names (its own, or ones uploaded earlier) become its attachments.
+    for name in markdown::relative_image_targets(body) {
+        batch.push(
+            Statement::new(
+                "INSERT OR REPLACE INTO attachments (document_id, name, blob_key)
+                 SELECT ?1, ?2, blob_key FROM document_versions
+                 WHERE source_name = ?2 AND kind IN ('png', 'jpeg', 'gif', 'webp')
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(row.document_id)
+            .bind(name),
+        );
+    }
+    batch.push(
+        Statement::new("UPDATE document_versions SET status = ?2, error = NULL WHERE id = ?1")
+            .bind(version_id)
+            .bind(VersionStatus::Ready.as_str()),
+    );
+    batch.push(Statement::new("DELETE FROM ingest_jobs WHERE version_id = ?1").bind(version_id));
+    ports.db.batch(batch).await?;
+    Ok(())
+}
