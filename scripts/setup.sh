@@ -23,27 +23,32 @@ want_apt $DEBIAN_TOOL_PACKAGES
 # or neither (FOLIO_WASM_FROM=debian forces it), where Debian's rustc-web (1.96) plus a std sysroot built from rust-web-src does.
 has_wasm_std() { # $1 = rustup toolchain
   local libdir
-  libdir=$(RUSTUP_TOOLCHAIN="$1" rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null) || return 1
+  libdir=$(RUSTUP_AUTO_INSTALL=0 RUSTUP_TOOLCHAIN="$1" rustc --print target-libdir --target wasm32-unknown-unknown 2>/dev/null) || return 1
   compgen -G "$libdir/libstd-*.rlib" >/dev/null
 }
+# The rustup path uses the toolchain pinned in rust-toolchain.toml.
+pinned=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
 toolchain_file="$FOLIO_CACHE/toolchain"
 toolchain=$(cat "$toolchain_file" 2>/dev/null || true)
 rustup_wasm() { # a bounded try: on a closed network this download can hang
-  curl -sfI --max-time 5 "${RUSTUP_DIST_SERVER:-https://static.rust-lang.org}/dist/channel-rust-stable.toml.sha256" >/dev/null 2>&1 &&
-    timeout 180 rustup target add --toolchain stable wasm32-unknown-unknown &&
-    timeout 180 rustup component add --toolchain stable clippy rustfmt
+  curl -sfI --max-time 5 "${RUSTUP_DIST_SERVER:-https://static.rust-lang.org}/dist/channel-rust-$pinned.toml.sha256" >/dev/null 2>&1 &&
+    timeout 300 rustup toolchain install "$pinned" --profile minimal \
+      --component clippy,rustfmt --target wasm32-unknown-unknown
 }
 case "${FOLIO_WASM_FROM:-auto}" in
   debian) toolchain=web ;;
-  rustup) rustup_wasm || { echo "rustup could not add wasm32-unknown-unknown" >&2; exit 1; }; toolchain=stable ;;
+  rustup) rustup_wasm || { echo "rustup could not install $pinned with wasm32-unknown-unknown" >&2; exit 1; }; toolchain=$pinned ;;
   *)
-    if [ -n "$toolchain" ] && has_wasm_std "$toolchain"; then :
-    elif has_wasm_std stable; then toolchain=stable
-    elif say "trying rustup for the wasm32 target" && rustup_wasm; then toolchain=stable
+    if { [ "$toolchain" = web ] || [ "$toolchain" = "$pinned" ]; } && has_wasm_std "$toolchain"; then :
+    elif has_wasm_std "$pinned"; then toolchain=$pinned
+    elif say "trying rustup for $pinned with the wasm32 target" && rustup_wasm; then toolchain=$pinned
     else toolchain=web
     fi ;;
 esac
 echo "$toolchain" >"$toolchain_file"
+# Every cargo call below (and in the Makefile, through env.sh) uses this toolchain; without it,
+# rustup would read rust-toolchain.toml and try to download on a machine that can't.
+export RUSTUP_TOOLCHAIN=$toolchain
 
 if [ "$toolchain" = web ]; then
   want_apt $DEBIAN_RUST_PACKAGES rust-web-clippy rustfmt-web
