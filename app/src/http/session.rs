@@ -3,6 +3,8 @@
 
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use cookie::time::Duration;
+use cookie::{Cookie, SameSite};
 
 pub const COOKIE: &str = "folio_session";
 
@@ -12,10 +14,10 @@ pub fn token(headers: &HeaderMap) -> Option<String> {
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == COOKIE)
+        .map(|c| c.value().to_owned())
 }
 
 /// True when the client reached us over https (directly, or through a proxy that says so).
@@ -28,17 +30,25 @@ pub fn is_https_request(uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
         || headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
 
+/// The `Set-Cookie` value that starts a session.
 pub fn set(token: &str, https: bool) -> String {
-    let secure = if https { "; Secure" } else { "" };
-    format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        domain::accounts::auth::SESSION_SECONDS
-    )
+    session_cookie(token.to_owned(), domain::accounts::auth::SESSION_SECONDS, https)
 }
 
+/// The `Set-Cookie` value that ends it.
 pub fn clear(https: bool) -> String {
-    let secure = if https { "; Secure" } else { "" };
-    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    session_cookie(String::new(), 0, https)
+}
+
+fn session_cookie(value: String, max_age_secs: i64, https: bool) -> String {
+    Cookie::build((COOKIE, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(https)
+        .max_age(Duration::seconds(max_age_secs))
+        .build()
+        .to_string()
 }
 
 /// Who is making this request, if anyone: an API token (`Authorization: Bearer folio_…`), the
