@@ -73,6 +73,12 @@ impl Statement {
 /// One result row, column name → value.
 pub type Row = serde_json::Map<String, serde_json::Value>;
 
+/// A row's `id` (`INSERT … RETURNING id`).
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct Id {
+    pub id: i64,
+}
+
 /// Decodes rows into `T` by column name.
 pub fn decode<T: DeserializeOwned>(rows: Vec<Row>) -> Result<Vec<T>, DbError> {
     rows.into_iter().map(decode_one).collect()

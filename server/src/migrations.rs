@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_edits_folders_tags.sql", include_str!("../../migrations/0006_edits_folders_tags.sql")),
     ("0007_sign_in_throttle.sql", include_str!("../../migrations/0007_sign_in_throttle.sql")),
     ("0008_open_ingest_stages.sql", include_str!("../../migrations/0008_open_ingest_stages.sql")),
+    ("0009_rendered_html_and_facets.sql", include_str!("../../migrations/0009_rendered_html_and_facets.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

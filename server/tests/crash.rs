@@ -188,8 +188,10 @@ fn killed_mid_ingest_the_server_finishes_the_job_after_a_restart_and_leaves_no_o
     // line, so the body readers see is the same bytes, stored once).
     assert_eq!(count("SELECT COUNT(*) FROM document_versions WHERE body_key IS NOT NULL"), 1);
     assert_eq!(count("SELECT COUNT(*) FROM documents WHERE body_key IS NOT NULL"), 1);
+    // Its HTML, rendered once at publish, is too long for a row as well.
+    assert_eq!(count("SELECT COUNT(*) FROM documents WHERE html_key IS NOT NULL AND body_html IS NULL"), 1);
     let rows = count("SELECT COUNT(*) FROM blobs");
-    assert_eq!(rows, 2, "the PDF and its Markdown");
+    assert_eq!(rows, 3, "the PDF, its Markdown and its HTML");
     let stored = files_under(&data.path().join("blobs")) - files_under(&data.path().join("blobs/tmp"));
     assert_eq!(i64::try_from(stored).ok(), Some(rows), "one file per blob row");
     assert_eq!(files_under(&data.path().join("blobs/tmp")), 0, "no half-written temp files");

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::DomainError;
 use crate::ports::{DbExt, Ports};
-use crate::sql::Statement;
+use crate::sql::{Id, Statement};
 
 /// How long a session lasts after sign-in.
 pub const SESSION_SECONDS: i64 = 14 * 24 * 60 * 60;
@@ -316,10 +316,6 @@ pub async fn create_token(ports: &Ports, actor: &User, name: &str) -> Result<New
     }
     let (secret, _) = new_session_token()?;
     let token = format!("{TOKEN_PREFIX}{secret}");
-    #[derive(Deserialize)]
-    struct Id {
-        id: i64,
-    }
     let Id { id } = ports
         .db
         .query_one(

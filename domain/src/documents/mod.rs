@@ -15,6 +15,7 @@ use crate::error::DomainError;
 use crate::ports::{Db, DbExt, Ports};
 use crate::site::settings;
 use crate::sql::Statement;
+use crate::storage::blobs;
 use crate::BlobKey;
 
 /// Most recently updated documents first, `limit` at a time, all of them or one folder's or
@@ -87,6 +88,13 @@ struct DocumentRow {
     title: String,
     body_md: String,
     body_key: Option<BlobKey>,
+    /// What publish rendered (NULL for a version published before it did: rendered here).
+    body_html: Option<String>,
+    html_key: Option<BlobKey>,
+    outline_json: Option<String>,
+    reading_minutes: u32,
+    /// `[{name, blob_key, content_type, size}]`, by name.
+    attachments_json: String,
     updated_at: i64,
     version: i64,
     folder: String,
@@ -108,13 +116,20 @@ struct AttachmentRow {
     size: i64,
 }
 
-/// A document with its Markdown rendered; attachment names resolve to `/blobs/{key}`.
+/// A document ready to read: the HTML its version's publish rendered, with its attachments,
+/// tags, counts and any newer version in progress, in one query (one round trip on D1).
 pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
     let db = ports.db.as_ref();
     let row: DocumentRow = db
         .query_opt(
             Statement::new(
-                "SELECT d.id, d.slug, d.title, d.body_md, d.body_key, d.updated_at, d.version, d.folder,
+                "SELECT d.id, d.slug, d.title, d.body_md, d.body_key, d.body_html, d.html_key, d.outline_json,
+                        d.reading_minutes, d.updated_at, d.version, d.folder,
+                        (SELECT json_group_array(json_object('name', name, 'blob_key', blob_key,
+                                  'content_type', content_type, 'size', size))
+                         FROM (SELECT a.name, a.blob_key, b.content_type, b.size
+                               FROM attachments a JOIN blobs b ON b.key = a.blob_key
+                               WHERE a.document_id = d.id ORDER BY a.name)) AS attachments_json,
                         COALESCE(s.views, 0) AS views, COALESCE(s.helpful_yes, 0) AS helpful_yes,
                         COALESCE(s.helpful_no, 0) AS helpful_no,
                         (SELECT group_concat(tag, ',') FROM (SELECT tag FROM document_tags
@@ -131,16 +146,9 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
         )
         .await?
         .ok_or(DomainError::NotFound("document"))?;
-    let attachments: Vec<Attachment> = db
-        .query_all::<AttachmentRow>(
-            Statement::new(
-                "SELECT a.name, a.blob_key, b.content_type, b.size
-                 FROM attachments a JOIN blobs b ON b.key = a.blob_key
-                 WHERE a.document_id = ?1 ORDER BY a.name",
-            )
-            .bind(row.id),
-        )
-        .await?
+    let attachments: Vec<AttachmentRow> = serde_json::from_str(&row.attachments_json)
+        .map_err(|e| DomainError::Internal(format!("attachments of document {}: {e}", row.id)))?;
+    let attachments: Vec<Attachment> = attachments
         .into_iter()
         .map(|a| Attachment {
             url: format!("/blobs/{}", a.blob_key),
@@ -154,16 +162,26 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
         (Some(version), Some(status)) => Some(PendingVersion { version, status, error: row.pending_error }),
         _ => None,
     };
-    let urls: HashMap<&str, &str> = attachments.iter().map(|a| (a.name.as_str(), a.url.as_str())).collect();
-    let body = crate::storage::blobs::load_text(ports, Some(row.body_md), row.body_key.as_ref()).await?;
-    let rendered = markdown::render(&body, |name| urls.get(name).map(|url| (*url).to_owned()));
+    let outline = row.outline_json.as_deref().and_then(|json| serde_json::from_str(json).ok());
+    let (body_html, outline) = match (row.body_html, row.html_key, outline) {
+        (Some(html), _, Some(outline)) => (html, outline),
+        (None, Some(key), Some(outline)) => (blobs::load_text(ports, None, Some(&key)).await?, outline),
+        // Published before publish rendered HTML: render now (the next publish stores it).
+        _ => {
+            let urls: HashMap<&str, &str> =
+                attachments.iter().map(|a| (a.name.as_str(), a.url.as_str())).collect();
+            let body = blobs::load_text(ports, Some(row.body_md), row.body_key.as_ref()).await?;
+            let rendered = markdown::render(&body, |name| urls.get(name).map(|url| (*url).to_owned()));
+            (rendered.html, rendered.outline)
+        }
+    };
     Ok(Document {
         id: row.id,
         slug: row.slug,
         title: row.title,
-        body_html: rendered.html,
-        outline: rendered.outline,
-        reading_minutes: markdown::reading_minutes(rendered.words),
+        body_html,
+        outline,
+        reading_minutes: row.reading_minutes,
         attachments,
         updated_at: row.updated_at,
         version: row.version,
@@ -175,22 +193,39 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
     })
 }
 
-/// The folders and tags that have published documents, with counts, for browsing.
+/// The folders and tags that have published documents, with counts, for browsing: folders by
+/// name, the 50 most used tags. Read from `facets`, which every publish and delete recounts.
 pub async fn browse(db: &dyn Db) -> Result<Browse, DomainError> {
-    let folders = db
-        .query_all::<Facet>(Statement::new(
-            "SELECT folder AS name, COUNT(*) AS count FROM documents
-             WHERE published = 1 AND folder <> '' GROUP BY folder ORDER BY folder",
-        ))
+    #[derive(Deserialize)]
+    struct Row {
+        kind: String,
+        #[serde(flatten)]
+        facet: Facet,
+    }
+    let rows: Vec<Row> = db
+        .query_all(Statement::new("SELECT kind, name, count FROM facets ORDER BY kind, count DESC, name"))
         .await?;
-    let tags = db
-        .query_all::<Facet>(Statement::new(
-            "SELECT t.tag AS name, COUNT(*) AS count FROM document_tags t
-             JOIN documents d ON d.id = t.document_id AND d.published = 1
-             GROUP BY t.tag ORDER BY count DESC, t.tag LIMIT 50",
-        ))
-        .await?;
-    Ok(Browse { folders, tags })
+    let (folders, tags): (Vec<Row>, Vec<Row>) = rows.into_iter().partition(|r| r.kind == "folder");
+    let mut folders: Vec<Facet> = folders.into_iter().map(|r| r.facet).collect();
+    folders.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Browse { folders, tags: tags.into_iter().take(50).map(|r| r.facet).collect() })
+}
+
+/// Statements that recount [`browse`]'s folders and tags; publish and delete run them in the
+/// batch that changes what is live.
+pub(crate) fn recount_facets() -> Vec<Statement> {
+    vec![
+        Statement::new("DELETE FROM facets"),
+        Statement::new(
+            "INSERT INTO facets (kind, name, count)
+             SELECT 'folder', folder, COUNT(*) FROM documents WHERE published = 1 AND folder <> '' GROUP BY folder",
+        ),
+        Statement::new(
+            "INSERT INTO facets (kind, name, count)
+             SELECT 'tag', t.tag, COUNT(*) FROM document_tags t
+             JOIN documents d ON d.id = t.document_id AND d.published = 1 GROUP BY t.tag",
+        ),
+    ]
 }
 
 /// What an editor edits: the live version's full Markdown (front matter and title included).

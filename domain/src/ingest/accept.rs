@@ -9,7 +9,7 @@ use crate::documents::model::VersionStatus;
 use crate::error::DomainError;
 use crate::ports::{DbExt, Ports};
 use crate::site::settings;
-use crate::sql::Statement;
+use crate::sql::{Id, Statement};
 use crate::storage::blobs;
 use crate::BlobKey;
 
@@ -105,10 +105,6 @@ pub(crate) async fn add_sample(
 /// An unpublished document row at `slug` (or the one already there: two uploads racing for a
 /// new name share it). Returns its id.
 async fn create_document(ports: &Ports, slug: &str, title: &str, folder: &str) -> Result<i64, DomainError> {
-    #[derive(Deserialize)]
-    struct Id {
-        id: i64,
-    }
     let Id { id } = ports
         .db
         .query_one(

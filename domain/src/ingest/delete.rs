@@ -26,15 +26,21 @@ pub async fn delete(ports: &Ports, _actor: &User, id: i64) -> Result<(), DomainE
                 "SELECT blob_key AS key FROM document_versions WHERE document_id = ?1
                  UNION SELECT body_key AS key FROM document_versions WHERE document_id = ?1 AND body_key IS NOT NULL
                  UNION SELECT body_key AS key FROM documents WHERE id = ?1 AND body_key IS NOT NULL
+                 UNION SELECT html_key AS key FROM documents WHERE id = ?1 AND html_key IS NOT NULL
                  UNION SELECT blob_key AS key FROM attachments WHERE document_id = ?1",
             )
             .bind(id),
         )
         .await?;
-    let deleted = ports.db.execute(Statement::new("DELETE FROM documents WHERE id = ?1").bind(id)).await?;
-    if deleted == 0 {
+    let exists =
+        !ports.db.query(Statement::new("SELECT id FROM documents WHERE id = ?1").bind(id)).await?.is_empty();
+    if !exists {
         return Err(DomainError::NotFound("document"));
     }
+    // The row and the browse counts change together.
+    let mut batch = vec![Statement::new("DELETE FROM documents WHERE id = ?1").bind(id)];
+    batch.extend(crate::documents::recount_facets());
+    ports.db.batch(batch).await?;
     for Key { key } in candidates {
         let unreferenced = ports
             .db

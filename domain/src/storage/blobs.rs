@@ -64,11 +64,11 @@ pub async fn load_text(
 }
 
 /// The SQL condition "no row refers to blob `{key}`" (a column expression): versions (source
-/// and long Markdown), documents (long Markdown) and attachments.
+/// and long Markdown), documents (long Markdown and HTML) and attachments.
 pub(crate) fn unreferenced(key: &str) -> String {
     format!(
         "NOT EXISTS (SELECT 1 FROM document_versions v WHERE v.blob_key = {key} OR v.body_key = {key})
-         AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.body_key = {key})
+         AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.body_key = {key} OR d.html_key = {key})
          AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.blob_key = {key})"
     )
 }

@@ -1,14 +1,19 @@
 //! Stage `publish`: derive what readers and listings show (title, excerpt, word count, reading
-//! time, outline, tags, folder), attach images, and make the version live, all in one batch.
-//! Uploads, edits and the sample pages all go live through here.
+//! time, outline, tags, folder), attach images, render the sanitised HTML once for every later
+//! view, and make the version live, all in one batch (the browse counts too). Uploads, edits
+//! and the sample pages all go live through here.
+
+use serde::Deserialize;
+use std::collections::HashMap;
 
 use super::version_row;
 use crate::content::markdown;
 use crate::documents::model::VersionStatus;
 use crate::error::DomainError;
-use crate::ports::Ports;
+use crate::ports::{DbExt, Ports};
 use crate::sql::Statement;
 use crate::storage::blobs;
+use crate::BlobKey;
 
 /// Every statement that touches the document carries this guard: an older version never
 /// replaces a newer one that is already live.
@@ -29,12 +34,16 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
     let (heading, body) = markdown::split_title(rest);
     let stem = row.source_name.rsplit_once('.').map_or(row.source_name.as_str(), |(stem, _)| stem);
     let title = front.title.clone().or(heading.map(str::to_owned)).unwrap_or_else(|| stem.to_owned());
-    let rendered = markdown::render(body, |_| None);
+    let attachments = resolve_images(ports, row.document_id, markdown::relative_image_targets(body)).await?;
+    let urls: HashMap<&str, String> =
+        attachments.iter().map(|(name, key)| (name.as_str(), format!("/blobs/{key}"))).collect();
+    let rendered = markdown::render(body, |name| urls.get(name).cloned());
     let words = i64::try_from(rendered.words).unwrap_or(i64::MAX);
     let minutes = i64::from(markdown::reading_minutes(rendered.words));
     let outline = serde_json::to_string(&rendered.outline).unwrap_or_default();
     let excerpt = markdown::excerpt(body, 220);
     let (body_inline, body_key) = blobs::store_text(ports, body.to_owned()).await?;
+    let (html_inline, html_key) = blobs::store_text(ports, rendered.html).await?;
     let mut batch = vec![
         Statement::new(
             "UPDATE document_versions SET title = ?2, word_count = ?3, reading_minutes = ?4, outline_json = ?5
@@ -44,10 +53,11 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
         .bind(title.as_str())
         .bind(words)
         .bind(minutes)
-        .bind(outline),
+        .bind(outline.as_str()),
         Statement::new(unless_newer_live!(
             "UPDATE documents SET title = ?3, body_md = ?4, excerpt = ?5, folder = ?6, version = ?2,
-               word_count = ?7, reading_minutes = ?8, body_key = ?9, updated_at = unixepoch(), published = 1
+               word_count = ?7, reading_minutes = ?8, body_key = ?9, body_html = ?10, html_key = ?11,
+               outline_json = ?12, updated_at = unixepoch(), published = 1
              WHERE id = ?1 AND"
         ))
         .bind(row.document_id)
@@ -58,7 +68,10 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
         .bind(row.folder)
         .bind(words)
         .bind(minutes)
-        .bind(body_key),
+        .bind(body_key)
+        .bind(html_inline)
+        .bind(html_key)
+        .bind(outline),
         Statement::new(unless_newer_live!("DELETE FROM document_tags WHERE document_id = ?1 AND"))
             .bind(row.document_id)
             .bind(row.version),
@@ -74,16 +87,14 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
         );
     }
     // Images this document names (its own, or ones uploaded earlier) become its attachments.
-    for name in markdown::relative_image_targets(body) {
+    for (name, key) in attachments {
         batch.push(
             Statement::new(
-                "INSERT OR REPLACE INTO attachments (document_id, name, blob_key)
-                 SELECT ?1, ?2, blob_key FROM document_versions
-                 WHERE source_name = ?2 AND kind IN ('png', 'jpeg', 'gif', 'webp')
-                 ORDER BY id DESC LIMIT 1",
+                "INSERT OR REPLACE INTO attachments (document_id, name, blob_key) VALUES (?1, ?2, ?3)",
             )
             .bind(row.document_id)
-            .bind(name),
+            .bind(name)
+            .bind(key),
         );
     }
     batch.push(
@@ -92,6 +103,42 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
             .bind(VersionStatus::Ready.as_str()),
     );
     batch.push(Statement::new("DELETE FROM ingest_jobs WHERE version_id = ?1").bind(version_id));
+    batch.extend(crate::documents::recount_facets());
     ports.db.batch(batch).await?;
     Ok(())
+}
+
+/// Where each image name the document uses lives: the newest uploaded image of that name, else
+/// the file the document already has under it (a sample page's picture).
+async fn resolve_images(
+    ports: &Ports,
+    document_id: i64,
+    names: Vec<String>,
+) -> Result<Vec<(String, BlobKey)>, DomainError> {
+    #[derive(Deserialize)]
+    struct Found {
+        blob_key: BlobKey,
+    }
+    let mut found = Vec::with_capacity(names.len());
+    for name in names {
+        let key: Option<Found> = ports
+            .db
+            .query_opt(
+                Statement::new(
+                    "SELECT blob_key FROM (
+                       SELECT blob_key, 0 AS rank, id FROM document_versions
+                       WHERE source_name = ?2 AND kind IN ('png', 'jpeg', 'gif', 'webp')
+                       UNION ALL
+                       SELECT blob_key, 1 AS rank, 0 AS id FROM attachments WHERE document_id = ?1 AND name = ?2)
+                     ORDER BY rank, id DESC LIMIT 1",
+                )
+                .bind(document_id)
+                .bind(name.as_str()),
+            )
+            .await?;
+        if let Some(Found { blob_key }) = key {
+            found.push((name, blob_key));
+        }
+    }
+    Ok(found)
 }
