@@ -3,13 +3,16 @@
 use app::http::security::{ClientIpSource, PeerAddr};
 use app::http::AppState;
 use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderValue};
 use axum::Router;
 use domain::Ports;
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::adapters::access_keys::HttpsKeySource;
 use crate::adapters::argon2id::Argon2Passwords;
@@ -61,7 +64,9 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
         client_ip: if config.trust_proxy { ClientIpSource::ForwardedFor } else { ClientIpSource::Peer },
     };
+    // Cloudflare compresses at its edge; natively we do (gzip or brotli, as the client accepts).
     let router = app::http::router(state, static_files(Path::new(&site_root), &pkg_dir))
+        .layer(CompressionLayer::new())
         .layer(axum::middleware::map_request(peer_addr));
     Ok(Native { router, ports, tasks })
 }
@@ -124,7 +129,9 @@ async fn peer_addr(mut req: axum::extract::Request) -> axum::extract::Request {
 }
 
 /// Serves the hydrate bundle and the files copied from `public/`. On Cloudflare the asset
-/// store does this, which is why it is not part of the shared router.
+/// store does this, which is why it is not part of the shared router. Their names carry no
+/// content hash, so browsers revalidate them (`no-cache`, answered by `Last-Modified` and a
+/// 304): a page must never meet an older bundle whose islands it does not know.
 fn static_files(site_root: &Path, pkg_dir: &str) -> Router {
     let mut router =
         Router::new().nest_service(&format!("/{pkg_dir}"), ServeDir::new(site_root.join(pkg_dir)));
@@ -141,5 +148,8 @@ fn static_files(site_root: &Path, pkg_dir: &str) -> Router {
             }
         }
     }
-    router
+    router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, no-cache"),
+    ))
 }

@@ -3,6 +3,7 @@
 //! [`middleware`] and [`security`] layers. Hosts add only what is truly theirs (static files
 //! natively; Cloudflare serves them from its asset store).
 
+pub mod caching;
 pub mod middleware;
 pub mod rest;
 pub mod security;
@@ -68,6 +69,7 @@ pub fn router(state: AppState, host_routes: Router) -> Router {
         .layer(from_fn_with_state(state.client_ip, security::client_addr))
         .with_state(state)
         .merge(host_routes)
+        .layer(from_fn(caching::pages))
         .layer(from_fn(security::headers))
 }
 

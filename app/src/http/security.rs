@@ -124,7 +124,7 @@ pub async fn headers(mut req: Request, next: Next) -> Response {
     res
 }
 
-fn is_html(headers: &HeaderMap) -> bool {
+pub(super) fn is_html(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
