@@ -19,7 +19,7 @@ run: setup build ## Serve the native site with sample content (FOLIO_ADDR, FOLIO
 	@$(ENV) exec "$${CARGO_TARGET_DIR}/release/folio"
 
 build: setup ## Build the native server and the browser bundle (release)
-	@$(ENV) cargo leptos build --release
+	@$(ENV) cargo leptos build --release --split
 
 site: build ## The browser bundle + CSS in target/site (built with the server)
 

@@ -56,13 +56,31 @@ step clippy bash -c "cargo clippy ${native_packages[*]} --all-targets -- -D warn
 step domain-wasm cargo check -p domain --target wasm32-unknown-unknown
 step unit cargo test "${native_packages[@]}" --lib --bins
 step integration cargo test -p server --tests
-step build cargo leptos build --release
+step build cargo leptos build --release --split
 step worker-build bash -c "cd worker && CARGO_TARGET_DIR=\"$FOLIO_CACHE/target-worker\" worker-build --profile wasm-release"
 worker_check() {
   needs worker-build build || return 1
   wrangler deploy --dry-run --outdir "$FOLIO_CACHE/worker-dry-run"
 }
 step worker-check worker_check
+# Size budgets, in gzip -9 bytes: the Worker must stay well inside the Workers free plan's 3 MB
+# compressed limit as search and AI code arrive; the islands bundle every page loads, within
+# the reading page's 200 KB (end2end/tests/budget.spec.ts checks what a browser downloads).
+sizes() {
+  needs build worker-build || return 1
+  local bundle ok=0
+  bundle="target/site/pkg/$(sed -n 's/^output-name = "\(.*\)"/\1/p' Cargo.toml).wasm"
+  within() { # file budget label
+    local gz
+    gz=$(gzip -9 -c "$1" | wc -c)
+    printf '%-28s %9s B gzip  (budget %s B)\n' "$3" "$gz" "$2"
+    [ "$gz" -le "$2" ]
+  }
+  within worker/build/index_bg.wasm $((2750 * 1024)) "worker wasm" || ok=1
+  within "$bundle" $((200 * 1024)) "islands bundle ($(basename "$bundle"))" || ok=1
+  return $ok
+}
+step sizes sizes
 e2e() {
   needs build worker-build || return 1
   local dir

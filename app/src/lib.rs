@@ -25,7 +25,7 @@ use leptos_meta::{provide_meta_context, Link, MetaTags, Stylesheet};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::api::{current_user, SignIn, SignOut};
+use crate::api::{current_user, SignOut};
 use crate::escape::PageTitle;
 use crate::routes::admin::AdminPage;
 use crate::routes::document::DocumentPage;
@@ -48,7 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <Stylesheet id="leptos" href=css />
                 <MetaTags />
             </head>
@@ -59,19 +59,56 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The browser side: start the islands runtime (the islands script then hydrates each island,
+/// loading a lazy island's wasm first). Server functions that redirect (sign-in, save, delete)
+/// load the new page, since no client-side router runs in islands mode.
+#[cfg(feature = "hydrate")]
+pub fn hydrate() {
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|location: &str| {
+        let _ = window().location().set_href(location);
+    });
+    leptos::mount::hydrate_islands();
+    let islands = document().get_elements_by_tag_name("leptos-island").length();
+    ISLANDS_PENDING.with(|pending| pending.set(islands));
+    if islands == 0 {
+        mark_hydrated();
+    }
+}
+
+#[cfg(feature = "hydrate")]
+thread_local! {
+    static ISLANDS_PENDING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Each island calls this once it is live; after the page's last one, `<body>` gets
+/// `data-hydrated="true"`, the marker tests and tooling wait for.
+fn island_live() {
+    #[cfg(feature = "hydrate")]
+    Effect::new(|| {
+        let left = ISLANDS_PENDING.with(|pending| {
+            let left = pending.get().saturating_sub(1);
+            pending.set(left);
+            left
+        });
+        if left == 0 {
+            mark_hydrated();
+        }
+    });
+}
+
+#[cfg(feature = "hydrate")]
+fn mark_hydrated() {
+    if let Some(body) = document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Shared so the header's "who am I" refreshes after signing in or out.
-    let sign_in = ServerAction::<SignIn>::new();
-    let sign_out = ServerAction::<SignOut>::new();
-    provide_context(sign_in);
-    provide_context(sign_out);
-    // Who is signed in: looked up once per page and shared by the header and the pages.
-    provide_context(Viewer(Resource::new(
-        move || (sign_in.version().get(), sign_out.version().get()),
-        |_| current_user(),
-    )));
+    // Who is signed in: looked up once per page (on the server) and shared by the header and
+    // the pages.
+    provide_context(Viewer(Resource::new(|| (), |()| current_user())));
     view! {
         <PageTitle text="Folio" />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
@@ -106,7 +143,8 @@ pub struct Viewer(pub Resource<Result<Option<domain::accounts::auth::User>, crat
 /// "Sign in", or who is signed in and a way out.
 #[component]
 fn AccountMenu() -> impl IntoView {
-    let sign_out = expect_context::<ServerAction<SignOut>>();
+    // Outside an island this is a plain form post; the server answers with a redirect home.
+    let sign_out = ServerAction::<SignOut>::new();
     let Viewer(user) = expect_context::<Viewer>();
     view! {
         <nav class="account" data-testid="account">

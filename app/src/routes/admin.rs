@@ -9,30 +9,14 @@ use crate::escape::PageTitle;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
-    let create_account = ServerAction::<CreateAccount>::new();
-    let create_token = ServerAction::<CreateToken>::new();
-    let revoke_token = ServerAction::<RevokeToken>::new();
-    let set_writes = ServerAction::<SetWrites>::new();
-    let overview = Resource::new(
-        move || {
-            (
-                create_account.version().get(),
-                create_token.version().get(),
-                revoke_token.version().get(),
-                set_writes.version().get(),
-            )
-        },
-        |_| admin_overview(),
-    );
+    let overview = Resource::new(|| (), |()| admin_overview());
     view! {
         <PageTitle text="Admin — Folio" />
         <h1>"Admin"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match overview.await {
-                    Ok(view) => view! {
-                        <AdminSections view create_account create_token revoke_token set_writes />
-                    }.into_any(),
+                    Ok(view) => view! { <AdminPanel view /> }.into_any(),
                     Err(err) if err.status == 401 => view! {
                         <p data-testid="admin-sign-in">
                             <a href="/sign-in">"Sign in"</a> " to manage API tokens and accounts."
@@ -42,6 +26,41 @@ pub fn AdminPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Tokens, accounts and the kill switch, refreshed in place after each action (a new token is
+/// shown once, so this must not be a plain form post). The first view comes from the server
+/// render as a prop; the island has no Suspense of its own, which keeps its wasm small.
+#[island(lazy)]
+fn AdminPanel(view: AdminView) -> impl IntoView {
+    crate::island_live();
+    let create_account = ServerAction::<CreateAccount>::new();
+    let create_token = ServerAction::<CreateToken>::new();
+    let revoke_token = ServerAction::<RevokeToken>::new();
+    let set_writes = ServerAction::<SetWrites>::new();
+    let current = RwSignal::new(view);
+    Effect::watch(
+        move || {
+            (
+                create_account.version().get(),
+                create_token.version().get(),
+                revoke_token.version().get(),
+                set_writes.version().get(),
+            )
+        },
+        move |_, _, _| {
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = admin_overview().await {
+                    current.set(fresh);
+                }
+            });
+        },
+        false,
+    );
+    move || {
+        let view = current.get();
+        view! { <AdminSections view create_account create_token revoke_token set_writes /> }
     }
 }
 

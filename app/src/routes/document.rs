@@ -22,10 +22,7 @@ pub fn DocumentPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let editor = matches!(user.await, Ok(Some(_)));
                 match resource.await {
-                    Ok(doc) => {
-                        let refresh = Callback::new(move |()| resource.refetch());
-                        view! { <DocumentView doc editor refresh /> }.into_any()
-                    }
+                    Ok(doc) => view! { <DocumentView doc editor /> }.into_any(),
                     Err(err) if err.status == 404 => view! { <NotFound /> }.into_any(),
                     Err(err) => view! { <ErrorBox err /> }.into_any(),
                 }
@@ -35,7 +32,7 @@ pub fn DocumentPage() -> impl IntoView {
 }
 
 #[component]
-fn DocumentView(doc: Document, editor: bool, refresh: Callback<()>) -> impl IntoView {
+fn DocumentView(doc: Document, editor: bool) -> impl IntoView {
     view! {
         <PageTitle text=format!("{} — Folio", doc.title) />
         <article class="document">
@@ -58,7 +55,7 @@ fn DocumentView(doc: Document, editor: bool, refresh: Callback<()>) -> impl Into
                         {doc.tags.iter().map(|t| view! { <a class="tag" href=format!("/tags/{t}")>"#" {t.clone()}</a> }).collect_view()}
                     </p>
                 })}
-                {editor.then(|| view! { <EditorActions id=doc.id slug=doc.slug.clone() pending=doc.pending.clone() refresh /> })}
+                {editor.then(|| view! { <EditorActions id=doc.id slug=doc.slug.clone() pending=doc.pending.clone() /> })}
             </header>
             {(doc.outline.len() >= 2).then(|| view! {
                 <nav class="toc" aria-label="On this page" data-testid="toc">
@@ -81,17 +78,13 @@ fn DocumentView(doc: Document, editor: bool, refresh: Callback<()>) -> impl Into
 
 /// Edit and delete, for signed-in editors, and how a newer version's ingest is going. Delete
 /// asks once more inside a `<details>`, so it needs no JavaScript to confirm.
-#[component]
-fn EditorActions(
-    id: i64,
-    slug: String,
-    pending: Option<PendingVersion>,
-    refresh: Callback<()>,
-) -> impl IntoView {
+#[island]
+fn EditorActions(id: i64, slug: String, pending: Option<PendingVersion>) -> impl IntoView {
+    crate::island_live();
     let delete = ServerAction::<DeleteDocument>::new();
-    // Once hydrated, follow a version still being ingested and show it when it is ready.
+    // Once hydrated, follow a version still being ingested and load it when it is ready.
     if pending.as_ref().is_some_and(|p| p.status != VersionStatus::Failed) {
-        Effect::new(move || watch_ingest(id, refresh));
+        Effect::new(move || watch_ingest(id));
     }
     let failure = move || match delete.value().get() {
         Some(Err(err)) => Some(err.message),
@@ -126,12 +119,15 @@ fn EditorActions(
     }
 }
 
-/// Polls a document's ingest status until its newest version is ready (then `refresh`) or failed.
-fn watch_ingest(id: i64, refresh: Callback<()>) {
+/// Polls a document's ingest status until its newest version is ready or failed, then reloads
+/// the page to show it (pages are rendered on the server; only this part runs in the browser).
+fn watch_ingest(id: i64) {
     leptos::task::spawn_local(async move {
         match ingest_status(id).await.map(|s| s.status) {
-            Ok(Some(status)) if status.is_final() => refresh.run(()),
-            Ok(_) => set_timeout(move || watch_ingest(id, refresh), std::time::Duration::from_millis(500)),
+            Ok(Some(status)) if status.is_final() => {
+                let _ = window().location().reload();
+            }
+            Ok(_) => set_timeout(move || watch_ingest(id), std::time::Duration::from_millis(500)),
             Err(_) => {}
         }
     });
@@ -165,8 +161,9 @@ fn human_size(bytes: i64) -> String {
 
 /// "Was this helpful?" A real form, so it also works before (or without) hydration; once
 /// hydrated it calls the server function in place and updates the totals without a reload.
-#[component]
+#[island]
 fn HelpfulVote(slug: String, votes: Votes) -> impl IntoView {
+    crate::island_live();
     let action = ServerAction::<Vote>::new();
     let totals = move || match action.value().get() {
         Some(Ok(updated)) => updated,

@@ -19,7 +19,11 @@ pub fn EditPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match source.await {
-                    Ok(source) => view! { <Editor source /> }.into_any(),
+                    Ok(source) => view! {
+                        <PageTitle text=format!("Edit {} — Folio", source.title) />
+                        <crate::routes::upload::ReadOnlyBanner />
+                        <Editor source />
+                    }.into_any(),
                     Err(err) if err.status == 404 => view! { <NotFound /> }.into_any(),
                     Err(err) if err.status == 401 => view! {
                         <p data-testid="edit-sign-in"><a href="/sign-in">"Sign in"</a> " to edit documents."</p>
@@ -31,8 +35,11 @@ pub fn EditPage() -> impl IntoView {
     }
 }
 
-#[component]
+/// The interactive part: saving in place shows a refusal (a conflict, paused writes) next to
+/// the text, which stays as typed; a saved version loads the document page.
+#[island(lazy)]
 fn Editor(source: Source) -> impl IntoView {
+    crate::island_live();
     let save = ServerAction::<SaveDocument>::new();
     let failure = move || match save.value().get() {
         Some(Err(err)) => Some(err.message),
@@ -50,7 +57,6 @@ fn Editor(source: Source) -> impl IntoView {
         )
     });
     view! {
-        <PageTitle text=format!("Edit {} — Folio", source.title) />
         <section class="editor">
             <p class="breadcrumbs"><a href=format!("/docs/{}", source.slug)>{source.title.clone()}</a> " / edit"</p>
             <h1>"Edit " {source.title.clone()}</h1>
@@ -58,7 +64,6 @@ fn Editor(source: Source) -> impl IntoView {
                 {format!("Editing version {}. Saving creates version {}; earlier versions are kept. ", source.version, source.version + 1)}
                 "Front matter (" <code>"tags: a, b"</code> ") sets tags."
             </p>
-            <crate::routes::upload::ReadOnlyBanner />
             {converted.map(|text| view! { <p class="notice">{text}</p> })}
             <ActionForm action=save>
                 <input type="hidden" name="id" value=source.id />

@@ -88,8 +88,10 @@ fn read_only_notice() -> impl IntoView {
     }
 }
 
-#[component]
+/// The whole upload form is interactive: it runs in the browser as an island.
+#[island(lazy)]
 fn Uploader(settings: UploadSettings) -> impl IntoView {
+    crate::island_live();
     let uploads = RwSignal::new(Vec::<Upload>::new());
     let folder = RwSignal::new(String::new());
     let next_key = StoredValue::new(0_usize);
