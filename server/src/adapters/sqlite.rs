@@ -1,8 +1,9 @@
 //! [`domain::Db`] on a SQLite file (rusqlite, bundled SQLite). Blocking calls run on tokio's
 //! blocking pool so they never stall the async workers.
 //!
-//! One connection behind a mutex: SQLite serialises writers anyway, and WAL keeps reads cheap.
-//! A read pool can come with the load-testing work if measurements ask for it.
+//! One writer connection (SQLite serialises writers anyway) and a few read-only connections:
+//! with WAL, a page's reads never wait behind a write such as a view count. A query goes to a
+//! reader when SQLite says its statement is read-only, else to the writer (`… RETURNING`).
 
 use async_trait::async_trait;
 use domain::sql::{Param, Row, Statement};
@@ -10,7 +11,13 @@ use domain::DbError;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Read-only connections: enough for every core to read at once.
+const READERS: usize = 4;
+/// Statements kept prepared per connection (the app has a few dozen).
+const STATEMENT_CACHE: usize = 128;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -22,7 +29,9 @@ pub enum OpenError {
 
 #[derive(Clone)]
 pub struct SqliteDb {
-    conn: Arc<Mutex<Connection>>,
+    writer: Arc<Mutex<Connection>>,
+    readers: Arc<[Mutex<Connection>]>,
+    next_reader: Arc<AtomicUsize>,
 }
 
 impl SqliteDb {
@@ -48,21 +57,63 @@ impl SqliteDb {
         if !applied.is_empty() {
             tracing::info!(?applied, "applied migrations");
         }
-        Ok(Self { conn: Arc::new(Mutex::new(conn)) })
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        let readers = (0..READERS)
+            .map(|_| {
+                let reader = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                reader.execute_batch("PRAGMA busy_timeout = 5000;")?;
+                reader.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+                Ok(Mutex::new(reader))
+            })
+            .collect::<Result<Vec<_>, rusqlite::Error>>()
+            .map_err(open_err)?;
+        Ok(Self {
+            writer: Arc::new(Mutex::new(conn)),
+            readers: readers.into(),
+            next_reader: Arc::new(AtomicUsize::new(0)),
+        })
     }
 
-    async fn with_conn<T: Send + 'static>(
+    async fn with_writer<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().map_err(|_| DbError::Unavailable("connection poisoned".into()))?;
-            f(&mut guard)
+        let writer = self.writer.clone();
+        blocking(move || f(&mut *lock(&writer)?)).await
+    }
+
+    /// Runs a query on a reader if its statement only reads, else on the writer.
+    async fn read_or_write(&self, stmt: Statement) -> Result<Vec<Row>, DbError> {
+        let (readers, writer) = (self.readers.clone(), self.writer.clone());
+        let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        blocking(move || {
+            // A free reader if there is one, else wait for the next in turn.
+            let reader = (0..readers.len())
+                .find_map(|i| readers[(first + i) % readers.len()].try_lock().ok())
+                .map_or_else(|| lock(&readers[first % readers.len()]), Ok)?;
+            if reader.prepare_cached(&stmt.sql).map_err(map_err)?.readonly() {
+                return run_query(&reader, &stmt);
+            }
+            drop(reader);
+            run_query(&*lock(&writer)?, &stmt)
         })
         .await
-        .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
     }
+}
+
+fn lock(conn: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>, DbError> {
+    conn.lock().map_err(|_| DbError::Unavailable("connection poisoned".into()))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, DbError> + Send + 'static,
+) -> Result<T, DbError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
 }
 
 fn to_value(param: &Param) -> Value {
@@ -121,15 +172,15 @@ fn run_execute(conn: &Connection, stmt: &Statement) -> Result<u64, DbError> {
 #[async_trait]
 impl domain::Db for SqliteDb {
     async fn query(&self, stmt: Statement) -> Result<Vec<Row>, DbError> {
-        self.with_conn(move |conn| run_query(conn, &stmt)).await
+        self.read_or_write(stmt).await
     }
 
     async fn execute(&self, stmt: Statement) -> Result<u64, DbError> {
-        self.with_conn(move |conn| run_execute(conn, &stmt)).await
+        self.with_writer(move |conn| run_execute(conn, &stmt)).await
     }
 
     async fn batch(&self, stmts: Vec<Statement>) -> Result<(), DbError> {
-        self.with_conn(move |conn| {
+        self.with_writer(move |conn| {
             let tx = conn.transaction().map_err(map_err)?;
             for stmt in &stmts {
                 run_execute(&tx, stmt)?;
