@@ -2,6 +2,7 @@
 //! the API share (documents, listings, versions) are in [`model`].
 
 pub mod model;
+pub mod views;
 
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -274,22 +275,10 @@ pub async fn source(ports: &Ports, slug: &Slug) -> Result<Source, DomainError> {
     })
 }
 
-/// Counts a page view in the background, after the response: a reader never waits for it.
+/// Counts a page view in the background, after the response: a reader never waits for it
+/// (see [`views`]: concurrent views share one write).
 pub fn record_view_later(ports: &Ports, document_id: i64) {
-    let db = ports.db.clone();
-    ports.tasks.spawn(
-        "record-view",
-        Box::pin(async move {
-            let stmt = Statement::new(
-                "INSERT INTO document_stats (document_id, views) VALUES (?1, 1)
-                 ON CONFLICT (document_id) DO UPDATE SET views = views + 1",
-            )
-            .bind(document_id);
-            if let Err(err) = db.execute(stmt).await {
-                tracing::warn!(document_id, %err, "could not record a view");
-            }
-        }),
-    );
+    views::record_later(ports, document_id);
 }
 
 /// Adds one vote and returns the new totals. A vote is a write: refused while changes are paused.

@@ -33,6 +33,9 @@ pub struct Ports {
     pub ai: Option<Arc<dyn Ai>>,
     /// Cloudflare Access trust, when configured (off by default).
     pub access: Option<Arc<crate::accounts::access::Access>>,
+    /// Page views not yet written (state, not a port: shared by every request of a process or
+    /// isolate so their views are written together).
+    pub views: Arc<crate::documents::views::ViewTally>,
 }
 
 impl Ports {
@@ -42,7 +45,16 @@ impl Ports {
         tasks: Arc<dyn Tasks>,
         passwords: Arc<dyn Passwords>,
     ) -> Self {
-        Self { db, blobs, tasks, passwords, vectors: None, ai: None, access: None }
+        Self {
+            db,
+            blobs,
+            tasks,
+            passwords,
+            vectors: None,
+            ai: None,
+            access: None,
+            views: crate::documents::views::tally(),
+        }
     }
 
     #[must_use]

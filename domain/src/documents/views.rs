@@ -1,0 +1,114 @@
+//! Counting page views without a database write per view. Views are added to an in-memory
+//! tally and written by one background flush at a time; views that arrive while a flush runs
+//! go into the next one, which that same flush starts. Under load a flush writes many views in
+//! one batch; a lone view is written right after its response, as before.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::ports::Ports;
+use crate::sql::Statement;
+
+/// Views counted but not yet written, by document.
+#[derive(Default)]
+pub struct ViewTally {
+    pending: Mutex<HashMap<i64, i64>>,
+    flushing: AtomicBool,
+}
+
+impl ViewTally {
+    fn add(&self, document_id: i64) {
+        if let Ok(mut pending) = self.pending.lock() {
+            *pending.entry(document_id).or_default() += 1;
+        }
+    }
+
+    fn take(&self) -> HashMap<i64, i64> {
+        self.pending.lock().map(|mut pending| std::mem::take(&mut *pending)).unwrap_or_default()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.pending.lock().map(|pending| pending.is_empty()).unwrap_or(true)
+    }
+
+    /// Becomes the one flusher, unless another flush is running.
+    fn claim(&self) -> bool {
+        !self.flushing.swap(true, Ordering::AcqRel)
+    }
+}
+
+/// Counts a page view; the write happens after the response.
+pub(super) fn record_later(ports: &Ports, document_id: i64) {
+    ports.views.add(document_id);
+    if ports.views.claim() {
+        let task_ports = ports.clone();
+        ports.tasks.spawn("record-views", Box::pin(async move { flush(&task_ports).await }));
+    }
+}
+
+/// Writes the tally until it is empty, then lets the next view start a flush again. Checking
+/// once more after letting go closes the gap where a view arrived just before that.
+async fn flush(ports: &Ports) {
+    loop {
+        {
+            // Let go of the claim however this ends, even if the task is dropped mid-write.
+            let _claim = Claim(&ports.views.flushing);
+            let counts = ports.views.take();
+            if !counts.is_empty() {
+                write(ports, counts).await;
+            }
+        }
+        if ports.views.is_empty() || !ports.views.claim() {
+            return;
+        }
+    }
+}
+
+struct Claim<'a>(&'a AtomicBool);
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+async fn write(ports: &Ports, counts: HashMap<i64, i64>) {
+    let batch = counts
+        .iter()
+        .map(|(&document_id, &views)| {
+            Statement::new(
+                "INSERT INTO document_stats (document_id, views) VALUES (?1, ?2)
+                 ON CONFLICT (document_id) DO UPDATE SET views = views + excluded.views",
+            )
+            .bind(document_id)
+            .bind(views)
+        })
+        .collect();
+    if let Err(err) = ports.db.batch(batch).await {
+        // Views are approximate; a failed write drops them rather than retrying forever.
+        tracing::warn!(documents = counts.len(), %err, "could not record views");
+    }
+}
+
+/// A fresh tally for a new set of ports.
+pub fn tally() -> Arc<ViewTally> {
+    Arc::new(ViewTally::default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_flusher_at_a_time_and_views_add_up() {
+        let tally = ViewTally::default();
+        tally.add(1);
+        tally.add(1);
+        tally.add(2);
+        assert!(tally.claim());
+        assert!(!tally.claim(), "a second flush waits for the first");
+        assert_eq!(tally.take(), HashMap::from([(1, 2), (2, 1)]));
+        assert!(tally.is_empty());
+    }
+}
