@@ -37,24 +37,54 @@ wait_for "http://127.0.0.1:$native_port/healthz"
 wait_for "http://127.0.0.1:$worker_port/healthz"
 
 image=$(curl -s "http://127.0.0.1:$native_port/docs/how-folio-is-built" | grep -o '/blobs/[0-9a-f]\{64\}' | head -1)
-paths=("/" "/docs/how-folio-is-built" "$image" "/healthz")
+doc=/docs/how-folio-is-built
+css=$(curl -s "http://127.0.0.1:$native_port/" | grep -o '/pkg/[^"]*\.css' | head -1)
 
-printf '\n%-8s %-28s %10s %9s %9s %9s\n' host path "req/s" p50 p90 p99
+# One wrk run: prints a row and leaves the req/s in $rps.
+run() { # host port connections path label
+  local out p50 p90 p99 errors
+  out=$(wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${seconds}s" --latency "http://127.0.0.1:$2$4")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p90=$(awk '$1 == "90%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
+  printf '%-8s %-26s %4s %10s %9s %9s %9s  %s\n' "$1" "$5" "$3" "$rps" "$p50" "$p90" "$p99" "$errors"
+}
+
+printf '\n%-8s %-26s %4s %10s %9s %9s %9s\n' host path conn "req/s" p50 p90 p99
+declare -A ratio
 for host in native worker; do
   port=$native_port connections=32
   # workerd runs one isolate here: fewer connections keep queueing from dominating latency.
   [ "$host" = worker ] && port=$worker_port connections=8
-  for path in "${paths[@]}"; do
-    out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$port$path")
-    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-    p90=$(awk '$1 == "90%" {print $2}' <<<"$out")
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
-    label=$path
-    [ "$path" = "$image" ] && label="/blobs/<png>"
-    printf '%-8s %-28s %10s %9s %9s %9s  %s\n' "$host" "$label" "$rps" "$p50" "$p90" "$p99" "$errors"
-  done
+  run "$host" "$port" "$connections" "$css" "static file (ceiling)"; static=$rps
+  run "$host" "$port" "$connections" "$doc" "$doc"; page=$rps
+  run "$host" "$port" "$connections" / "/"
+  [ "$host" = native ] && run "$host" "$port" "$connections" "$image" "/blobs/<png>"
+  [ "$host" = native ] && run "$host" "$port" "$connections" /healthz /healthz
+  # One connection: the time one request takes, without queueing.
+  run "$host" "$port" 1 "$doc" "$doc"
+  ratio[$host]=$(awk -v p="$page" -v s="$static" 'BEGIN { printf "%.2f", p / s }')
 done
+echo
+echo "document page / static file req/s: native ${ratio[native]}, worker ${ratio[worker]}"
+
+size() { # file label
+  [ -f "$1" ] || return 0
+  printf '%-34s %9s raw %9s gzip\n' "$2" "$(stat -c %s "$1")" "$(gzip -9 -c "$1" | wc -c)"
+}
+echo
+# Names from the build: the islands bundle (every page), its lazy islands (loaded by the pages
+# that have them), and the Worker.
+site=target/site/pkg
+for f in "$site"/*.js "$site"/*.wasm; do
+  [ -f "$f" ] || continue
+  case "$(basename "$f")" in
+    chunk_*) ;; # small pieces the lazy islands share, not listed one by one
+    *) size "$f" "$(basename "$f")" ;;
+  esac
+done
+size worker/build/index_bg.wasm "worker wasm"
 echo
 echo "($(nproc) cores; wrk -t2, native -c32, worker -c8, ${seconds}s per URL; loopback only)"
