@@ -11,7 +11,9 @@
 //! - [`site`]: settings (the kill switch), health and inventory, sample content.
 //! - [`error`] (one status mapping) and [`sql`] (one SQL dialect for SQLite and D1).
 //!
-//! Search and AI enrichment will join as `search/` and `ai/`.
+//! - [`search`]: heading-aware chunks (the indexes and the query come with the search work).
+//!
+//! AI enrichment will join as `ai/`.
 
 pub mod accounts;
 pub mod content;
@@ -21,6 +23,7 @@ pub mod documents;
 pub mod error;
 pub mod ingest;
 pub mod ports;
+pub mod search;
 pub mod site;
 pub mod sql;
 pub mod storage;

@@ -3,7 +3,7 @@
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
-fn options() -> Options {
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
@@ -71,7 +71,7 @@ pub fn render(markdown: &str, resolve: impl Fn(&str) -> Option<String>) -> Rende
 
 /// Gives each heading a unique slug id and appends a `#` self-link; returns the h2/h3 outline.
 fn anchor_headings(events: &mut Vec<Event<'_>>) -> Vec<Heading> {
-    let mut used = std::collections::HashSet::new();
+    let mut anchors = Anchors::default();
     let mut outline = Vec::new();
     let mut i = 0;
     while i < events.len() {
@@ -90,13 +90,7 @@ fn anchor_headings(events: &mut Vec<Event<'_>>) -> Vec<Heading> {
                 _ => None,
             })
             .collect();
-        let base = slugify(&text);
-        let mut id = base.clone();
-        let mut n = 2;
-        while !used.insert(id.clone()) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
+        let id = anchors.next(&text);
         if let Event::Start(Tag::Heading { id: heading_id, .. }) = &mut events[i] {
             *heading_id = Some(CowStr::from(id.clone()));
         }
@@ -108,6 +102,27 @@ fn anchor_headings(events: &mut Vec<Event<'_>>) -> Vec<Heading> {
         i = end + 2;
     }
     outline
+}
+
+/// Heading anchor ids in document order: the heading's slug, made unique with `-2`, `-3`… The
+/// renderer and the search chunker both use it, so a search result links to the id its heading
+/// has on the page.
+#[derive(Default)]
+pub(crate) struct Anchors {
+    used: std::collections::HashSet<String>,
+}
+
+impl Anchors {
+    pub(crate) fn next(&mut self, heading_text: &str) -> String {
+        let base = slugify(heading_text);
+        let mut id = base.clone();
+        let mut n = 2;
+        while !self.used.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
 }
 
 /// Lower-case letters and digits joined by single dashes; "section" when nothing is left.
