@@ -1,25 +1,155 @@
-//! HTML → Markdown. Scripts, styles and inline handlers are dropped here; rendering sanitises
-//! again with ammonia, so nothing executable survives either step.
+//! HTML → Markdown. Only the page's main content is kept: the first `<main>`, `[role=main]` or
+//! `<article>` when there is one, without navigation, headers, footers, sidebars, forms or the
+//! `¶`/`#` permalinks documentation generators put after headings. The title comes from the
+//! page's `<title>` unless the content starts with its own `<h1>`. Scripts, styles and inline
+//! handlers are dropped here; rendering sanitises again with ammonia, so nothing executable
+//! survives either step.
+
+use html5ever::serialize::{serialize, SerializeOpts, TraversalScope};
+use html5ever::tendril::TendrilSink;
+use markup5ever_rcdom::{Handle, NodeData, RcDom, SerializableHandle};
 
 use crate::error::DomainError;
 
-/// HTML → Markdown. Script, style and other non-content elements are skipped entirely.
+/// Elements that are never content, wherever they are.
+const NOT_CONTENT: &[&str] = &[
+    "script", "style", "noscript", "iframe", "object", "embed", "template", "head", "svg", "math", "nav",
+    "aside", "form", "button",
+];
+/// The page's own header and footer: dropped when the page has no main element to pick. Inside
+/// one (an `<article>`'s `<header>` holds its title) they stay.
+const PAGE_CHROME: &[&str] = &["header", "footer"];
+
+/// HTML → Markdown of its main content, headed by the page's title.
 pub fn html_to_markdown(html: &str) -> Result<String, DomainError> {
-    let converter = htmd::HtmlToMarkdown::builder()
-        .skip_tags(vec![
-            "script", "style", "noscript", "iframe", "object", "embed", "template", "head", "svg", "math",
-        ])
-        .build();
-    converter
-        .convert(html)
-        .map(|md| md.trim().to_owned())
-        .map_err(|e| DomainError::BadInput(format!("That HTML could not be read: {e}")))
+    let unreadable = |e: std::io::Error| DomainError::BadInput(format!("That HTML could not be read: {e}"));
+    let dom = html5ever::parse_document(RcDom::default(), Default::default())
+        .from_utf8()
+        .read_from(&mut html.as_bytes())
+        .map_err(unreadable)?;
+    let title =
+        find(&dom.document, &|n| is_element(n, "title")).map(|t| text_of(&t)).filter(|t| !t.is_empty());
+    let picked = find(&dom.document, &is_main);
+    let main = picked.clone().unwrap_or_else(|| dom.document.clone());
+    strip(&main, if picked.is_some() { &[] } else { PAGE_CHROME });
+    let mut content = Vec::new();
+    let scope = if is_main(&main) { TraversalScope::IncludeNode } else { TraversalScope::ChildrenOnly(None) };
+    serialize(
+        &mut content,
+        &SerializableHandle::from(main),
+        SerializeOpts { traversal_scope: scope, ..Default::default() },
+    )
+    .map_err(unreadable)?;
+    let converter = htmd::HtmlToMarkdown::builder().skip_tags(NOT_CONTENT.to_vec()).build();
+    let markdown = converter.convert(&String::from_utf8_lossy(&content)).map_err(unreadable)?;
+    let markdown = markdown.trim();
+    Ok(match title {
+        Some(title) if !markdown.starts_with("# ") => format!("# {}\n\n{markdown}", escape_heading(&title)),
+        _ => markdown.to_owned(),
+    })
+}
+
+fn is_element(node: &Handle, tag: &str) -> bool {
+    matches!(&node.data, NodeData::Element { name, .. } if &*name.local == tag)
+}
+
+/// `<main>`, `role="main"` or `<article>`: where a page keeps what it is about.
+fn is_main(node: &Handle) -> bool {
+    let NodeData::Element { name, attrs, .. } = &node.data else { return false };
+    matches!(&*name.local, "main" | "article")
+        || attrs.borrow().iter().any(|a| &*a.name.local == "role" && &*a.value == "main")
+}
+
+/// The first node, in document order, that `wanted` accepts.
+fn find(node: &Handle, wanted: &dyn Fn(&Handle) -> bool) -> Option<Handle> {
+    if wanted(node) {
+        return Some(node.clone());
+    }
+    node.children.borrow().iter().find_map(|child| find(child, wanted))
+}
+
+/// Removes, below `node`, the elements that are not content (and `also`), and permalinks.
+fn strip(node: &Handle, also: &[&str]) {
+    node.children.borrow_mut().retain(|child| {
+        let tags = NOT_CONTENT.iter().chain(also);
+        !(tags.into_iter().any(|tag| is_element(child, tag)) || is_permalink(child))
+    });
+    for child in node.children.borrow().iter() {
+        strip(child, also);
+    }
+}
+
+/// A link whose whole text is a permalink glyph (`¶`, `#`, `§`, `🔗`).
+fn is_permalink(node: &Handle) -> bool {
+    is_element(node, "a") && matches!(text_of(node).as_str(), "¶" | "#" | "§" | "🔗")
+}
+
+fn text_of(node: &Handle) -> String {
+    fn collect(node: &Handle, out: &mut String) {
+        if let NodeData::Text { contents } = &node.data {
+            out.push_str(&contents.borrow());
+        }
+        for child in node.children.borrow().iter() {
+            collect(child, out);
+        }
+    }
+    let mut out = String::new();
+    collect(node, &mut out);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A title as the text of a Markdown heading: characters Markdown would read as syntax are
+/// escaped, so the heading shows exactly the page's title.
+fn escape_heading(title: &str) -> String {
+    let mut out = String::with_capacity(title.len());
+    for c in title.chars() {
+        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '!' | '|' | '~') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::content::markdown::render;
+
+    #[test]
+    fn only_the_main_content_is_kept_and_titled_by_the_page() {
+        // The shape of a Sphinx page (the Python tutorial): chrome around a role=main body.
+        let html = r##"<html><head><title>4. More Control Flow Tools &mdash; Python 3.11</title></head><body>
+            <div class="related"><nav><a href="/">index</a> | <a href="/modules">modules</a></nav></div>
+            <div class="sphinxsidebar"><aside><h3>Table of Contents</h3><ul><li>4.1 if</li></ul></aside></div>
+            <div class="body" role="main">
+              <section><h2>4.1. <code>if</code> Statements<a class="headerlink" href="#if-statements">¶</a></h2>
+              <p>Perhaps the most well-known statement type is the <code>if</code> statement.</p></section>
+            </div>
+            <footer>&copy; Copyright 2001 Python Software Foundation.</footer></body></html>"##;
+        let md = html_to_markdown(html).expect("converts");
+        assert!(md.starts_with("# 4. More Control Flow Tools — Python 3.11\n"), "{md}");
+        assert!(md.contains("Perhaps the most well-known statement type"), "{md}");
+        assert!(md.contains("## 4.1. `if` Statements"), "{md}");
+        for chrome in ["¶", "index", "modules", "Table of Contents", "Copyright"] {
+            assert!(!md.contains(chrome), "{chrome} should be gone: {md}");
+        }
+    }
+
+    #[test]
+    fn a_first_h1_is_the_title_and_pages_without_main_keep_their_body() {
+        let md =
+            html_to_markdown("<title>Tab [name]</title><h1>Real title</h1><p>Text.</p>").expect("converts");
+        assert!(md.starts_with("# Real title"), "{md}");
+        let md = html_to_markdown("<title>*Only* a title</title><p>Text.</p>").expect("converts");
+        assert!(md.starts_with("# \\*Only\\* a title\n"), "the title is text, not emphasis: {md}");
+        assert_eq!(
+            html_to_markdown("<article><p>Just this.</p></article><p>not this</p>").expect("md"),
+            "Just this."
+        );
+        let post = "<header>Site</header><article><header><h1>Post</h1></header><p>Body.</p></article>";
+        assert_eq!(html_to_markdown(post).expect("md"), "# Post\n\nBody.", "an article keeps its own header");
+    }
 
     #[test]
     fn html_becomes_markdown_without_anything_executable() {
