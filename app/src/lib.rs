@@ -1,6 +1,8 @@
 //! Folio's Leptos application, shared by both hosts and the browser bundle.
 //!
-//! - [`App`] and [`shell`]: the component tree and the HTML document around it.
+//! - [`App`] and [`shell`]: the component tree and the HTML document around it, rendered on
+//!   the server; in the browser, `hydrate` brings the page's `#[island]`s to life (nothing else
+//!   is hydrated: islands mode).
 //! - [`routes`]: one file per page; [`components`]: pieces several pages show.
 //! - [`api`]: server functions; [`error`]: what a failure looks like to a person or a script.
 //! - [`escape`]: text in the places Leptos writes it raw on the server.
