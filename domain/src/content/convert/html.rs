@@ -1,7 +1,8 @@
 //! HTML → Markdown. Only the page's main content is kept: the first `<main>`, `[role=main]` or
 //! `<article>` when there is one, without navigation, headers, footers, sidebars, forms or the
 //! `¶`/`#` permalinks documentation generators put after headings. The title comes from the
-//! page's `<title>` unless the content starts with its own `<h1>`. Scripts, styles and inline
+//! page's `<title>` (as front matter, Folio's one way to set a title) unless the content starts
+//! with its own `<h1>`. Scripts, styles and inline
 //! handlers are dropped here; rendering sanitises again with ammonia, so nothing executable
 //! survives either step.
 
@@ -20,7 +21,7 @@ const NOT_CONTENT: &[&str] = &[
 /// one (an `<article>`'s `<header>` holds its title) they stay.
 const PAGE_CHROME: &[&str] = &["header", "footer"];
 
-/// HTML → Markdown of its main content, headed by the page's title.
+/// HTML → Markdown of its main content, titled by the page's `<title>`.
 pub fn html_to_markdown(html: &str) -> Result<String, DomainError> {
     let unreadable = |e: std::io::Error| DomainError::BadInput(format!("That HTML could not be read: {e}"));
     let dom = html5ever::parse_document(RcDom::default(), Default::default())
@@ -44,7 +45,8 @@ pub fn html_to_markdown(html: &str) -> Result<String, DomainError> {
     let markdown = converter.convert(&String::from_utf8_lossy(&content)).map_err(unreadable)?;
     let markdown = markdown.trim();
     Ok(match title {
-        Some(title) if !markdown.starts_with("# ") => format!("# {}\n\n{markdown}", escape_heading(&title)),
+        // One line (text_of folds whitespace), kept as written: front matter is not Markdown.
+        Some(title) if !markdown.starts_with("# ") => format!("---\ntitle: {title}\n---\n\n{markdown}"),
         _ => markdown.to_owned(),
     })
 }
@@ -98,23 +100,14 @@ fn text_of(node: &Handle) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A title as the text of a Markdown heading: characters Markdown would read as syntax are
-/// escaped, so the heading shows exactly the page's title.
-fn escape_heading(title: &str) -> String {
-    let mut out = String::with_capacity(title.len());
-    for c in title.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '!' | '|' | '~') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::content::markdown::render;
+    use crate::content::markdown::{render, split_front_matter};
+
+    fn title_of(markdown: &str) -> Option<String> {
+        split_front_matter(markdown).0.title
+    }
 
     #[test]
     fn only_the_main_content_is_kept_and_titled_by_the_page() {
@@ -128,7 +121,7 @@ mod tests {
             </div>
             <footer>&copy; Copyright 2001 Python Software Foundation.</footer></body></html>"##;
         let md = html_to_markdown(html).expect("converts");
-        assert!(md.starts_with("# 4. More Control Flow Tools — Python 3.11\n"), "{md}");
+        assert_eq!(title_of(&md).as_deref(), Some("4. More Control Flow Tools — Python 3.11"), "{md}");
         assert!(md.contains("Perhaps the most well-known statement type"), "{md}");
         assert!(md.contains("## 4.1. `if` Statements"), "{md}");
         for chrome in ["¶", "index", "modules", "Table of Contents", "Copyright"] {
@@ -142,7 +135,7 @@ mod tests {
             html_to_markdown("<title>Tab [name]</title><h1>Real title</h1><p>Text.</p>").expect("converts");
         assert!(md.starts_with("# Real title"), "{md}");
         let md = html_to_markdown("<title>*Only* a title</title><p>Text.</p>").expect("converts");
-        assert!(md.starts_with("# \\*Only\\* a title\n"), "the title is text, not emphasis: {md}");
+        assert_eq!(title_of(&md).as_deref(), Some("*Only* a title"), "the title reads as written: {md}");
         assert_eq!(
             html_to_markdown("<article><p>Just this.</p></article><p>not this</p>").expect("md"),
             "Just this."
