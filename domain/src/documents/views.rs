@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use crate::ports::Ports;
 use crate::sql::Statement;
@@ -89,11 +89,6 @@ async fn write(ports: &Ports, counts: HashMap<i64, i64>) {
         // Views are approximate; a failed write drops them rather than retrying forever.
         tracing::warn!(documents = counts.len(), %err, "could not record views");
     }
-}
-
-/// A fresh tally for a new set of ports.
-pub fn tally() -> Arc<ViewTally> {
-    Arc::new(ViewTally::default())
 }
 
 #[cfg(test)]

@@ -45,16 +45,7 @@ impl Ports {
         tasks: Arc<dyn Tasks>,
         passwords: Arc<dyn Passwords>,
     ) -> Self {
-        Self {
-            db,
-            blobs,
-            tasks,
-            passwords,
-            vectors: None,
-            ai: None,
-            access: None,
-            views: crate::documents::views::tally(),
-        }
+        Self { db, blobs, tasks, passwords, vectors: None, ai: None, access: None, views: Arc::default() }
     }
 
     #[must_use]

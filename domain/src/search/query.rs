@@ -98,12 +98,7 @@ pub fn snippet_html(snippet: &str) -> String {
                 open = false;
             }
             MARK_START | MARK_END => {}
-            '&' => html.push_str("&amp;"),
-            '<' => html.push_str("&lt;"),
-            '>' => html.push_str("&gt;"),
-            '"' => html.push_str("&quot;"),
-            '\'' => html.push_str("&#39;"),
-            c => html.push(c),
+            c => crate::content::push_html_escaped(&mut html, c),
         }
     }
     if open {
