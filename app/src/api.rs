@@ -53,6 +53,14 @@ pub async fn vote(slug: String, helpful: bool) -> Result<Votes, AppError> {
     Ok(domain::documents::vote(&ports, &slug_or_not_found(slug)?, helpful).await?)
 }
 
+/// Searches the documents (the `/search` page and the header's search box; `/api/search` is
+/// the same use case as plain JSON). A GET, so a query is a URL.
+#[server(endpoint = "search-documents", input = leptos::server_fn::codec::GetUrl)]
+pub async fn search(params: domain::search::Params) -> Result<domain::search::Results, AppError> {
+    let ports = ports()?;
+    Ok(domain::search::search(&ports, params.into_request()?).await?)
+}
+
 /// Registers every server function by hand: the Worker (wasm32) has no `inventory`, and doing it
 /// on both hosts keeps one list.
 #[cfg(feature = "ssr")]
@@ -75,6 +83,7 @@ pub fn register_server_fns() {
     register_explicit::<SaveDocument>();
     register_explicit::<DeleteDocument>();
     register_explicit::<FetchUploadSettings>();
+    register_explicit::<Search>();
 }
 
 #[cfg(feature = "ssr")]

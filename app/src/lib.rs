@@ -28,6 +28,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::api::{current_user, SignOut};
+use crate::components::search_box::SearchBox;
 use crate::escape::PageTitle;
 use crate::routes::admin::AdminPage;
 use crate::routes::document::DocumentPage;
@@ -35,6 +36,7 @@ use crate::routes::edit::EditPage;
 use crate::routes::folder::FolderPage;
 use crate::routes::home::HomePage;
 use crate::routes::not_found::NotFound;
+use crate::routes::search::SearchPage;
 use crate::routes::sign_in::SignInPage;
 use crate::routes::tag::TagPage;
 use crate::routes::upload::UploadPage;
@@ -118,6 +120,7 @@ pub fn App() -> impl IntoView {
             <header class="site-header">
                 <a class="site-header__brand" href="/">"Folio"</a>
                 <span class="site-header__tagline">"content and search at the edge"</span>
+                <SearchBox />
                 <AccountMenu />
             </header>
             <main class="page">
@@ -131,6 +134,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("upload") view=UploadPage ssr=SsrMode::Async />
+                    <Route path=path!("search") view=SearchPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">"Folio · open source · built with Leptos"</footer>

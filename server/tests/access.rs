@@ -50,6 +50,7 @@ async fn a_valid_access_token_signs_in_its_account_and_a_forged_one_is_refused()
         admin_password: Some(ADMIN_PASSWORD.into()),
         access_team_domain: Some(team.clone()),
         access_aud: Some("folio-aud".into()),
+        embedding_model: None,
         ..Config::default()
     };
     let options = app::http::leptos_options().expect("options");

@@ -28,6 +28,7 @@ pub(super) fn routes(max_upload_bytes: usize) -> Router<AppState> {
         )
         .route("/api/documents/{id}", get(api_document_status).delete(api_delete_document))
         .route("/api/inventory", get(api_inventory))
+        .route("/api/search", get(api_search))
         // Catch-all so any path under /blobs/ (`a/b`, `../x`) is validated as a key: 400, not 404.
         .route("/blobs/{*key}", get(blob))
 }
@@ -200,6 +201,17 @@ async fn api_inventory(State(ports): State<Ports>, headers: HeaderMap) -> Result
     crate::http::session::actor(&ports, &headers).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(domain::site::health::inventory(&ports).await?))
         .into_response())
+}
+
+/// `GET /api/search?q=&mode=hybrid|keyword|semantic&limit=&folder=&tag=&after=&ratio=` →
+/// `{query, mode, took_ms, degraded, corrected?, results}`. Never cached: an edit or a delete
+/// shows in the next search.
+async fn api_search(
+    State(ports): State<Ports>,
+    axum::extract::Query(params): axum::extract::Query<domain::search::Params>,
+) -> Result<Response, ApiError> {
+    let results = domain::search::search(&ports, params.into_request()?).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(results)).into_response())
 }
 
 #[derive(serde::Deserialize)]

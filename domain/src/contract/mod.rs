@@ -203,3 +203,128 @@ pub async fn passwords(passwords: &dyn crate::ports::Passwords) -> Vec<Check> {
     report.record("a malformed hash never verifies", outcome.await);
     report.checks
 }
+
+/// A unit vector of `dims` pointing mostly along axis `axis` (distinct, comparable test data).
+fn axis_vector(dims: usize, axis: usize) -> Vec<f32> {
+    let mut v = vec![0.01_f32; dims];
+    v[axis % dims] = 1.0;
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.iter().map(|x| x / norm).collect()
+}
+
+/// Runs the Vectors contract with ids of version `scratch_version` (far above real ones; the
+/// suite deletes what it wrote). An eventually consistent index (Vectorize) passes once its
+/// writes are visible: `settle` waits for that (nothing natively).
+pub async fn vectors(
+    vectors: &dyn crate::ports::Vectors,
+    scratch_version: i64,
+    settle: impl Fn() -> futures::future::BoxFuture<'static, ()>,
+) -> Vec<Check> {
+    use crate::ports::{VectorQuery, VectorRecord};
+    let mut report = Report { port: "vectors", checks: Vec::new() };
+    let dims = vectors.dimensions();
+    let id = |i: usize| format!("{scratch_version}:{i}");
+    let record = |i: usize, folder: &str| VectorRecord {
+        id: id(i),
+        values: axis_vector(dims, i),
+        document_id: -1,
+        folder: folder.to_owned(),
+    };
+    let records = vec![record(0, "a"), record(1, "a"), record(2, "b")];
+    let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+
+    let outcome = async {
+        vectors.upsert(records.clone()).await.map_err(|e| e.to_string())?;
+        settle().await;
+        let found = vectors
+            .query(VectorQuery { values: axis_vector(dims, 1), top_k: 3, folder: None })
+            .await
+            .map_err(|e| e.to_string())?;
+        expect(found.first().is_some_and(|m| m.id == id(1)), || format!("nearest to vector 1: {found:?}"))?;
+        expect(found.first().is_some_and(|m| m.score > 0.9), || format!("a self-match scores {found:?}"))?;
+        expect(found.windows(2).all(|w| w[0].score >= w[1].score), || format!("not best first: {found:?}"))
+    };
+    report.record("upserted vectors are found nearest first", outcome.await);
+
+    let outcome = async {
+        let found = vectors
+            .query(VectorQuery { values: axis_vector(dims, 1), top_k: 3, folder: Some("b".into()) })
+            .await
+            .map_err(|e| e.to_string())?;
+        expect(found.iter().all(|m| m.id == id(2)) && !found.is_empty(), || {
+            format!("folder b gave {found:?}")
+        })
+    };
+    report.record("a folder filter keeps only that folder", outcome.await);
+
+    let outcome = async {
+        vectors
+            .upsert(vec![VectorRecord { values: axis_vector(dims, 5), ..record(0, "a") }])
+            .await
+            .map_err(|e| e.to_string())?;
+        settle().await;
+        let found = vectors
+            .query(VectorQuery { values: axis_vector(dims, 5), top_k: 1, folder: None })
+            .await
+            .map_err(|e| e.to_string())?;
+        expect(found.first().is_some_and(|m| m.id == id(0)), || {
+            format!("replaced vector not found: {found:?}")
+        })
+    };
+    report.record("upsert replaces a vector with the same id", outcome.await);
+
+    let outcome = async {
+        let wrong = VectorRecord { values: vec![0.5; dims + 1], ..record(9, "a") };
+        expect(vectors.upsert(vec![wrong]).await.is_err(), || {
+            "a vector of the wrong size was accepted".into()
+        })
+    };
+    report.record("a vector of the wrong size is refused", outcome.await);
+
+    let outcome = async {
+        vectors.delete(ids.clone()).await.map_err(|e| e.to_string())?;
+        settle().await;
+        let found = vectors
+            .query(VectorQuery { values: axis_vector(dims, 1), top_k: 10, folder: None })
+            .await
+            .map_err(|e| e.to_string())?;
+        expect(!found.iter().any(|m| ids.contains(&m.id)), || format!("deleted ids still found: {found:?}"))?;
+        vectors.delete(ids.clone()).await.map_err(|e| format!("deleting again failed: {e}"))
+    };
+    report.record("deleted ids are gone, and deleting twice is harmless", outcome.await);
+    report.checks
+}
+
+/// Runs the Ai embedding contract: one unit vector per text, in order, closer for texts that
+/// mean the same.
+pub async fn ai_embeddings(ai: &dyn crate::ports::Ai, dims: usize) -> Vec<Check> {
+    let mut report = Report { port: "ai", checks: Vec::new() };
+    let texts = vec![
+        "How do I back up my database?".to_owned(),
+        "Making a copy of the database file for safekeeping".to_owned(),
+        "The cat sat in the sun on the windowsill".to_owned(),
+    ];
+    let outcome = async {
+        let got = ai.embed(texts.clone()).await.map_err(|e| e.to_string())?;
+        expect(got.len() == texts.len(), || format!("{} vectors for {} texts", got.len(), texts.len()))?;
+        expect(got.iter().all(|v| v.len() == dims), || {
+            format!("sizes {:?}, want {dims}", got.iter().map(Vec::len).collect::<Vec<_>>())
+        })?;
+        let norms: Vec<f32> = got.iter().map(|v| v.iter().map(|x| x * x).sum::<f32>().sqrt()).collect();
+        expect(norms.iter().all(|n| (n - 1.0).abs() < 1e-3), || format!("not unit length: {norms:?}"))?;
+        let cos = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        let (near, far) = (cos(&got[0], &got[1]), cos(&got[0], &got[2]));
+        expect(near > far + 0.1, || {
+            format!("paraphrase {near:.3} is not closer than an unrelated text {far:.3}")
+        })
+    };
+    report.record("unit vectors, one per text, closer in meaning is closer", outcome.await);
+    let outcome = async {
+        let one = ai.embed(vec![texts[0].clone()]).await.map_err(|e| e.to_string())?;
+        let batch = ai.embed(texts.clone()).await.map_err(|e| e.to_string())?;
+        let cos = one[0].iter().zip(&batch[0]).map(|(x, y)| x * y).sum::<f32>();
+        expect(cos > 0.999, || format!("the same text alone and in a batch differ (cos {cos})"))
+    };
+    report.record("a text's vector does not depend on its batch", outcome.await);
+    report.checks
+}

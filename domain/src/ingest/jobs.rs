@@ -16,6 +16,9 @@ const LEASE_SECONDS: i64 = 120;
 const MAX_ATTEMPTS: i64 = 3;
 /// Blobs younger than this are never collected: they may belong to an upload in progress.
 const ORPHAN_MIN_AGE_SECONDS: i64 = 3600;
+/// Embedding retries wait this long, doubling per attempt up to the maximum.
+const EMBED_RETRY_SECONDS: i64 = 10;
+const EMBED_RETRY_MAX_SECONDS: i64 = 1800;
 
 /// Runs pending jobs in the background (after the response).
 pub fn run_later(ports: &Ports) {
@@ -60,35 +63,37 @@ pub async fn run_pending(ports: &Ports, limit: u32) -> Result<usize, DomainError
 }
 
 async fn run_one(ports: &Ports, job: &Claimed) -> Result<(), DomainError> {
+    let mut stage = job.stage;
     let outcome = async {
-        let mut stage = Some(job.stage);
-        while let Some(current) = stage {
-            stages::run(ports, current, job.version_id).await?;
-            stage = current.next();
-            if let Some(next) = stage {
-                // Recorded, so a crash after this point resumes at the next stage.
-                advance(ports, job.version_id, next).await?;
-            }
+        loop {
+            stages::run(ports, stage, job.version_id).await?;
+            let Some(next) = stage.next() else { break };
+            // Recorded, so a crash after this point resumes at the next stage.
+            advance(ports, job.version_id, next).await?;
+            stage = next;
         }
         Ok::<(), DomainError>(())
     }
     .await;
     match outcome {
-        Ok(()) => Ok(()),
-        Err(err) if err.is_internal() && job.attempts < MAX_ATTEMPTS => {
-            tracing::warn!(version = job.version_id, %err, "ingest stage failed; will retry");
+        Ok(()) => {
             ports
                 .db
-                .execute(
-                    Statement::new(
-                        "UPDATE ingest_jobs SET lease_until = unixepoch() + 5 * attempts, last_error = ?2
-                         WHERE version_id = ?1",
-                    )
-                    .bind(job.version_id)
-                    .bind(err.to_string()),
-                )
+                .execute(Statement::new("DELETE FROM ingest_jobs WHERE version_id = ?1").bind(job.version_id))
                 .await?;
             Ok(())
+        }
+        // The version is live: a model or vector index that is down only delays its vectors.
+        Err(err) if stage == Stage::Embed => {
+            let wait = EMBED_RETRY_SECONDS
+                .saturating_mul(1 << job.attempts.clamp(0, 8))
+                .min(EMBED_RETRY_MAX_SECONDS);
+            tracing::warn!(version = job.version_id, %err, wait, "embedding failed; will retry");
+            retry_in(ports, job.version_id, wait, &err).await
+        }
+        Err(err) if err.is_internal() && job.attempts < MAX_ATTEMPTS => {
+            tracing::warn!(version = job.version_id, %err, "ingest stage failed; will retry");
+            retry_in(ports, job.version_id, 5 * job.attempts, &err).await
         }
         Err(err) => {
             tracing::info!(version = job.version_id, %err, "ingest failed");
@@ -105,6 +110,27 @@ async fn run_one(ports: &Ports, job: &Claimed) -> Result<(), DomainError> {
             Ok(())
         }
     }
+}
+
+/// Leaves the job for a sweep `seconds` from now.
+async fn retry_in(
+    ports: &Ports,
+    version_id: i64,
+    seconds: i64,
+    err: &DomainError,
+) -> Result<(), DomainError> {
+    ports
+        .db
+        .execute(
+            Statement::new(
+                "UPDATE ingest_jobs SET lease_until = unixepoch() + ?3, last_error = ?2 WHERE version_id = ?1",
+            )
+            .bind(version_id)
+            .bind(err.to_string())
+            .bind(seconds),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Moves a job on to `stage`.
@@ -125,14 +151,24 @@ async fn advance(ports: &Ports, version_id: i64, stage: Stage) -> Result<(), Dom
 pub struct Swept {
     pub jobs_run: usize,
     pub blobs_collected: usize,
+    /// Versions given an `embed` job again because their chunks still wait for vectors.
+    pub embeds_queued: u64,
+    pub vectors_forgotten: usize,
 }
 
 /// The housekeeping both hosts schedule (natively every 15 s, a cron trigger on the Worker):
-/// resume jobs whose lease ran out, then collect blobs that nothing refers to any more.
+/// queue chunks still waiting for vectors, resume jobs whose lease ran out, tell the vector
+/// index what was deleted, then collect blobs that nothing refers to any more.
 pub async fn sweep(ports: &Ports) -> Result<Swept, DomainError> {
+    let embeds_queued = stages::requeue_unembedded(ports).await?;
     let jobs_run = run_pending(ports, 20).await?;
+    // The vector index being down must not stop the rest of the housekeeping.
+    let vectors_forgotten = stages::forget_deleted_vectors(ports).await.unwrap_or_else(|err| {
+        tracing::warn!(%err, "vector index did not forget deleted chunks; next sweep retries");
+        0
+    });
     let blobs_collected = blobs::collect_garbage(ports, ORPHAN_MIN_AGE_SECONDS).await?;
-    Ok(Swept { jobs_run, blobs_collected })
+    Ok(Swept { jobs_run, blobs_collected, embeds_queued, vectors_forgotten })
 }
 
 /// Makes every job runnable now. Only for a host where nothing else can hold a lease: the

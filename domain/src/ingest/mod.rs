@@ -6,7 +6,7 @@
 //!
 //! - `accept`: uploads and edits become versions and jobs.
 //! - `jobs`: leases, retries, the sweep.
-//! - `stages/`: the [`Stage`] order and one file per stage (`extract`, `publish`).
+//! - `stages/`: the [`Stage`] order and one file per stage (`extract`, `index`, `publish`, `embed`).
 //! - `status`, `delete`: a document's ingest state; removing a document and its blobs.
 
 mod accept;
@@ -18,7 +18,7 @@ mod status;
 pub use accept::{accept, edit, Outcome, UploadResult};
 pub use delete::delete;
 pub use jobs::{release_leases, run_later, run_pending, sweep, Swept};
-pub use stages::Stage;
+pub use stages::{vector_id, Stage};
 pub use status::{status, DocumentStatus};
 
 /// Seeding adds sample pages as versions with jobs, like uploads.

@@ -16,8 +16,8 @@ pub use ai::Ai;
 pub use blobs::Blobs;
 pub use db::{Db, DbExt};
 pub use passwords::Passwords;
-pub use tasks::{run_cpu, CpuJob, Task, Tasks};
-pub use vectors::{VectorMatch, VectorRecord, Vectors};
+pub use tasks::{run_cpu, with_timeout, CpuJob, Task, Tasks};
+pub use vectors::{VectorMatch, VectorQuery, VectorRecord, Vectors};
 
 use std::sync::Arc;
 
@@ -36,6 +36,8 @@ pub struct Ports {
     /// Page views not yet written (state, not a port: shared by every request of a process or
     /// isolate so their views are written together).
     pub views: Arc<crate::documents::views::ViewTally>,
+    /// Search tuning (settings, not a port), fixed per host.
+    pub search: Arc<crate::search::Settings>,
 }
 
 impl Ports {
@@ -45,7 +47,31 @@ impl Ports {
         tasks: Arc<dyn Tasks>,
         passwords: Arc<dyn Passwords>,
     ) -> Self {
-        Self { db, blobs, tasks, passwords, vectors: None, ai: None, access: None, views: Arc::default() }
+        Self {
+            db,
+            blobs,
+            tasks,
+            passwords,
+            vectors: None,
+            ai: None,
+            access: None,
+            views: Arc::default(),
+            search: Arc::default(),
+        }
+    }
+
+    /// Semantic search (and embedding in ingest) with this model and vector index.
+    #[must_use]
+    pub fn with_semantic(mut self, ai: Arc<dyn Ai>, vectors: Arc<dyn Vectors>) -> Self {
+        self.ai = Some(ai);
+        self.vectors = Some(vectors);
+        self
+    }
+
+    #[must_use]
+    pub fn with_search_settings(mut self, settings: crate::search::Settings) -> Self {
+        self.search = Arc::new(settings);
+        self
     }
 
     #[must_use]

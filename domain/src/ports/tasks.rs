@@ -1,4 +1,6 @@
 use futures::future::BoxFuture;
+use std::future::Future;
+use std::time::Duration;
 
 /// A unit of background work. It must not fail loudly: it logs and ends.
 pub type Task = BoxFuture<'static, ()>;
@@ -12,6 +14,23 @@ pub trait Tasks: Send + Sync {
     /// Runs `job` where it cannot stall other requests: a blocking thread natively, inline on
     /// a Worker (one request per isolate thread, nothing to stall). The future ends with it.
     fn run_cpu(&self, job: CpuJob) -> Task;
+    /// Ends after `duration` (a tokio timer natively, `setTimeout` on Workers): what
+    /// [`with_timeout`] races calls to models and indexes against.
+    fn sleep(&self, duration: Duration) -> Task;
+}
+
+/// `future`'s output, or `None` when `limit` passes first (the future is dropped, which
+/// cancels it).
+pub async fn with_timeout<T>(
+    tasks: &dyn Tasks,
+    limit: Duration,
+    future: impl Future<Output = T>,
+) -> Option<T> {
+    let future = std::pin::pin!(future);
+    match futures::future::select(future, tasks.sleep(limit)).await {
+        futures::future::Either::Left((value, _)) => Some(value),
+        futures::future::Either::Right(((), _)) => None,
+    }
 }
 
 /// Runs `f` through [`Tasks::run_cpu`] and returns its result (`None` if it panicked).

@@ -1,7 +1,359 @@
 //! Search: what the indexes hold and how a query finds it. [`chunk`] cuts a document into the
-//! heading-aware pieces that the keyword index (FTS5) and the vector index will hold and that a
+//! heading-aware pieces that the keyword index (FTS5) and the vector index hold and that a
 //! result deep-links to; [`query`] turns what a reader types into a keyword query that cannot
-//! fail and FTS5 snippets into safe HTML. The index stages and hybrid ranking build on them.
+//! fail and FTS5 snippets into safe HTML; `keyword` and `semantic` fetch candidates from each
+//! index, and [`fusion`] merges them into one list, one result per document.
+//!
+//! Every result comes from a join with the live version of a published document, so nothing a
+//! vector index still remembers (a deleted document, an old version) is ever shown.
 
 pub mod chunk;
+pub mod fusion;
+mod highlight;
+mod keyword;
 pub mod query;
+mod semantic;
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use crate::error::DomainError;
+use crate::ports::Ports;
+use query::KeywordQuery;
+
+pub use fusion::Fusion;
+
+/// Which indexes answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Keyword and semantic candidates fused.
+    #[default]
+    Hybrid,
+    Keyword,
+    Semantic,
+}
+
+impl Mode {
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "hybrid" => Some(Self::Hybrid),
+            "keyword" => Some(Self::Keyword),
+            "semantic" => Some(Self::Semantic),
+            _ => None,
+        }
+    }
+}
+
+/// Tuning, fixed per host (natively `[search]` in the config, on Workers `[vars]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// How much the semantic list counts against the keyword list, 0–1 (Meilisearch's
+    /// `semanticRatio`); a request may override it.
+    pub semantic_ratio: f32,
+    pub fusion: Fusion,
+    /// RRF's constant: larger flattens the difference between neighbouring ranks.
+    pub rrf_k: f32,
+    /// Candidates taken from each index before fusion.
+    pub candidates: usize,
+    /// How long a query embedding plus the vector lookup may take before search answers from
+    /// keywords alone.
+    pub semantic_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            semantic_ratio: 0.6,
+            fusion: Fusion::Rrf,
+            rrf_k: 60.0,
+            candidates: 50,
+            semantic_timeout: Duration::from_millis(1500),
+        }
+    }
+}
+
+pub const DEFAULT_LIMIT: usize = 10;
+pub const MAX_LIMIT: usize = 50;
+
+/// A search as the API and the page ask for it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Request {
+    pub query: String,
+    pub mode: Mode,
+    /// 1–[`MAX_LIMIT`]; callers check the range (the API answers 400 outside it).
+    pub limit: usize,
+    pub folder: Option<String>,
+    pub tag: Option<String>,
+    /// Only documents updated at or after this time (Unix seconds).
+    pub after: Option<i64>,
+    /// Overrides [`Settings::semantic_ratio`].
+    pub semantic_ratio: Option<f32>,
+}
+
+/// A search as it arrives in a URL (`/api/search?q=&mode=&limit=&folder=&tag=&after=&ratio=`
+/// and the `/search` page), checked by [`Params::into_request`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Params {
+    #[serde(default)]
+    pub q: String,
+    pub mode: Option<String>,
+    pub limit: Option<String>,
+    pub folder: Option<String>,
+    pub tag: Option<String>,
+    pub after: Option<String>,
+    pub ratio: Option<String>,
+}
+
+impl Params {
+    /// The request, or a message saying which parameter is wrong and what it takes. Empty
+    /// filters mean none; an unknown folder or tag is a valid filter that finds nothing.
+    pub fn into_request(self) -> Result<Request, DomainError> {
+        let bad = |msg: String| DomainError::BadInput(msg);
+        let present = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mode = match present(self.mode) {
+            None => Mode::default(),
+            Some(m) => Mode::parse(&m)
+                .ok_or_else(|| bad(format!("mode must be hybrid, keyword or semantic, not {m:?}.")))?,
+        };
+        let limit = match present(self.limit) {
+            None => DEFAULT_LIMIT,
+            Some(l) => l.parse::<usize>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
+                bad(format!("limit must be a whole number from 1 to {MAX_LIMIT}, not {l:?}."))
+            })?,
+        };
+        let after = match present(self.after) {
+            None => None,
+            Some(a) => Some(parse_after(&a).ok_or_else(|| {
+                bad(format!("after must be a date (2026-01-31) or Unix seconds, not {a:?}."))
+            })?),
+        };
+        let semantic_ratio = match present(self.ratio) {
+            None => None,
+            Some(r) => Some(
+                r.parse::<f32>()
+                    .ok()
+                    .filter(|r| (0.0..=1.0).contains(r))
+                    .ok_or_else(|| bad(format!("ratio must be a number from 0 to 1, not {r:?}.")))?,
+            ),
+        };
+        Ok(Request {
+            query: self.q,
+            mode,
+            limit,
+            folder: present(self.folder),
+            tag: present(self.tag),
+            after,
+            semantic_ratio,
+        })
+    }
+}
+
+/// `2026-01-31` (midnight UTC) or Unix seconds.
+fn parse_after(value: &str) -> Option<i64> {
+    if let Ok(seconds) = value.parse::<i64>() {
+        return Some(seconds);
+    }
+    let mut parts = value.splitn(3, '-').map(str::parse::<i64>);
+    let (y, m, d) = (parts.next()?.ok()?, parts.next()?.ok()?, parts.next()?.ok()?);
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400)
+}
+
+/// One document found, at its best chunk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub document_id: i64,
+    pub slug: String,
+    pub title: String,
+    /// The document page at the chunk's section.
+    pub url: String,
+    /// The chunk's heading path ('' before the first heading).
+    pub heading: String,
+    /// Escaped text with the matched words in `<mark>`: safe to insert as HTML.
+    pub snippet_html: String,
+    pub score: f64,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    pub query: String,
+    pub mode: Mode,
+    pub took_ms: u64,
+    /// Semantic results were wanted but the model or the vector index did not answer.
+    pub degraded: bool,
+    /// When no word matched as typed: the query that was searched instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<String>,
+    pub results: Vec<Hit>,
+}
+
+/// A candidate chunk from one index, before fusion.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Candidate {
+    pub document_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub heading: String,
+    pub anchor: Option<String>,
+    pub snippet: String,
+    /// Higher is better within its list.
+    pub score: f64,
+}
+
+impl Candidate {
+    fn into_hit(self, score: f64) -> Hit {
+        let url = match &self.anchor {
+            Some(anchor) => format!("/docs/{}#{anchor}", self.slug),
+            None => format!("/docs/{}", self.slug),
+        };
+        Hit {
+            document_id: self.document_id,
+            slug: self.slug,
+            title: self.title,
+            url,
+            heading: self.heading,
+            snippet_html: query::snippet_html(&self.snippet),
+            score,
+        }
+    }
+}
+
+/// Filters both indexes apply.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Filters {
+    pub folder: Option<String>,
+    pub tag: Option<String>,
+    pub after: Option<i64>,
+}
+
+/// Runs a search. Never fails because of the model or the vector index: without them the
+/// answer is the keyword results, marked `degraded`.
+pub async fn search(ports: &Ports, request: Request) -> Result<Results, DomainError> {
+    let started = web_time::Instant::now();
+    let limit = request.limit.clamp(1, MAX_LIMIT);
+    let settings = &ports.search;
+    let ratio = request.semantic_ratio.unwrap_or(settings.semantic_ratio).clamp(0.0, 1.0);
+    let filters = Filters { folder: request.folder.clone(), tag: request.tag.clone(), after: request.after };
+    let parsed = KeywordQuery::parse(&request.query);
+    let finish = |results: Vec<Hit>, degraded: bool, corrected: Option<String>| Results {
+        query: request.query.clone(),
+        mode: request.mode,
+        took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        degraded,
+        corrected,
+        results,
+    };
+    let Some(parsed) = parsed else {
+        return Ok(finish(Vec::new(), false, None));
+    };
+    let wants_semantic = request.mode != Mode::Keyword;
+    let wants_keyword = request.mode != Mode::Semantic;
+    let candidates = settings.candidates.max(limit);
+    let (keyword, semantic) = futures::join!(
+        async {
+            if wants_keyword {
+                keyword::candidates(ports, &parsed, &filters, candidates).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if wants_semantic {
+                semantic::candidates(ports, &request.query, &parsed, &filters, candidates).await
+            } else {
+                None
+            }
+        }
+    );
+    let mut keyword = keyword?;
+    let degraded = wants_semantic && semantic.is_none();
+    // Semantic search that could not run answers from keywords (and says so).
+    if request.mode == Mode::Semantic && degraded {
+        keyword = Some(keyword::candidates(ports, &parsed, &filters, candidates).await?);
+    }
+    let mut corrected = None;
+    if keyword.as_ref().is_some_and(Vec::is_empty) && semantic.as_ref().is_none_or(Vec::is_empty) {
+        if let Some((fixed, found)) = keyword::corrected(ports, &parsed, &filters, candidates).await? {
+            corrected = Some(fixed);
+            keyword = Some(found);
+        }
+    }
+    let hits = match (keyword, semantic) {
+        (Some(keyword), Some(semantic)) => {
+            fusion::fuse(settings.fusion, settings.rrf_k, ratio, keyword, semantic, limit)
+        }
+        (Some(list), None) | (None, Some(list)) => fusion::single(list, limit),
+        (None, None) => Vec::new(),
+    };
+    Ok(finish(hits, degraded, corrected))
+}
+
+/// Keeps the first (best) candidate of each document, in order.
+pub(crate) fn best_per_document(list: Vec<Candidate>) -> Vec<Candidate> {
+    let mut seen = std::collections::HashSet::new();
+    list.into_iter().filter(|c| seen.insert(c.document_id)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Result<Request, DomainError> {
+        let mut p = Params::default();
+        for (k, v) in pairs {
+            let v = Some((*v).to_owned());
+            match *k {
+                "q" => p.q = v.unwrap_or_default(),
+                "mode" => p.mode = v,
+                "limit" => p.limit = v,
+                "folder" => p.folder = v,
+                "tag" => p.tag = v,
+                "after" => p.after = v,
+                "ratio" => p.ratio = v,
+                _ => unreachable!(),
+            }
+        }
+        p.into_request()
+    }
+
+    #[test]
+    fn parameters_are_checked_with_messages_that_name_them() {
+        let r = params(&[("q", "wal"), ("folder", " "), ("tag", "sql")]).expect("ok");
+        assert_eq!(
+            (r.mode, r.limit, r.folder, r.tag.as_deref()),
+            (Mode::Hybrid, DEFAULT_LIMIT, None, Some("sql"))
+        );
+        for (key, value) in [
+            ("limit", "0"),
+            ("limit", "51"),
+            ("limit", "ten"),
+            ("mode", "fuzzy"),
+            ("after", "yesterday"),
+            ("ratio", "2"),
+        ] {
+            let err = params(&[("q", "x"), (key, value)]).expect_err(value);
+            assert_eq!(err.status(), 400);
+            assert!(err.public_message().contains(key), "{key}: {}", err.public_message());
+        }
+        assert_eq!(params(&[("limit", "50")]).expect("max").limit, 50);
+    }
+
+    #[test]
+    fn after_takes_dates_and_seconds() {
+        assert_eq!(parse_after("1970-01-01"), Some(0));
+        assert_eq!(parse_after("2026-12-03"), Some(1_796_256_000));
+        assert_eq!(parse_after("1700000000"), Some(1_700_000_000));
+        assert_eq!(parse_after("2026-13-01"), None);
+    }
+}

@@ -68,10 +68,40 @@ impl KeywordQuery {
             .join(" ")
     }
 
+    /// The FTS5 query for "any of the words" (a question in a sentence matches few chunks with
+    /// every word): common English words dropped, the rest OR-ed, ranked by bm25. `None` when
+    /// nothing but common words is left, or there is only one term (then it is [`Self::to_fts`]).
+    pub fn to_fts_any(&self) -> Option<String> {
+        let last = self.terms.len().saturating_sub(1);
+        let terms: Vec<String> = self
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|(_, words)| words.len() > 1 || !is_stop_word(&words[0]))
+            .map(|(i, words)| {
+                let star = if i == last && self.prefix_last { "*" } else { "" };
+                format!("\"{}\"{star}", words.join(" "))
+            })
+            .collect();
+        (self.terms.len() > 1 && !terms.is_empty()).then(|| terms.join(" OR "))
+    }
+
     /// Every word, for a "showing results for" line or a spelling fallback.
     pub fn words(&self) -> impl Iterator<Item = &str> {
         self.terms.iter().flatten().map(String::as_str)
     }
+}
+
+/// Words so common that "any of the words" would match nearly every chunk.
+fn is_stop_word(word: &str) -> bool {
+    const STOP: &[&str] = &[
+        "a", "about", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how",
+        "i", "if", "in", "into", "is", "it", "its", "my", "of", "on", "or", "should", "so", "that", "the",
+        "their", "there", "these", "this", "to", "was", "we", "what", "when", "where", "which", "who", "why",
+        "will", "with", "you", "your",
+    ];
+    let lower = word.to_lowercase();
+    STOP.contains(&lower.as_str())
 }
 
 /// Letters and digits in runs; everything else separates words.
@@ -121,6 +151,14 @@ mod tests {
         assert_eq!(fts("sqlite fts ").as_deref(), Some("\"sqlite\" \"fts\""), "a finished word is exact");
         assert_eq!(fts("Crème brûlée").as_deref(), Some("\"Crème\" \"brûlée\"*"));
         assert_eq!(fts("a").as_deref(), Some("\"a\""), "one letter is too short to be a prefix");
+    }
+
+    #[test]
+    fn any_of_the_words_drops_common_ones() {
+        let q = KeywordQuery::parse("how do I back up the database").expect("query");
+        assert_eq!(q.to_fts_any().as_deref(), Some("\"back\" OR \"up\" OR \"database\"*"));
+        assert_eq!(KeywordQuery::parse("vacuum").expect("q").to_fts_any(), None, "one term: use to_fts");
+        assert_eq!(KeywordQuery::parse("what is the").expect("q").to_fts_any(), None);
     }
 
     #[test]

@@ -34,4 +34,8 @@ impl Tasks for TokioTasks {
             }
         })
     }
+
+    fn sleep(&self, duration: std::time::Duration) -> Task {
+        Box::pin(tokio::time::sleep(duration))
+    }
 }

@@ -22,6 +22,8 @@ pub async fn native() -> (Native, TempDir) {
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(ADMIN_PASSWORD.into()),
         max_upload_mb: 1,
+        // Keyword search only: the model's own tests load it (tests/semantic.rs).
+        embedding_model: None,
         ..Config::default()
     };
     let options = app::http::leptos_options().expect("leptos options");

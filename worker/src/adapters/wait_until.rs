@@ -26,4 +26,8 @@ impl Tasks for WaitUntil {
     fn run_cpu(&self, job: CpuJob) -> Task {
         Box::pin(async move { job() })
     }
+
+    fn sleep(&self, duration: std::time::Duration) -> Task {
+        Box::pin(worker::send::SendFuture::new(worker::Delay::from(duration)))
+    }
 }

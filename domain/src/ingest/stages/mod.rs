@@ -2,8 +2,12 @@
 //! [`Stage`] variant, its place in [`Stage::next`], its arm in [`run`] and its file; the jobs
 //! table does not list stages.
 
+mod embed;
 mod extract;
+mod index;
 mod publish;
+
+pub use embed::{forget_deleted_vectors, requeue_unembedded, vector_id};
 
 use serde::{Deserialize, Serialize};
 
@@ -18,8 +22,13 @@ use crate::BlobKey;
 pub enum Stage {
     /// The stored bytes → Markdown on the version.
     Extract,
+    /// Heading-aware chunks → the keyword index, so a version goes live searchable.
+    Index,
     /// Title, outline, tags, attachments; the version goes live.
     Publish,
+    /// Chunk vectors → the vector index, after the version is live: a model or index that is
+    /// down delays semantic search, never the document.
+    Embed,
 }
 
 impl Stage {
@@ -29,15 +38,19 @@ impl Stage {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Extract => "extract",
+            Self::Index => "index",
             Self::Publish => "publish",
+            Self::Embed => "embed",
         }
     }
 
     /// The stage after this one; `None` after the last.
     pub fn next(self) -> Option<Self> {
         match self {
-            Self::Extract => Some(Self::Publish),
-            Self::Publish => None,
+            Self::Extract => Some(Self::Index),
+            Self::Index => Some(Self::Publish),
+            Self::Publish => Some(Self::Embed),
+            Self::Embed => None,
         }
     }
 }
@@ -46,7 +59,9 @@ impl Stage {
 pub(super) async fn run(ports: &Ports, stage: Stage, version_id: i64) -> Result<(), DomainError> {
     match stage {
         Stage::Extract => extract::extract(ports, version_id).await,
+        Stage::Index => index::index(ports, version_id).await,
         Stage::Publish => publish::publish(ports, version_id).await,
+        Stage::Embed => embed::embed(ports, version_id).await,
     }
 }
 
@@ -61,6 +76,16 @@ struct VersionRow {
     folder: String,
     body_md: Option<String>,
     body_key: Option<BlobKey>,
+}
+
+/// A version's title: its front matter's, else its first `# ` heading, else the file's stem.
+fn title_of(
+    front: &crate::content::markdown::FrontMatter,
+    heading: Option<&str>,
+    source_name: &str,
+) -> String {
+    let stem = source_name.rsplit_once('.').map_or(source_name, |(stem, _)| stem);
+    front.title.clone().or(heading.map(str::to_owned)).unwrap_or_else(|| stem.to_owned())
 }
 
 async fn version_row(ports: &Ports, version_id: i64) -> Result<VersionRow, DomainError> {
@@ -87,9 +112,13 @@ mod tests {
         while let Some(next) = order.last().and_then(|s| s.next()) {
             order.push(next);
         }
-        assert_eq!(order, [Stage::Extract, Stage::Publish]);
+        assert_eq!(order, [Stage::Extract, Stage::Index, Stage::Publish, Stage::Embed]);
         let names: Vec<_> = order.iter().map(|s| serde_json::to_string(s).expect("json")).collect();
-        assert_eq!(names, ["\"extract\"", "\"publish\""], "stored names match as_str");
+        assert_eq!(
+            names,
+            ["\"extract\"", "\"index\"", "\"publish\"", "\"embed\""],
+            "stored names match as_str"
+        );
         assert!(order.iter().all(|s| names.contains(&format!("\"{}\"", s.as_str()))));
     }
 }

@@ -1,6 +1,7 @@
 //! Stage `publish`: derive what readers and listings show (title, excerpt, word count, reading
 //! time, outline, tags, folder), attach images, render the sanitised HTML once for every later
-//! view, and make the version live, all in one batch (the browse counts too). Uploads, edits
+//! view, and make the version live, all in one batch (the browse counts too, and older versions'
+//! chunks leave the search indexes). Uploads, edits
 //! and the sample pages all go live through here.
 
 use serde::Deserialize;
@@ -32,8 +33,7 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
     let full = blobs::load_text(ports, row.body_md, row.body_key.as_ref()).await?;
     let (front, rest) = markdown::split_front_matter(&full);
     let (heading, body) = markdown::split_title(rest);
-    let stem = row.source_name.rsplit_once('.').map_or(row.source_name.as_str(), |(stem, _)| stem);
-    let title = front.title.clone().or(heading.map(str::to_owned)).unwrap_or_else(|| stem.to_owned());
+    let title = super::title_of(&front, heading, &row.source_name);
     let attachments = resolve_images(ports, row.document_id, markdown::relative_image_targets(body)).await?;
     let urls: HashMap<&str, String> =
         attachments.iter().map(|(name, key)| (name.as_str(), format!("/blobs/{key}"))).collect();
@@ -44,6 +44,7 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
     let excerpt = markdown::excerpt(body, 220);
     let (body_inline, body_key) = blobs::store_text(ports, body.to_owned()).await?;
     let (html_inline, html_key) = blobs::store_text(ports, rendered.html).await?;
+    // `updated_at` stays when the live version is published again (the search backfill).
     let mut batch = vec![
         Statement::new(
             "UPDATE document_versions SET title = ?2, word_count = ?3, reading_minutes = ?4, outline_json = ?5
@@ -57,7 +58,8 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
         Statement::new(unless_newer_live!(
             "UPDATE documents SET title = ?3, body_md = ?4, excerpt = ?5, folder = ?6, version = ?2,
                word_count = ?7, reading_minutes = ?8, body_key = ?9, body_html = ?10, html_key = ?11,
-               outline_json = ?12, updated_at = unixepoch(), published = 1
+               outline_json = ?12, published = 1,
+               updated_at = CASE WHEN published = 1 AND version = ?2 THEN updated_at ELSE unixepoch() END
              WHERE id = ?1 AND"
         ))
         .bind(row.document_id)
@@ -102,7 +104,13 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
             .bind(version_id)
             .bind(VersionStatus::Ready.as_str()),
     );
-    batch.push(Statement::new("DELETE FROM ingest_jobs WHERE version_id = ?1").bind(version_id));
+    // Older versions leave the indexes as this one goes live (their vector ids are queued for
+    // the vector index by the chunks' delete trigger).
+    batch.push(
+        Statement::new(unless_newer_live!("DELETE FROM chunks WHERE document_id = ?1 AND version < ?2 AND"))
+            .bind(row.document_id)
+            .bind(row.version),
+    );
     batch.extend(crate::documents::recount_facets());
     ports.db.batch(batch).await?;
     Ok(())

@@ -1,0 +1,156 @@
+//! The search box in every page's header. Without JavaScript it is a GET form to `/search`.
+//! Hydrated (a lazy island: its wasm loads apart from the page's), results appear under it as
+//! the reader types: requests wait for a pause in typing, and a newer keystroke aborts the
+//! request in flight (server_fn aborts the fetch when its future is dropped). ↑/↓ move, Enter
+//! opens the highlighted result (the first, unless moved), Esc closes the list.
+
+use domain::search::{Hit, Params, Results};
+use leptos::prelude::*;
+
+/// Quiet time after a keystroke before searching.
+const DEBOUNCE_MS: u64 = 150;
+
+#[island(lazy)]
+pub fn SearchBox() -> impl IntoView {
+    crate::island_live();
+    let (found, set_found) = signal(None::<Results>);
+    let (active, set_active) = signal(0_usize);
+    let (open, set_open) = signal(false);
+    let text = RwSignal::new(String::new());
+    let in_flight = StoredValue::new(None::<futures::future::AbortHandle>);
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+
+    let run = move |q: String| {
+        if let Some(previous) = in_flight.get_value() {
+            previous.abort();
+        }
+        if q.trim().is_empty() {
+            set_found.set(None);
+            set_open.set(false);
+            return;
+        }
+        let (handle, registration) = futures::future::AbortHandle::new_pair();
+        in_flight.set_value(Some(handle));
+        leptos::task::spawn_local(async move {
+            let request = crate::api::search(Params { q, limit: Some("8".into()), ..Params::default() });
+            if let Ok(Ok(results)) = futures::future::Abortable::new(request, registration).await {
+                set_active.set(0);
+                set_open.set(true);
+                set_found.set(Some(results));
+            }
+        });
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let q = event_target_value(&ev);
+        text.set(q.clone());
+        if let Some(timer) = pending.get_value() {
+            timer.clear();
+        }
+        let timer =
+            set_timeout_with_handle(move || run(q), std::time::Duration::from_millis(DEBOUNCE_MS)).ok();
+        pending.set_value(timer);
+    };
+    let hits = move || found.with(|f| f.as_ref().map(|r| r.results.clone()).unwrap_or_default());
+    // The list's last row is "all results": one past the hits.
+    let rows = move || hits().len() + 1;
+    let all_results = move || format!("/search?q={}", encode(&text.get()));
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if !open.get() {
+            return;
+        }
+        match ev.key().as_str() {
+            "ArrowDown" => {
+                ev.prevent_default();
+                set_active.update(|a| *a = (*a + 1) % rows());
+            }
+            "ArrowUp" => {
+                ev.prevent_default();
+                set_active.update(|a| *a = (*a + rows() - 1) % rows());
+            }
+            "Enter" => {
+                ev.prevent_default();
+                let url = hits().get(active.get()).map_or_else(all_results, |h| h.url.clone());
+                let _ = window().location().set_href(&url);
+            }
+            "Escape" => set_open.set(false),
+            _ => {}
+        }
+    };
+    // Leaving the box closes the list, after a moment so a click on a result still lands.
+    let on_blur = move |_| {
+        set_timeout(move || set_open.set(false), std::time::Duration::from_millis(200));
+    };
+    let option_id = |i: usize| format!("search-box-option-{i}");
+    view! {
+        <div class="search-box" data-testid="search-box">
+            <form method="get" action="/search" role="search">
+                <input type="search" name="q" autocomplete="off" placeholder="Search"
+                    aria-label="Search the documents" role="combobox" aria-autocomplete="list"
+                    aria-controls="search-box-list"
+                    aria-expanded=move || open.get().to_string()
+                    aria-activedescendant=move || open.get().then(|| option_id(active.get()))
+                    data-testid="search-input"
+                    on:input=on_input on:keydown=on_keydown on:blur=on_blur
+                    on:focus=move |_| set_open.set(found.with(Option::is_some)) />
+            </form>
+            <Show when=move || open.get()>
+                <ul class="search-box__list" id="search-box-list" role="listbox" data-testid="search-suggestions">
+                    {move || found.get().map(|r| r.degraded.then(|| view! {
+                        <li class="search-box__notice" role="presentation" data-testid="search-box-degraded">
+                            "Semantic results unavailable: matching words only."
+                        </li>
+                    }))}
+                    {move || {
+                        let hits = hits();
+                        if hits.is_empty() {
+                            Some(view! {
+                                <li class="search-box__notice" role="presentation">"No matches yet."</li>
+                            })
+                        } else {
+                            None
+                        }
+                    }}
+                    {move || hits().into_iter().enumerate().map(|(i, hit)| {
+                        view! { <Suggestion hit index=i active id=option_id(i) /> }
+                    }).collect_view()}
+                    <li role="option" id=move || option_id(hits().len())
+                        class:search-box__item=true
+                        class:search-box__item--active=move || active.get() == hits().len()
+                        aria-selected=move || (active.get() == hits().len()).to_string()>
+                        <a href=all_results data-testid="search-all">"All results"</a>
+                    </li>
+                </ul>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn Suggestion(hit: Hit, index: usize, active: ReadSignal<usize>, id: String) -> impl IntoView {
+    view! {
+        <li role="option" id=id class="search-box__item"
+            class:search-box__item--active=move || active.get() == index
+            aria-selected=move || (active.get() == index).to_string()
+            data-testid="search-suggestion">
+            <a href=hit.url>
+                <span class="search-box__title">{hit.title}</span>
+                {(!hit.heading.is_empty()).then(|| view! { <span class="search-box__heading">{hit.heading}</span> })}
+                // Escaped by the domain; only <mark> is markup.
+                <span class="search-box__snippet" inner_html=hit.snippet_html></span>
+            </a>
+        </li>
+    }
+}
+
+/// The query as a URL query value.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(byte)),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}

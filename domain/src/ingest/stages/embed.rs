@@ -1,0 +1,150 @@
+//! Stage `embed`: the live version's chunks → the vector index, in batches, after `publish`.
+//! Without a model or vector index it ends at once and the chunks wait (`chunks.embedded = 0`,
+//! counted in status and inventory); a failure is retried with back-off by the job, never
+//! marking a live version failed. The sweep queues waiting chunks again and tells the vector
+//! index to forget deleted ones.
+
+use serde::Deserialize;
+
+use crate::error::{AiError, DomainError};
+use crate::ports::{DbExt, Ports, VectorRecord};
+use crate::sql::Statement;
+
+/// Texts per model call: Workers AI takes up to 100; small batches keep a call short.
+const BATCH: i64 = 32;
+/// Vector ids forgotten per call.
+const FORGET_BATCH: i64 = 500;
+
+/// The vector index's id of chunk `ordinal` of version `version_id`: deterministic, so a
+/// retried batch replaces what it wrote.
+pub fn vector_id(version_id: i64, ordinal: i64) -> String {
+    format!("{version_id}:{ordinal}")
+}
+
+/// What the model reads of a chunk: its place in the document, then its text.
+fn passage(title: &str, heading: &str, body: &str) -> String {
+    if heading.is_empty() {
+        format!("{title}\n{body}")
+    } else {
+        format!("{title} — {heading}\n{body}")
+    }
+}
+
+pub(super) async fn embed(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
+    let (Some(ai), Some(vectors)) = (&ports.ai, &ports.vectors) else {
+        return Ok(());
+    };
+    #[derive(Deserialize)]
+    struct Waiting {
+        id: i64,
+        ordinal: i64,
+        document_id: i64,
+        folder: String,
+        title: String,
+        heading: String,
+        body: String,
+    }
+    loop {
+        // Only chunks of the live version: an older one's are about to go.
+        let batch: Vec<Waiting> = ports
+            .db
+            .query_all(
+                Statement::new(
+                    "SELECT c.id, c.ordinal, c.document_id, d.folder, c.title, c.heading, c.body
+                     FROM chunks c JOIN documents d ON d.id = c.document_id AND d.version = c.version
+                     WHERE c.version_id = ?1 AND c.embedded = 0 ORDER BY c.ordinal LIMIT ?2",
+                )
+                .bind(version_id)
+                .bind(BATCH),
+            )
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        let texts = batch.iter().map(|c| passage(&c.title, &c.heading, &c.body)).collect();
+        let values = ai.embed(texts).await?;
+        if values.len() != batch.len() || values.iter().any(|v| v.len() != vectors.dimensions()) {
+            return Err(AiError::Request(format!(
+                "the model gave {} vectors of {:?} dimensions for {} texts; the index holds {}",
+                values.len(),
+                values.first().map(Vec::len),
+                batch.len(),
+                vectors.dimensions()
+            ))
+            .into());
+        }
+        let ids: Vec<i64> = batch.iter().map(|c| c.id).collect();
+        let records = batch
+            .into_iter()
+            .zip(values)
+            .map(|(c, values)| VectorRecord {
+                id: vector_id(version_id, c.ordinal),
+                values,
+                document_id: c.document_id,
+                folder: c.folder,
+            })
+            .collect();
+        vectors.upsert(records).await?;
+        let ids = serde_json::to_string(&ids).unwrap_or_default();
+        ports
+            .db
+            .execute(
+                Statement::new(
+                    "UPDATE chunks SET embedded = 1 WHERE id IN (SELECT value FROM json_each(?1))",
+                )
+                .bind(ids),
+            )
+            .await?;
+    }
+    forget_deleted_vectors(ports).await?;
+    Ok(())
+}
+
+/// Tells the vector index to drop the vectors of deleted chunks. Returns how many it dropped.
+pub async fn forget_deleted_vectors(ports: &Ports) -> Result<usize, DomainError> {
+    let Some(vectors) = &ports.vectors else {
+        return Ok(0);
+    };
+    #[derive(Deserialize)]
+    struct Gone {
+        id: String,
+    }
+    let gone: Vec<Gone> = ports
+        .db
+        .query_all(Statement::new("SELECT id FROM vector_garbage LIMIT ?1").bind(FORGET_BATCH))
+        .await?;
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<String> = gone.into_iter().map(|g| g.id).collect();
+    vectors.delete(ids.clone()).await?;
+    let count = ids.len();
+    let ids = serde_json::to_string(&ids).unwrap_or_default();
+    ports
+        .db
+        .execute(
+            Statement::new("DELETE FROM vector_garbage WHERE id IN (SELECT value FROM json_each(?1))")
+                .bind(ids),
+        )
+        .await?;
+    Ok(count)
+}
+
+/// Gives live versions whose chunks still wait for vectors (the model was down, or came later)
+/// an `embed` job again. Returns how many it queued.
+pub async fn requeue_unembedded(ports: &Ports) -> Result<u64, DomainError> {
+    if ports.ai.is_none() || ports.vectors.is_none() {
+        return Ok(0);
+    }
+    Ok(ports
+        .db
+        .execute(Statement::new(
+            "INSERT OR IGNORE INTO ingest_jobs (version_id, stage)
+             SELECT DISTINCT c.version_id, 'embed' FROM chunks c
+             JOIN documents d ON d.id = c.document_id AND d.version = c.version
+             WHERE c.embedded = 0
+               AND NOT EXISTS (SELECT 1 FROM ingest_jobs j WHERE j.version_id = c.version_id)
+             LIMIT 50",
+        ))
+        .await?)
+}

@@ -1,0 +1,270 @@
+//! Keyword candidates from the FTS5 index: every word first; when that finds too little, any
+//! of the words (common ones dropped), ranked by bm25 with the title and headings weighted
+//! above the body. One query per attempt (one D1 round trip), best chunk per document, snippets
+//! made only for the rows returned.
+
+use serde::Deserialize;
+use std::collections::HashSet;
+
+use super::query::{KeywordQuery, MARK_END, MARK_START};
+use super::{best_per_document, Candidate, Filters};
+use crate::error::DomainError;
+use crate::ports::{DbExt, Ports};
+use crate::sql::Statement;
+
+/// The ranked chunks of a MATCH, best chunk per document, filtered; snippets only for those.
+/// bm25 is lower-is-better; weights are (title, heading, body).
+const RANKED: &str = "
+WITH ranked AS (
+  SELECT c.id, c.document_id, bm25(chunks_fts, 8.0, 4.0, 1.0) AS rank
+  FROM chunks_fts
+  JOIN chunks c ON c.id = chunks_fts.rowid
+  JOIN documents d ON d.id = c.document_id AND d.version = c.version AND d.published = 1
+  WHERE chunks_fts MATCH ?1
+    AND (?4 IS NULL OR d.folder = ?4)
+    AND (?5 IS NULL OR EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?5))
+    AND (?6 IS NULL OR d.updated_at >= ?6)
+),
+best AS (
+  SELECT id, rank FROM (
+    SELECT id, rank, ROW_NUMBER() OVER (PARTITION BY document_id ORDER BY rank) AS n FROM ranked
+  ) WHERE n = 1 ORDER BY rank LIMIT ?7
+)
+SELECT c.document_id, d.slug, d.title, c.heading, c.anchor, best.rank,
+       snippet(chunks_fts, 2, ?2, ?3, '…', 28) AS snippet
+FROM best
+JOIN chunks_fts ON chunks_fts.rowid = best.id
+JOIN chunks c ON c.id = best.id
+JOIN documents d ON d.id = c.document_id
+WHERE chunks_fts MATCH ?1
+ORDER BY best.rank";
+
+#[derive(Deserialize)]
+struct Row {
+    document_id: i64,
+    slug: String,
+    title: String,
+    heading: String,
+    anchor: Option<String>,
+    rank: f64,
+    snippet: String,
+}
+
+async fn run(
+    ports: &Ports,
+    fts: &str,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Vec<Candidate>, DomainError> {
+    let rows: Vec<Row> = ports
+        .db
+        .query_all(
+            Statement::new(RANKED)
+                .bind(fts)
+                .bind(MARK_START.to_string())
+                .bind(MARK_END.to_string())
+                .bind(filters.folder.clone())
+                .bind(filters.tag.clone())
+                .bind(filters.after)
+                .bind(i64::try_from(limit).unwrap_or(50)),
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Candidate {
+            document_id: r.document_id,
+            slug: r.slug,
+            title: r.title,
+            heading: r.heading,
+            anchor: r.anchor,
+            snippet: r.snippet,
+            score: -r.rank,
+        })
+        .collect())
+}
+
+/// Up to `limit` documents for `query`, best first.
+pub(super) async fn candidates(
+    ports: &Ports,
+    query: &KeywordQuery,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Vec<Candidate>, DomainError> {
+    let mut found = run(ports, &query.to_fts(), filters, limit).await?;
+    if found.len() < limit {
+        if let Some(any) = query.to_fts_any() {
+            // Documents with every word stay first; the rest follow in bm25 order.
+            let more = run(ports, &any, filters, limit).await?;
+            let floor = found.iter().map(|c| c.score).fold(f64::INFINITY, f64::min);
+            let have: HashSet<i64> = found.iter().map(|c| c.document_id).collect();
+            found.extend(
+                more.into_iter()
+                    .filter(|c| !have.contains(&c.document_id))
+                    .map(|c| Candidate { score: c.score.min(floor - 1e-6), ..c }),
+            );
+            found.truncate(limit);
+        }
+    }
+    Ok(best_per_document(found))
+}
+
+/// When no word of `query` is in the index as typed: the query with each unknown word replaced
+/// by the closest indexed word (edit distance 1 for short words, else 2; same first letter; the
+/// most frequent on a tie), and what
+/// it finds. `None` when nothing could be corrected or the correction finds nothing either.
+pub(super) async fn corrected(
+    ports: &Ports,
+    query: &KeywordQuery,
+    filters: &Filters,
+    limit: usize,
+) -> Result<Option<(String, Vec<Candidate>)>, DomainError> {
+    #[derive(Deserialize)]
+    struct Term {
+        term: String,
+    }
+    let mut changed = false;
+    let mut terms = Vec::with_capacity(query.terms.len());
+    for phrase in &query.terms {
+        let mut words = Vec::with_capacity(phrase.len());
+        for word in phrase {
+            let lower = word.to_lowercase();
+            let Some(first) = lower.chars().next() else { continue };
+            if lower.chars().count() < 4 || !first.is_alphabetic() {
+                words.push(word.clone());
+                continue;
+            }
+            let len = i64::try_from(lower.chars().count()).unwrap_or(64);
+            // The vocabulary holds Porter stems; candidates share the first letter and about the
+            // length, most frequent first.
+            let nearby: Vec<Term> = ports
+                .db
+                .query_all(
+                    Statement::new(
+                        "SELECT term FROM chunks_vocab
+                         WHERE term >= ?1 AND term < ?2 AND length(term) BETWEEN ?3 - 3 AND ?3 + 2
+                         ORDER BY cnt DESC LIMIT 400",
+                    )
+                    .bind(first.to_string())
+                    .bind(char::from_u32(u32::from(first) + 1).map(String::from).unwrap_or_default())
+                    .bind(len),
+                )
+                .await?;
+            if known(ports, word).await? {
+                words.push(word.clone());
+                continue;
+            }
+            // The vocabulary holds stems: compare the word with its common endings off too.
+            let variants: Vec<&str> = std::iter::once(lower.as_str())
+                .chain(["ing", "es", "ed", "e", "s"].iter().filter_map(|end| lower.strip_suffix(end)))
+                .collect();
+            let allowed = if lower.chars().count() <= 5 { 1 } else { 2 };
+            let best = nearby
+                .into_iter()
+                .map(|t| (variants.iter().map(|v| edit_distance(v, &t.term, 3)).min().unwrap_or(3), t.term))
+                .filter(|(d, _)| *d <= allowed)
+                .min_by_key(|(d, _)| *d);
+            match best {
+                Some((_, term)) => {
+                    changed = true;
+                    words.push(term);
+                }
+                None => words.push(word.clone()),
+            }
+        }
+        if !words.is_empty() {
+            terms.push(words);
+        }
+    }
+    if !changed || terms.is_empty() {
+        return Ok(None);
+    }
+    let fixed = KeywordQuery { terms, prefix_last: true };
+    let found = candidates(ports, &fixed, filters, limit).await?;
+    if found.is_empty() {
+        return Ok(None);
+    }
+    // The index holds stems ("databas"); show the word the snippets marked for each.
+    let marked = marked_words(&found);
+    let shown = fixed
+        .terms
+        .iter()
+        .flatten()
+        .map(|stem| {
+            marked
+                .iter()
+                .find(|w| w.to_lowercase().starts_with(stem.as_str()))
+                .cloned()
+                .unwrap_or_else(|| stem.clone())
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Some((shown, found)))
+}
+
+/// Whether `word` is in the index as typed (as FTS5 tokenizes and stems it).
+async fn known(ports: &Ports, word: &str) -> Result<bool, DomainError> {
+    #[derive(Deserialize)]
+    struct Found {
+        found: i64,
+    }
+    let fts = KeywordQuery { terms: vec![vec![word.to_owned()]], prefix_last: false }.to_fts();
+    let row: Found = ports
+        .db
+        .query_one(
+            Statement::new("SELECT EXISTS (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ?1) AS found")
+                .bind(fts),
+        )
+        .await?;
+    Ok(row.found != 0)
+}
+
+/// The words between snippet markers, in order.
+fn marked_words(found: &[Candidate]) -> Vec<String> {
+    let mut words = Vec::new();
+    for candidate in found {
+        for part in candidate.snippet.split(MARK_START).skip(1) {
+            if let Some((word, _)) = part.split_once(MARK_END) {
+                words.push(word.to_owned());
+            }
+        }
+    }
+    words
+}
+
+/// Levenshtein distance, giving up (returning `cap`) once it must exceed `cap`.
+fn edit_distance(a: &str, b: &str, cap: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) >= cap {
+        return cap;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            row_min = row_min.min(cur[j + 1]);
+        }
+        if row_min >= cap {
+            return cap;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()].min(cap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn edit_distance_counts_and_caps() {
+        assert_eq!(edit_distance("vacuum", "vacuum", 3), 0);
+        assert_eq!(edit_distance("vaccum", "vacuum", 3), 2);
+        assert_eq!(edit_distance("trigger", "triger", 3), 1);
+        assert_eq!(edit_distance("abc", "xyzuvw", 3), 3, "capped");
+    }
+}

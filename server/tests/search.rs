@@ -1,0 +1,246 @@
+//! Keyword search end to end on the native host (real SQLite FTS5, the same SQL D1 runs):
+//! ingest indexes chunks before a version goes live, edits replace them, deletes remove them,
+//! the backfill indexes documents that predate search, and bad queries get answers, not 500s.
+//! No model is loaded here: `mode=semantic` degrades to keywords (tests/semantic.rs has the model).
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use domain::sql::Statement;
+use serde_json::Value;
+
+const LIGHTHOUSE: &str = "# Lighthouse keeping\n\nA short guide.\n\n## Lamps\n\nThe Fresnel lens \
+focuses the lamp into a beam that sailors see for miles.\n\n## Fog signals\n\nWhen fog rolls in, the \
+keeper sounds the diaphone every thirty seconds.\n";
+
+async fn search(native: &server::startup::Native, query: &str) -> (StatusCode, Value) {
+    let (status, headers, body) = send(&native.router, get(&format!("/api/search?{query}"))).await;
+    if status == StatusCode::OK {
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+    (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+}
+
+fn titles(results: &Value) -> Vec<String> {
+    results["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["title"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_upload_is_found_by_a_word_at_its_section_and_the_snippet_marks_it() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (status, _) = upload(&native, &admin, &[("lighthouse.md", LIGHTHOUSE.as_bytes())]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    native.tasks.wait_idle().await;
+
+    let (status, found) = search(&native, "q=diaphone&mode=keyword").await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["mode"], "keyword");
+    assert_eq!(found["degraded"], false);
+    let hit = &found["results"][0];
+    assert_eq!(hit["title"], "Lighthouse keeping");
+    assert_eq!(hit["url"], "/docs/lighthouse#fog-signals", "deep link to the section");
+    assert_eq!(hit["heading"], "Fog signals");
+    assert!(hit["snippet_html"].as_str().expect("snippet").contains("<mark>diaphone</mark>"), "{hit}");
+    // The anchor is the id the page gives that heading.
+    let (_, _, page) = send(&native.router, get("/docs/lighthouse")).await;
+    assert!(page.contains("id=\"fog-signals\""), "{page}");
+
+    // Prefix of the word being typed; stemming; one result per document.
+    assert_eq!(titles(&search(&native, "q=diaph&mode=keyword").await.1), ["Lighthouse keeping"]);
+    assert_eq!(titles(&search(&native, "q=focusing+lenses&mode=keyword").await.1), ["Lighthouse keeping"]);
+    // Title words weigh more than a passing mention.
+    let (_, found) = search(&native, "q=lighthouse&mode=keyword").await;
+    assert_eq!(found["results"].as_array().map(Vec::len), Some(1));
+    // Sample pages are indexed too (seeded through the same jobs).
+    let (_, found) = search(&native, "q=markdown&mode=keyword").await;
+    assert!(titles(&found).iter().any(|t| t == "Writing documents"), "{found}");
+}
+
+#[tokio::test]
+async fn after_an_edit_only_the_new_text_is_found_and_after_a_delete_nothing() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (_, created) = upload(&native, &admin, &[("lighthouse.md", LIGHTHOUSE.as_bytes())]).await;
+    native.tasks.wait_idle().await;
+    let id = created[0]["id"].as_i64().expect("id");
+
+    let edited = LIGHTHOUSE.replace("diaphone", "foghorn");
+    let body = format!(
+        "id={id}&base_version=1&markdown={}",
+        edited.replace(' ', "+").replace('\n', "%0A").replace('#', "%23")
+    );
+    let (status, _, text) = send(&native.router, with_cookie(form("/api/save-document", body), &admin)).await;
+    assert!(status.is_success() || status.is_redirection(), "{status} {text}");
+    native.tasks.wait_idle().await;
+
+    assert!(
+        titles(&search(&native, "q=diaphone&mode=keyword").await.1).is_empty(),
+        "the old version's words are gone"
+    );
+    let (_, found) = search(&native, "q=foghorn&mode=keyword").await;
+    assert_eq!(titles(&found), ["Lighthouse keeping"]);
+    let chunks = native
+        .ports
+        .db
+        .query(Statement::new("SELECT DISTINCT version FROM chunks WHERE document_id = ?1").bind(id))
+        .await
+        .expect("chunks");
+    assert_eq!(chunks.len(), 1, "only the live version keeps chunks: {chunks:?}");
+
+    let (status, _, _) =
+        send(&native.router, with_cookie(delete(&format!("/api/documents/{id}")), &admin)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(titles(&search(&native, "q=foghorn&mode=keyword").await.1).is_empty());
+    let (_, fts) = (
+        0,
+        native
+            .ports
+            .db
+            .query(Statement::new("SELECT COUNT(*) AS n FROM chunks_fts WHERE chunks_fts MATCH 'foghorn'"))
+            .await
+            .expect("fts"),
+    );
+    assert_eq!(fts[0]["n"], 0, "the keyword index forgot the deleted chunks");
+}
+
+#[tokio::test]
+async fn bad_queries_answer_with_results_or_a_clear_400_never_a_500() {
+    let (native, _dir) = native().await;
+    let long = "sqlite+".repeat(800);
+    for query in [
+        "q=",
+        "q=+++",
+        "q=%22unbalanced",
+        "q=a+AND+OR+NEAR(b",
+        "q=*",
+        "q=-x",
+        "q=col%3Avalue",
+        "q=%E2%80%8B",
+        "q=%F0%9F%99%82",
+        "q=x&folder=no-such-folder",
+        "q=x&tag=nope",
+        "q=markdown&unknown=1",
+    ] {
+        let (status, found) = search(&native, query).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {found}");
+        assert!(found["results"].is_array(), "{query}: {found}");
+    }
+    let (status, _) = search(&native, &format!("q={long}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for (query, word) in [
+        ("q=x&limit=0", "limit"),
+        ("q=x&limit=51", "limit"),
+        ("q=x&mode=fuzzy", "mode"),
+        ("q=x&after=soon", "after"),
+    ] {
+        let (status, found) = search(&native, query).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(found["error"]["message"].as_str().unwrap_or("").contains(word), "{query}: {found}");
+    }
+    // No model here: semantic search answers from keywords and says so.
+    let (status, found) = search(&native, "q=markdown&mode=semantic").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["degraded"], true);
+    assert!(!titles(&found).is_empty(), "{found}");
+    let (_, found) = search(&native, "q=markdown").await;
+    assert_eq!((found["mode"].as_str(), found["degraded"].as_bool()), (Some("hybrid"), Some(true)));
+}
+
+#[tokio::test]
+async fn a_misspelt_word_is_corrected_from_the_index() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    upload(&native, &admin, &[("lighthouse.md", LIGHTHOUSE.as_bytes())]).await;
+    native.tasks.wait_idle().await;
+    let (_, found) = search(&native, "q=diafone+&mode=keyword").await;
+    assert_eq!(found["corrected"], "diaphone", "{found}");
+    assert_eq!(titles(&found), ["Lighthouse keeping"]);
+}
+
+#[tokio::test]
+async fn filters_and_the_search_page_without_javascript() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (status, _, _) = send(
+        &native.router,
+        with_cookie(multipart_in("coast", &[("lighthouse.md", LIGHTHOUSE.as_bytes())]), &admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    native.tasks.wait_idle().await;
+    assert_eq!(titles(&search(&native, "q=lamp&folder=coast").await.1), ["Lighthouse keeping"]);
+    assert!(titles(&search(&native, "q=lamp&folder=inland").await.1).is_empty());
+    assert!(titles(&search(&native, "q=lamp&after=2999-01-01").await.1).is_empty());
+
+    let (status, _, page) = send(&native.router, get("/search?q=fresnel&folder=coast")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("data-testid=\"search-result\""), "{page}");
+    assert!(page.contains("href=\"/docs/coast-lighthouse#lamps\""), "{page}");
+    assert!(page.contains("<mark>Fresnel</mark>"), "{page}");
+    assert!(page.contains("data-testid=\"search-degraded\""), "no model: the page says so");
+    assert!(page.contains("<title>fresnel — search — Folio</title>"), "{page}");
+    let (_, _, empty) = send(&native.router, get("/search?q=zeppelin")).await;
+    assert!(empty.contains("data-testid=\"search-empty\""), "{empty}");
+    let (status, _, bad) = send(&native.router, get("/search?q=x&limit=500")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("limit must be"), "{bad}");
+}
+
+/// Documents published before search existed: the migration gives each live version an
+/// `index` job, the sweep runs it, and re-publishing the live version changes nothing readers see.
+#[tokio::test]
+async fn documents_from_before_search_are_indexed_by_the_backfill() {
+    let dir = tempfile::TempDir::new().expect("dir");
+    let config = server::config::Config {
+        data_dir: dir.path().to_owned(),
+        embedding_model: None,
+        ..server::config::Config::default()
+    };
+    let options = || app::http::leptos_options().expect("options");
+    let native = server::startup::build(&config, options()).await.expect("host");
+    native.tasks.wait_idle().await;
+    let before = native
+        .ports
+        .db
+        .query(Statement::new("SELECT slug, updated_at, version FROM documents ORDER BY slug"))
+        .await
+        .expect("docs");
+    assert!(before.len() >= 4, "samples: {before:?}");
+    drop(native);
+    // Undo migration 0010, as on a database from the previous release.
+    {
+        let db = rusqlite::Connection::open(dir.path().join("folio.db")).expect("db");
+        db.execute_batch(
+            "DROP TABLE chunks_vocab; DROP TABLE chunks_fts; DROP TABLE chunks; DROP TABLE vector_garbage;
+             DELETE FROM d1_migrations WHERE name = '0010_search_chunks.sql';",
+        )
+        .expect("undo 0010");
+    }
+    let native = server::startup::build(&config, options()).await.expect("host");
+    assert_eq!(count(&native, "chunks").await, 0);
+    assert_eq!(
+        count(&native, "ingest_jobs").await,
+        i64::try_from(before.len()).expect("n"),
+        "one job per live version"
+    );
+    let swept = domain::ingest::sweep(&native.ports).await.expect("sweep");
+    assert_eq!(swept.jobs_run, before.len());
+    assert!(count(&native, "chunks").await > 0);
+    assert_eq!(count(&native, "ingest_jobs").await, 0);
+    let after = native
+        .ports
+        .db
+        .query(Statement::new("SELECT slug, updated_at, version FROM documents ORDER BY slug"))
+        .await
+        .expect("docs");
+    assert_eq!(before, after, "the backfill is not an update");
+    let (_, found) = search(&native, "q=markdown&mode=keyword").await;
+    assert!(!titles(&found).is_empty());
+}
