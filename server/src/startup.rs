@@ -17,8 +17,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::adapters::access_keys::HttpsKeySource;
 use crate::adapters::argon2id::Argon2Passwords;
 use crate::adapters::blob_folder::FsBlobs;
+use crate::adapters::local_model::{Fault, Faulty, LocalModel};
 use crate::adapters::sqlite::SqliteDb;
 use crate::adapters::tokio_tasks::TokioTasks;
+use crate::adapters::vector_index::{Opened, VectorIndex};
 use crate::config::Config;
 
 pub struct Native {
@@ -49,8 +51,13 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
             crate::adapters::access_keys::now,
         )
     });
-    let ports = Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords))
-        .with_access(access);
+    let mut ports =
+        Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords))
+            .with_access(access)
+            .with_search_settings(config.search.settings()?);
+    if let Some((ai, vectors)) = semantic(config, &ports).await {
+        ports = ports.with_semantic(ai, vectors);
+    }
     ensure_admin(config, &ports).await?;
     if config.seed_samples && app::http::seed_samples_if_empty(&ports).await? {
         tracing::info!("loaded the sample documents");
@@ -99,6 +106,60 @@ fn resume_ingest(ports: &Ports) {
             }
         }
     });
+}
+
+/// The model and the vector index, when a model is configured and loads. Without them the
+/// site runs keyword-only (and says so in search results and `/healthz`).
+async fn semantic(
+    config: &Config,
+    ports: &Ports,
+) -> Option<(Arc<dyn domain::ports::Ai>, Arc<dyn domain::ports::Vectors>)> {
+    let name = config.embedding_model.clone()?;
+    let cache = config.model_cache.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        let source = models::ModelSource::parse(&name, &cache)?;
+        models::SentenceEmbedder::load(&source)
+    })
+    .await;
+    let embedder = match loaded {
+        Ok(Ok(embedder)) => embedder,
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "no embedding model; search is keyword-only");
+            return None;
+        }
+        Err(err) => {
+            tracing::warn!(%err, "loading the embedding model panicked; search is keyword-only");
+            return None;
+        }
+    };
+    tracing::info!(model = embedder.name(), dimensions = embedder.dimensions(), "embedding model loaded");
+    let model = LocalModel::new(embedder);
+    let dimensions = model.dimensions();
+    let (vectors, opened) = match VectorIndex::open(&config.data_dir.join("vectors.sqlite3"), dimensions) {
+        Ok(opened) => opened,
+        Err(err) => {
+            tracing::warn!(%err, "no vector index; search is keyword-only");
+            return None;
+        }
+    };
+    // A lost or reset vector store: every chunk is embedded again by the sweep.
+    if matches!(opened, Opened::Reset | Opened::Kept { vectors: 0 }) {
+        if let Err(err) = ports
+            .db
+            .execute(domain::sql::Statement::new("UPDATE chunks SET embedded = 0 WHERE embedded = 1"))
+            .await
+        {
+            tracing::warn!(%err, "could not queue chunks for embedding");
+        }
+    }
+    let ai: Arc<dyn domain::ports::Ai> = match config.ai_fault.as_deref().and_then(Fault::parse) {
+        Some(fault) => {
+            tracing::warn!(?fault, "the model misbehaves on purpose (FOLIO_AI_FAULT)");
+            Arc::new(Faulty { inner: model, fault })
+        }
+        None => Arc::new(model),
+    };
+    Some((ai, Arc::new(vectors)))
 }
 
 /// Creates the configured admin account if it does not exist yet.

@@ -6,7 +6,11 @@ pub mod access_keys;
 pub mod argon2id;
 /// [`domain::Blobs`] in a content-addressed folder.
 pub mod blob_folder;
+/// [`domain::ports::Ai`]: candle models (the `models` crate) on blocking threads, plus fault injection.
+pub mod local_model;
 /// [`domain::Db`] on a SQLite file.
 pub mod sqlite;
 /// [`domain::Tasks`] on tokio, with a tracker for graceful shutdown.
 pub mod tokio_tasks;
+/// [`domain::ports::Vectors`]: a usearch HNSW graph over vectors kept in their own SQLite file.
+pub mod vector_index;

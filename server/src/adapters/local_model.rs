@@ -1,0 +1,99 @@
+//! [`domain::ports::Ai`] natively: the candle models of the `models` crate, run on tokio's
+//! blocking threads (never on the async ones), each call bounded by a time-out. Text
+//! generation arrives with the enrichment work; until then it is unavailable.
+
+use async_trait::async_trait;
+use domain::error::AiError;
+use domain::ports::Ai;
+use models::SentenceEmbedder;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct LocalModel {
+    embedder: Arc<SentenceEmbedder>,
+    /// Longest a call may take for one text; a batch gets this per text.
+    per_text: Duration,
+}
+
+impl LocalModel {
+    pub fn new(embedder: SentenceEmbedder) -> Self {
+        Self { embedder: Arc::new(embedder), per_text: Duration::from_secs(2) }
+    }
+
+    pub fn dimensions(&self) -> usize {
+        self.embedder.dimensions()
+    }
+}
+
+#[async_trait]
+impl Ai for LocalModel {
+    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
+        let limit = self.per_text * u32::try_from(texts.len().max(1)).unwrap_or(u32::MAX);
+        let embedder = self.embedder.clone();
+        let job = tokio::task::spawn_blocking(move || embedder.embed(&texts));
+        match tokio::time::timeout(limit, job).await {
+            Ok(Ok(Ok(vectors))) => Ok(vectors),
+            Ok(Ok(Err(err))) => Err(AiError::Request(err.to_string())),
+            Ok(Err(join)) => Err(AiError::Request(format!("the model panicked: {join}"))),
+            Err(_) => Err(AiError::Unavailable(format!("no embedding within {limit:?}"))),
+        }
+    }
+
+    async fn generate(&self, _system: String, _prompt: String) -> Result<String, AiError> {
+        Err(AiError::Unavailable("no text model is configured".into()))
+    }
+}
+
+/// A model made to misbehave on purpose (`FOLIO_AI_FAULT`), for tests and benchmarks of the
+/// paths that must not depend on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Every call fails at once, as a stopped model would.
+    Down,
+    /// Every call waits this long first.
+    Slow(Duration),
+    /// Calls never answer (only time-outs end them).
+    Hang,
+}
+
+impl Fault {
+    /// `down`, `hang` or `slow:<milliseconds>`.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "down" => Some(Self::Down),
+            "hang" => Some(Self::Hang),
+            _ => value.strip_prefix("slow:")?.parse().ok().map(|ms| Self::Slow(Duration::from_millis(ms))),
+        }
+    }
+}
+
+pub struct Faulty<A> {
+    pub inner: A,
+    pub fault: Fault,
+}
+
+impl<A: Ai> Faulty<A> {
+    async fn misbehave(&self) -> Result<(), AiError> {
+        match self.fault {
+            Fault::Down => Err(AiError::Unavailable("the model is down (FOLIO_AI_FAULT=down)".into())),
+            Fault::Slow(wait) => {
+                tokio::time::sleep(wait).await;
+                Ok(())
+            }
+            Fault::Hang => std::future::pending().await,
+        }
+    }
+}
+
+#[async_trait]
+impl<A: Ai> Ai for Faulty<A> {
+    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
+        self.misbehave().await?;
+        self.inner.embed(texts).await
+    }
+
+    async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
+        self.misbehave().await?;
+        self.inner.generate(system, prompt).await
+    }
+}
