@@ -79,6 +79,8 @@ fn start(data: &Path, port: u16) -> Folio {
         .env("FOLIO_DATA_DIR", data)
         .env("FOLIO_ADDR", format!("127.0.0.1:{port}"))
         .env("FOLIO_SEED_SAMPLES", "false")
+        // This test is about extraction; embedding the report would only keep its job longer.
+        .env("FOLIO_EMBEDDING_MODEL", "off")
         .env("FOLIO_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("FOLIO_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("FOLIO_LOG", "warn")

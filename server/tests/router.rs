@@ -159,9 +159,9 @@ async fn healthz_is_503_when_the_database_is_unreachable() {
     let (status, _, body) = send(&router, get("/healthz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("\"unavailable\""), "{body}");
-    // Pages degrade to a readable error, not a crash.
+    // Pages degrade to a readable error with the status it deserves, not a crash.
     let (status, _, html) = send(&router, get("/")).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(html.contains("temporarily unavailable"), "{html}");
 }
 
@@ -358,7 +358,7 @@ async fn the_home_page_pages_through_documents_with_a_stable_cursor() {
     assert!(!second.contains("data-testid=\"older\""), "the last page has no older link");
 
     let (status, _, bad) = send(&native.router, get("/?before=garbage")).await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(bad.contains("That page link is not valid."), "{bad}");
 }
 

@@ -31,11 +31,19 @@ fn title_of(html: &str) -> &str {
 async fn titles_from_urls_are_escaped() {
     let (native, _dir) = native().await;
     let encoded = "%3C%2Ftitle%3E%3Cscript%3Ealert(1)%3C%2Fscript%3E%3Cimg%20src%3Dx%20onerror%3Dalert(2)%3E";
-    for page in [format!("/folders/{encoded}"), format!("/tags/{encoded}"), format!("/?before={encoded}")] {
+    for (page, expected) in [
+        (format!("/folders/{encoded}"), StatusCode::OK),
+        (format!("/tags/{encoded}"), StatusCode::OK),
+        (format!("/search?q={encoded}"), StatusCode::OK),
+        // Not a cursor: an error page with its status, still inert.
+        (format!("/?before={encoded}"), StatusCode::BAD_REQUEST),
+    ] {
         let (status, _, html) = send(&native.router, get(&page)).await;
-        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(status, expected, "{page}");
         assert_inert(&html);
     }
+    let (_, _, html) = send(&native.router, get(&format!("/search?q={encoded}"))).await;
+    assert!(title_of(&html).starts_with("&lt;/title&gt;&lt;script&gt;alert(1)"), "{}", title_of(&html));
     let (_, _, html) = send(&native.router, get(&format!("/folders/{encoded}"))).await;
     assert!(title_of(&html).starts_with("&lt;/title&gt;&lt;script&gt;alert(1)"), "{}", title_of(&html));
 }

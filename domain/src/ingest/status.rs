@@ -17,6 +17,9 @@ pub struct DocumentStatus {
     pub version: Option<i64>,
     pub status: Option<VersionStatus>,
     pub error: Option<String>,
+    /// Chunks of the live version still waiting for their vectors: until they have them the
+    /// document is found by its words but not yet by meaning.
+    pub chunks_waiting: i64,
 }
 
 /// A document's latest version and how its ingest is going.
@@ -30,12 +33,15 @@ pub async fn status(ports: &Ports, id: i64) -> Result<DocumentStatus, DomainErro
         version: Option<i64>,
         status: Option<VersionStatus>,
         error: Option<String>,
+        chunks_waiting: i64,
     }
     let row: Row = ports
         .db
         .query_opt(
             Statement::new(
-                "SELECT d.id, d.slug, d.title, d.published, v.version, v.status, v.error
+                "SELECT d.id, d.slug, d.title, d.published, v.version, v.status, v.error,
+                   (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id AND c.version = d.version
+                    AND c.embedded = 0) AS chunks_waiting
                  FROM documents d LEFT JOIN document_versions v ON v.document_id = d.id
                  WHERE d.id = ?1 ORDER BY v.version DESC LIMIT 1",
             )
@@ -51,5 +57,6 @@ pub async fn status(ports: &Ports, id: i64) -> Result<DocumentStatus, DomainErro
         version: row.version,
         status: row.status,
         error: row.error,
+        chunks_waiting: row.chunks_waiting,
     })
 }

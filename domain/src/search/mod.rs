@@ -312,15 +312,15 @@ mod tests {
     fn params(pairs: &[(&str, &str)]) -> Result<Request, DomainError> {
         let mut p = Params::default();
         for (k, v) in pairs {
-            let v = Some((*v).to_owned());
+            let value = Some((*v).to_owned());
             match *k {
-                "q" => p.q = v.unwrap_or_default(),
-                "mode" => p.mode = v,
-                "limit" => p.limit = v,
-                "folder" => p.folder = v,
-                "tag" => p.tag = v,
-                "after" => p.after = v,
-                "ratio" => p.ratio = v,
+                "q" => p.q = (*v).to_owned(),
+                "mode" => p.mode = value,
+                "limit" => p.limit = value,
+                "folder" => p.folder = value,
+                "tag" => p.tag = value,
+                "after" => p.after = value,
+                "ratio" => p.ratio = value,
                 _ => unreachable!(),
             }
         }

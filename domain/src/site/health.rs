@@ -89,6 +89,10 @@ pub struct Inventory {
     /// Ingest jobs not finished yet.
     pub jobs: i64,
     pub failed_versions: i64,
+    /// Search chunks of live versions, and how many of them still wait for their vectors
+    /// (the model or the vector index is down, slow, or not configured).
+    pub chunks: i64,
+    pub chunks_waiting: i64,
 }
 
 pub async fn inventory(ports: &Ports) -> Result<Inventory, crate::DomainError> {
@@ -100,7 +104,10 @@ pub async fn inventory(ports: &Ports) -> Result<Inventory, crate::DomainError> {
                     (SELECT COUNT(*) FROM blobs) AS blobs,
                     (SELECT COALESCE(SUM(size), 0) FROM blobs) AS blob_bytes,
                     (SELECT COUNT(*) FROM ingest_jobs) AS jobs,
-                    (SELECT COUNT(*) FROM document_versions WHERE status = 'failed') AS failed_versions",
+                    (SELECT COUNT(*) FROM document_versions WHERE status = 'failed') AS failed_versions,
+                    (SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.document_id AND d.version = c.version) AS chunks,
+                    (SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.document_id AND d.version = c.version
+                     WHERE c.embedded = 0) AS chunks_waiting",
         ))
         .await?)
 }

@@ -1,0 +1,195 @@
+//! Semantic search with the real parts: all-MiniLM-L6-v2 on candle (from the model cache that
+//! set-up fills from the PyPI wheel) and the usearch index over its SQLite store. The contract
+//! suites run against both adapters; then a document is found by a question in other words,
+//! an edit and a delete are followed, and a model that is down degrades to keywords.
+
+mod common;
+
+use common::*;
+use domain::sql::Statement;
+use server::adapters::local_model::LocalModel;
+use server::adapters::vector_index::{Opened, VectorIndex};
+use server::config::Config;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn model_config(dir: &std::path::Path, fault: Option<&str>) -> Config {
+    Config {
+        data_dir: dir.to_owned(),
+        admin_email: Some(ADMIN_EMAIL.into()),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        ai_fault: fault.map(str::to_owned),
+        ..Config::default()
+    }
+}
+
+fn embedder() -> models::SentenceEmbedder {
+    let config = Config::default();
+    let name = config.embedding_model.expect("a default model");
+    let source = models::ModelSource::parse(&name, &config.model_cache).expect("source");
+    models::SentenceEmbedder::load(&source).unwrap_or_else(|e| {
+        panic!("{e}: run scripts/setup.sh, which unpacks the model into {}", config.model_cache.display())
+    })
+}
+
+fn assert_all_pass(checks: &[domain::contract::Check], expected: usize) {
+    let failed: Vec<_> = checks.iter().filter(|c| !c.passed).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(checks.len(), expected);
+}
+
+#[tokio::test]
+async fn the_local_model_passes_the_ai_contract() {
+    let model = LocalModel::new(embedder());
+    assert_eq!(model.dimensions(), 384);
+    assert_all_pass(&domain::contract::ai_embeddings(&model, 384).await, 2);
+}
+
+#[tokio::test]
+async fn the_vector_index_passes_the_contract_and_survives_a_restart() {
+    let dir = tempfile::TempDir::new().expect("dir");
+    let path = dir.path().join("vectors.sqlite3");
+    let (index, opened) = VectorIndex::open(&path, 384).expect("open");
+    assert_eq!(opened, Opened::Kept { vectors: 0 });
+    assert!(index.ready(Duration::from_secs(10)).await);
+    let settle = || -> futures::future::BoxFuture<'static, ()> { Box::pin(async {}) };
+    assert_all_pass(&domain::contract::vectors(&index, 999_999, settle).await, 5);
+
+    // Vectors written survive a restart (the graph is rebuilt from the store).
+    use domain::ports::{VectorQuery, VectorRecord, Vectors};
+    let values: Vec<f32> = (0..384).map(|i| if i == 3 { 1.0 } else { 0.0 }).collect();
+    index
+        .upsert(vec![VectorRecord {
+            id: "7:1".into(),
+            values: values.clone(),
+            document_id: 1,
+            folder: String::new(),
+        }])
+        .await
+        .expect("upsert");
+    drop(index);
+    let (index, opened) = VectorIndex::open(&path, 384).expect("reopen");
+    assert_eq!(opened, Opened::Kept { vectors: 1 });
+    assert!(index.ready(Duration::from_secs(10)).await);
+    let found = index.query(VectorQuery { values, top_k: 1, folder: None }).await.expect("query");
+    assert_eq!(found[0].id, "7:1");
+    // A model of another size empties the store rather than mixing vectors.
+    drop(index);
+    let (_, opened) = VectorIndex::open(&path, 768).expect("resized");
+    assert_eq!(opened, Opened::Reset);
+}
+
+const BACKUPS: &str = "# Keeping copies safe\n\n## Snapshots\n\nBefore any upgrade, copy the whole data \
+folder to another disk. Restoring it is the way back if something breaks.\n";
+const GARDEN: &str = "# Tomatoes\n\n## Watering\n\nWater the plants early in the morning, at the roots, \
+so the leaves stay dry in the sun.\n";
+
+async fn search(native: &server::startup::Native, query: &str) -> serde_json::Value {
+    let (status, _, body) = send(&native.router, get(&format!("/api/search?{query}"))).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("json")
+}
+
+fn first_title(found: &serde_json::Value) -> &str {
+    found["results"][0]["title"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn a_question_in_other_words_finds_the_passage_and_old_text_never_shows() {
+    let dir = tempfile::TempDir::new().expect("dir");
+    let native =
+        server::startup::build(&model_config(dir.path(), None), app::http::leptos_options().expect("o"))
+            .await
+            .expect("host");
+    native.tasks.wait_idle().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (_, created) =
+        upload(&native, &admin, &[("backups.md", BACKUPS.as_bytes()), ("garden.md", GARDEN.as_bytes())])
+            .await;
+    native.tasks.wait_idle().await;
+    assert_eq!(count(&native, "chunks WHERE embedded = 0").await, 0, "every chunk has its vector");
+
+    // No word of the question is in the document.
+    let found = search(&native, "q=how+do+I+protect+against+losing+my+files&mode=semantic").await;
+    assert_eq!(found["degraded"], false, "{found}");
+    assert_eq!(first_title(&found), "Keeping copies safe", "{found}");
+    assert_eq!(found["results"][0]["url"], "/docs/backups#snapshots");
+    let found = search(&native, "q=when+should+plants+get+water&mode=hybrid").await;
+    assert_eq!(first_title(&found), "Tomatoes", "{found}");
+
+    // An edit: the old version's vectors are forgotten and never shown.
+    let id = created[1]["id"].as_i64().expect("id");
+    let body = format!("id={id}&base_version=1&markdown=%23+Tomatoes%0A%0AStake+the+stems+against+the+wind.");
+    send(&native.router, with_cookie(form("/api/save-document", body), &admin)).await;
+    native.tasks.wait_idle().await;
+    assert_eq!(count(&native, "vector_garbage").await, 0, "the vector index was told");
+    let found = search(&native, "q=when+should+plants+get+water&mode=semantic").await;
+    let urls: Vec<&str> =
+        found["results"].as_array().expect("r").iter().filter_map(|r| r["url"].as_str()).collect();
+    assert!(!urls.contains(&"/docs/garden#watering"), "an old version's section: {urls:?}");
+
+    // A delete: nothing of it is found, by meaning or by words.
+    send(&native.router, with_cookie(delete(&format!("/api/documents/{}", created[0]["id"])), &admin)).await;
+    native.tasks.wait_idle().await;
+    let found = search(&native, "q=how+do+I+protect+against+losing+my+files").await;
+    assert!(found["results"].as_array().expect("r").iter().all(|r| r["slug"] != "backups"), "{found}");
+}
+
+#[tokio::test]
+async fn with_the_model_down_search_answers_from_keywords_and_ingest_waits() {
+    let dir = tempfile::TempDir::new().expect("dir");
+    let native = server::startup::build(
+        &model_config(dir.path(), Some("down")),
+        app::http::leptos_options().expect("o"),
+    )
+    .await
+    .expect("host");
+    native.tasks.wait_idle().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    upload(&native, &admin, &[("backups.md", BACKUPS.as_bytes())]).await;
+    native.tasks.wait_idle().await;
+    // Live and keyword-searchable, its chunks waiting for vectors, its embed job retrying.
+    let found = search(&native, "q=snapshots").await;
+    assert_eq!(
+        (found["degraded"].as_bool(), first_title(&found)),
+        (Some(true), "Keeping copies safe"),
+        "{found}"
+    );
+    assert!(count(&native, "chunks WHERE embedded = 0").await > 0);
+    let jobs = native
+        .ports
+        .db
+        .query(Statement::new("SELECT stage, last_error FROM ingest_jobs"))
+        .await
+        .expect("jobs");
+    assert!(
+        jobs.iter()
+            .any(|j| j["stage"] == "embed" && j["last_error"].as_str().is_some_and(|e| e.contains("down"))),
+        "{jobs:?}"
+    );
+    let (_, _, status) = send(&native.router, with_cookie(get("/api/inventory"), &admin)).await;
+    assert!(status.contains("\"chunks_waiting\":"), "editors see what waits: {status}");
+    let (_, _, page) = send(&native.router, get("/search?q=snapshots")).await;
+    assert!(page.contains("Semantic results are unavailable right now"), "{page}");
+}
+
+#[tokio::test]
+async fn a_model_of_the_wrong_size_degrades_instead_of_failing() {
+    struct Wrong;
+    #[async_trait::async_trait]
+    impl domain::ports::Ai for Wrong {
+        async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, domain::error::AiError> {
+            Ok(texts.iter().map(|_| vec![0.1; 17]).collect())
+        }
+        async fn generate(&self, _: String, _: String) -> Result<String, domain::error::AiError> {
+            Err(domain::error::AiError::Unavailable("none".into()))
+        }
+    }
+    let (native, dir) = native().await;
+    let (index, _) = VectorIndex::open(&dir.path().join("v.sqlite3"), 384).expect("index");
+    let ports = native.ports.clone().with_semantic(Arc::new(Wrong), Arc::new(index));
+    let router = router_with(ports);
+    let (status, _, body) = send(&router, get("/api/search?q=markdown&mode=semantic")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"degraded\":true") && body.contains("Writing documents"), "{body}");
+}
