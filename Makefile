@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 
 WORKER_TARGET_DIR = $${FOLIO_CACHE}/target-worker
 
-.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e bench clean-data
+.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e bench bench-search eval clean-data
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,8 +35,10 @@ lint: setup ## rustfmt check + clippy -D warnings for native and both wasm crate
 worker-build: setup ## Build the Worker (worker/build) with worker-build
 	@$(ENV) cd worker && CARGO_TARGET_DIR=$(WORKER_TARGET_DIR) worker-build --profile wasm-release
 
-worker-dev: worker-build site ## Run the Worker build locally in workerd with local D1/R2 (port 8787)
-	@$(ENV) node scripts/worker-local.mjs --test
+worker-dev: worker-build site ## Run the Worker build locally in workerd with local D1/R2, AI and Vectorize (port 8787)
+	@$(ENV) "$${CARGO_TARGET_DIR}/release/folio" cloudflare-standin --port 8788 --data .wrangler/standin & \
+	  trap 'kill $$!' EXIT; \
+	  node scripts/worker-local.mjs --test --ai-proxy http://127.0.0.1:8788 --vectorize-proxy http://127.0.0.1:8788
 
 worker-check: worker-build site ## The release gate: wrangler deploy --dry-run (offline, no login)
 	@$(ENV) wrangler deploy --dry-run --outdir "$${FOLIO_CACHE}/worker-dry-run"
@@ -49,6 +51,12 @@ e2e: setup ## Only the Playwright suite (both hosts), reusing existing builds
 
 bench: build worker-build ## Load figures (req/s, p50/p90/p99) for both hosts on loopback
 	@bash scripts/bench.sh $(BENCH_SECONDS)
+
+bench-search: setup ## Search p50/p95 at 50k and 500k chunks (FOLIO_BENCH_SIZES) and embedding speed, native
+	@$(ENV) cargo bench -p server --bench search
+
+eval: build ## Search relevance (nDCG@10, recall@10, MRR@10) over Debian's git-doc, per mode
+	@bash scripts/eval.sh
 
 clean-data: ## Delete the local native data folder and Worker state
 	rm -rf data .wrangler

@@ -1,4 +1,5 @@
-//! `folio`: serves the site on one machine; `folio import <dir>` uploads a folder to a site.
+//! `folio`: serves the site on one machine; `folio import <dir>` uploads a folder to a site;
+//! `folio eval <questions.jsonl>` measures search relevance against a site.
 
 use axum::serve::ListenerExt;
 use std::process::ExitCode;
@@ -14,11 +15,17 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         // Blocking HTTP, no async runtime: the importer is a plain command-line program.
         Some("import") => import::main(&args[1..]),
+        Some("eval") => eval::main(&args[1..]),
+        Some("cloudflare-standin") => server::standin::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!(
                 "usage: folio            serve the site (configure with folio.toml or FOLIO_* variables)"
             );
             println!("       folio import …   upload a folder of documents to a site (folio import --help)");
+            println!("       folio eval …     measure search relevance against a site (folio eval --help)");
+            println!(
+                "       folio cloudflare-standin [--port 8788]   Workers AI + Vectorize for the local Worker"
+            );
             ExitCode::SUCCESS
         }
         Some(other) => {

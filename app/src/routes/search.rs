@@ -23,6 +23,7 @@ pub fn SearchPage() -> impl IntoView {
             tag: q.get("tag"),
             after: q.get("after"),
             ratio: q.get("ratio"),
+            fusion: q.get("fusion"),
         }
     };
     let found = Resource::new(params, |p| async move {

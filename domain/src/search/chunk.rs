@@ -33,9 +33,11 @@ pub struct Limits {
     pub overlap_words: usize,
 }
 
+/// Sized for the embedding model: MiniLM reads at most 256 tokens (about 200 English words of
+/// technical text); longer chunks would be embedded by their first part only.
 impl Default for Limits {
     fn default() -> Self {
-        Self { target_words: 250, max_words: 350, overlap_words: 40 }
+        Self { target_words: 180, max_words: 260, overlap_words: 30 }
     }
 }
 

@@ -25,7 +25,7 @@ WITH ranked AS (
     AND (?5 IS NULL OR EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?5))
     AND (?6 IS NULL OR d.updated_at >= ?6)
 ),
-best AS (
+best AS MATERIALIZED (
   SELECT id, rank FROM (
     SELECT id, rank, ROW_NUMBER() OVER (PARTITION BY document_id ORDER BY rank) AS n FROM ranked
   ) WHERE n = 1 ORDER BY rank LIMIT ?7
@@ -33,7 +33,7 @@ best AS (
 SELECT c.document_id, d.slug, d.title, c.heading, c.anchor, best.rank,
        snippet(chunks_fts, 2, ?2, ?3, '…', 28) AS snippet
 FROM best
-JOIN chunks_fts ON chunks_fts.rowid = best.id
+CROSS JOIN chunks_fts ON chunks_fts.rowid = best.id
 JOIN chunks c ON c.id = best.id
 JOIN documents d ON d.id = c.document_id
 WHERE chunks_fts MATCH ?1

@@ -64,7 +64,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            semantic_ratio: 0.6,
+            semantic_ratio: 0.8,
             fusion: Fusion::Rrf,
             rrf_k: 60.0,
             candidates: 50,
@@ -89,9 +89,11 @@ pub struct Request {
     pub after: Option<i64>,
     /// Overrides [`Settings::semantic_ratio`].
     pub semantic_ratio: Option<f32>,
+    /// Overrides [`Settings::fusion`].
+    pub fusion: Option<Fusion>,
 }
 
-/// A search as it arrives in a URL (`/api/search?q=&mode=&limit=&folder=&tag=&after=&ratio=`
+/// A search as it arrives in a URL (`/api/search?q=&mode=&limit=&folder=&tag=&after=&ratio=&fusion=`
 /// and the `/search` page), checked by [`Params::into_request`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Params {
@@ -103,6 +105,8 @@ pub struct Params {
     pub tag: Option<String>,
     pub after: Option<String>,
     pub ratio: Option<String>,
+    /// `rrf` or `convex`, overriding the host's setting (for `folio eval`).
+    pub fusion: Option<String>,
 }
 
 impl Params {
@@ -137,7 +141,14 @@ impl Params {
                     .ok_or_else(|| bad(format!("ratio must be a number from 0 to 1, not {r:?}.")))?,
             ),
         };
+        let fusion = match present(self.fusion) {
+            None => None,
+            Some(f) => Some(
+                Fusion::parse(&f).ok_or_else(|| bad(format!("fusion must be rrf or convex, not {f:?}.")))?,
+            ),
+        };
         Ok(Request {
+            fusion,
             query: self.q,
             mode,
             limit,
@@ -290,9 +301,14 @@ pub async fn search(ports: &Ports, request: Request) -> Result<Results, DomainEr
         }
     }
     let hits = match (keyword, semantic) {
-        (Some(keyword), Some(semantic)) => {
-            fusion::fuse(settings.fusion, settings.rrf_k, ratio, keyword, semantic, limit)
-        }
+        (Some(keyword), Some(semantic)) => fusion::fuse(
+            request.fusion.unwrap_or(settings.fusion),
+            settings.rrf_k,
+            ratio,
+            keyword,
+            semantic,
+            limit,
+        ),
         (Some(list), None) | (None, Some(list)) => fusion::single(list, limit),
         (None, None) => Vec::new(),
     };

@@ -11,13 +11,21 @@ use std::time::Duration;
 
 pub struct LocalModel {
     embedder: Arc<SentenceEmbedder>,
-    /// Longest a call may take for one text; a batch gets this per text.
+    /// Longest a call may take for one text once it runs; a batch gets this per text.
     per_text: Duration,
+    /// One ingest batch at a time: candle already spreads one over every core, and batches
+    /// racing each other only made all of them miss their time-outs. A reader's query (one
+    /// text, milliseconds) never waits behind them.
+    batches: Arc<tokio::sync::Semaphore>,
 }
 
 impl LocalModel {
     pub fn new(embedder: SentenceEmbedder) -> Self {
-        Self { embedder: Arc::new(embedder), per_text: Duration::from_secs(2) }
+        Self {
+            embedder: Arc::new(embedder),
+            per_text: Duration::from_secs(2),
+            batches: Arc::new(tokio::sync::Semaphore::new(1)),
+        }
     }
 
     pub fn dimensions(&self) -> usize {
@@ -29,8 +37,24 @@ impl LocalModel {
 impl Ai for LocalModel {
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
         let limit = self.per_text * u32::try_from(texts.len().max(1)).unwrap_or(u32::MAX);
+        let permit = if texts.len() > 1 {
+            Some(
+                self.batches
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| AiError::Unavailable(e.to_string()))?,
+            )
+        } else {
+            None
+        };
         let embedder = self.embedder.clone();
-        let job = tokio::task::spawn_blocking(move || embedder.embed(&texts));
+        // The permit goes with the work: a timed-out batch still holds it until it ends.
+        let job = tokio::task::spawn_blocking(move || {
+            let vectors = embedder.embed(&texts);
+            drop(permit);
+            vectors
+        });
         match tokio::time::timeout(limit, job).await {
             Ok(Ok(Ok(vectors))) => Ok(vectors),
             Ok(Ok(Err(err))) => Err(AiError::Request(err.to_string())),

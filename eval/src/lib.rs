@@ -1,0 +1,234 @@
+//! `folio eval <questions.jsonl> --url <site>`: how well search ranks the document that answers
+//! each question, per mode (keyword, semantic, hybrid), through the site's public
+//! `/api/search`, so it measures a native site and a Worker alike.
+//!
+//! A questions file has one JSON object per line: `{"q": "…", "gold": ["slug", …]}` (the
+//! documents that answer it; any of them counts). Relevance is binary, so nDCG@10 is
+//! 1/log2(1 + rank of the first gold) normalised by the ideal ranking of all golds.
+
+use serde::Deserialize;
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::time::Instant;
+
+const CUTOFF: usize = 10;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Question {
+    pub q: String,
+    pub gold: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("could not read {path}: {why}")]
+    Read { path: String, why: String },
+    #[error("{url}: {why}")]
+    Http { url: String, why: String },
+}
+
+/// Scores of one mode over the whole set.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scores {
+    pub ndcg: f64,
+    pub recall: f64,
+    pub mrr: f64,
+    pub degraded: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+}
+
+/// The metrics for one ranked list of slugs against its golds.
+pub fn score(ranked: &[String], gold: &[String]) -> (f64, f64, f64) {
+    let top: Vec<&String> = ranked.iter().take(CUTOFF).collect();
+    let dcg: f64 = top
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| gold.contains(s))
+        .map(|(i, _)| 1.0 / (i as f64 + 2.0).log2())
+        .sum();
+    let ideal: f64 = (0..gold.len().min(CUTOFF)).map(|i| 1.0 / (i as f64 + 2.0).log2()).sum();
+    let found = gold.iter().filter(|g| top.contains(g)).count();
+    let recall = if gold.is_empty() { 0.0 } else { found as f64 / gold.len() as f64 };
+    let mrr = top.iter().position(|s| gold.contains(s)).map_or(0.0, |i| 1.0 / (i as f64 + 1.0));
+    (if ideal > 0.0 { dcg / ideal } else { 0.0 }, recall, mrr)
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+/// Percent-encodes a query value.
+fn encode(text: &str) -> String {
+    text.bytes().fold(String::new(), |mut out, b| {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+        out
+    })
+}
+
+/// Runs every question through `mode` (plus `extra` query parameters) and scores the set.
+pub fn run_mode(base: &str, questions: &[Question], mode: &str, extra: &str) -> Result<Scores, EvalError> {
+    #[derive(Deserialize)]
+    struct Hit {
+        slug: String,
+    }
+    #[derive(Deserialize)]
+    struct Answer {
+        degraded: bool,
+        results: Vec<Hit>,
+    }
+    let agent = ureq::Agent::new_with_defaults();
+    let mut totals = Scores::default();
+    let mut times = Vec::with_capacity(questions.len());
+    for question in questions {
+        let url = format!("{base}/api/search?q={}&mode={mode}&limit={CUTOFF}{extra}", encode(&question.q));
+        let started = Instant::now();
+        let text = agent
+            .get(&url)
+            .call()
+            .and_then(|mut r| r.body_mut().read_to_string())
+            .map_err(|e| EvalError::Http { url: url.clone(), why: e.to_string() })?;
+        let answer: Answer = serde_json::from_str(&text)
+            .map_err(|e| EvalError::Http { url: url.clone(), why: e.to_string() })?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        let ranked: Vec<String> = answer.results.into_iter().map(|h| h.slug).collect();
+        let (ndcg, recall, mrr) = score(&ranked, &question.gold);
+        totals.ndcg += ndcg;
+        totals.recall += recall;
+        totals.mrr += mrr;
+        totals.degraded += usize::from(answer.degraded);
+    }
+    let n = questions.len().max(1) as f64;
+    times.sort_by(f64::total_cmp);
+    Ok(Scores {
+        ndcg: totals.ndcg / n,
+        recall: totals.recall / n,
+        mrr: totals.mrr / n,
+        degraded: totals.degraded,
+        p50_ms: percentile(&times, 50.0),
+        p95_ms: percentile(&times, 95.0),
+    })
+}
+
+pub fn read_questions(path: &str) -> Result<Vec<Question>, EvalError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| EvalError::Read { path: path.into(), why: e.to_string() })?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line)
+                .map_err(|e| EvalError::Read { path: format!("{path}:{}", i + 1), why: e.to_string() })
+        })
+        .collect()
+}
+
+const USAGE: &str =
+    "usage: folio eval <questions.jsonl> --url <site> [--modes keyword,semantic,hybrid] [--sweep]
+  Prints nDCG@10, recall@10 and MRR@10 per mode, searching through <site>/api/search.
+  --sweep also tries hybrid with each fusion (rrf, convex) and semantic ratios 0.3–0.8.";
+
+/// The command: parses `args` (after `eval`), runs, prints a Markdown table.
+pub fn main(args: &[String]) -> ExitCode {
+    match run(args) {
+        Ok(table) => {
+            print!("{table}");
+            ExitCode::SUCCESS
+        }
+        Err(EvalError::Usage(msg)) => {
+            eprintln!("folio eval: {msg}\n{USAGE}");
+            ExitCode::from(2)
+        }
+        Err(err) => {
+            eprintln!("folio eval: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<String, EvalError> {
+    let mut file = None;
+    let mut url = None;
+    let mut modes = "keyword,semantic,hybrid".to_owned();
+    let mut sweep = false;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--url" => url = it.next().cloned(),
+            "--modes" => {
+                modes = it.next().cloned().ok_or_else(|| EvalError::Usage("--modes needs a value".into()))?
+            }
+            "--sweep" => sweep = true,
+            "-h" | "--help" => return Err(EvalError::Usage("help".into())),
+            other if file.is_none() && !other.starts_with('-') => file = Some(other.to_owned()),
+            other => return Err(EvalError::Usage(format!("unexpected argument {other}"))),
+        }
+    }
+    let file = file.ok_or_else(|| EvalError::Usage("which questions file?".into()))?;
+    let url = url.ok_or_else(|| EvalError::Usage("--url is required".into()))?;
+    let base = url.trim_end_matches('/');
+    let questions = read_questions(&file)?;
+    let mut runs: Vec<(String, String, String)> =
+        modes.split(',').map(|m| (m.to_owned(), m.to_owned(), String::new())).collect();
+    if sweep {
+        for fusion in ["rrf", "convex"] {
+            for ratio in ["0.3", "0.5", "0.6", "0.7", "0.8"] {
+                runs.push((
+                    format!("hybrid {fusion} r={ratio}"),
+                    "hybrid".into(),
+                    format!("&fusion={fusion}&ratio={ratio}"),
+                ));
+            }
+        }
+    }
+    let mut table = format!(
+        "{} questions from {file} against {base}\n\n| mode | nDCG@10 | recall@10 | MRR@10 | p50 ms | p95 ms | degraded |\n|---|---|---|---|---|---|---|\n",
+        questions.len()
+    );
+    for (label, mode, extra) in runs {
+        let s = run_mode(base, &questions, &mode, &extra)?;
+        let _ = writeln!(
+            table,
+            "| {label} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} | {} |",
+            s.ndcg, s.recall, s.mrr, s.p50_ms, s.p95_ms, s.degraded
+        );
+    }
+    Ok(table)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn metrics_reward_the_gold_document_near_the_top() {
+        assert_eq!(score(&s(&["a", "b"]), &s(&["a"])), (1.0, 1.0, 1.0));
+        let (ndcg, recall, mrr) = score(&s(&["x", "a"]), &s(&["a"]));
+        assert!((ndcg - 1.0 / 3f64.log2()).abs() < 1e-9);
+        assert_eq!((recall, mrr), (1.0, 0.5));
+        assert_eq!(score(&s(&["x"]), &s(&["a"])), (0.0, 0.0, 0.0));
+        let beyond: Vec<String> = (0..10).map(|i| format!("x{i}")).chain(["a".to_owned()]).collect();
+        assert_eq!(score(&beyond, &s(&["a"])).1, 0.0, "rank 11 is outside @10");
+        assert_eq!(score(&s(&["b", "a"]), &s(&["a", "b"])).0, 1.0, "two golds at the top: ideal");
+    }
+
+    #[test]
+    fn queries_are_encoded() {
+        assert_eq!(encode("how do I undo?"), "how%20do%20I%20undo%3F");
+    }
+}
