@@ -11,6 +11,13 @@ export const dataDir = process.env.FOLIO_E2E_DIR;
 export const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/folio/target");
 const nativePort = Number(process.env.FOLIO_E2E_NATIVE_PORT ?? 3100);
 const workerPort = Number(process.env.FOLIO_E2E_WORKER_PORT ?? 3200);
+// A second native server whose model is down (FOLIO_AI_FAULT): what readers get without it.
+const degradedPort = Number(process.env.FOLIO_E2E_DEGRADED_PORT ?? 3101);
+export const degradedURL = `http://127.0.0.1:${degradedPort}`;
+// Workers AI and Vectorize for the Worker in workerd: `folio cloudflare-standin`, the native
+// model and vector index behind Miniflare's real binding classes.
+const standinPort = Number(process.env.FOLIO_E2E_STANDIN_PORT ?? 3202);
+export const standinURL = `http://127.0.0.1:${standinPort}`;
 // The first admin on both hosts (tests sign in with it).
 export const admin = { email: "admin@folio.test", password: "e2e admin password" };
 const adminEnv = { FOLIO_ADMIN_EMAIL: admin.email, FOLIO_ADMIN_PASSWORD: admin.password };
@@ -61,7 +68,32 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
-      command: `node scripts/worker-local.mjs --test --port ${workerPort} --persist-to "${path.join(dataDir, "worker")}"`,
+      command: `"${targetDir}/release/folio"`,
+      cwd: root,
+      url: `${degradedURL}/healthz`,
+      env: {
+        FOLIO_ADDR: `127.0.0.1:${degradedPort}`,
+        FOLIO_DATA_DIR: path.join(dataDir, "native-degraded"),
+        FOLIO_SEED_SAMPLES: "true",
+        FOLIO_AI_FAULT: "down",
+        FOLIO_LOG: "error",
+      },
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `"${targetDir}/release/folio" cloudflare-standin --port ${standinPort} --data "${path.join(dataDir, "standin")}"`,
+      cwd: root,
+      url: `${standinURL}/info`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `node scripts/worker-local.mjs --test --port ${workerPort} --persist-to "${path.join(dataDir, "worker")}" --ai-proxy ${standinURL} --vectorize-proxy ${standinURL}`,
       cwd: root,
       url: `http://127.0.0.1:${workerPort}/healthz`,
       env: { ...adminEnv },

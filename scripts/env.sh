@@ -3,6 +3,8 @@
 export FOLIO_CACHE="${FOLIO_CACHE:-$HOME/.cache/folio}"
 export FOLIO_TOOLS="$FOLIO_CACHE/tools"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$FOLIO_CACHE/target}"
+# Where set-up unpacks the local models and the native server looks for them.
+export FOLIO_MODEL_CACHE="${FOLIO_MODEL_CACHE:-$FOLIO_CACHE/models}"
 if [ -z "${RUSTUP_TOOLCHAIN:-}" ] && [ -s "$FOLIO_CACHE/toolchain" ]; then
   RUSTUP_TOOLCHAIN="$(cat "$FOLIO_CACHE/toolchain")"
   export RUSTUP_TOOLCHAIN

@@ -46,7 +46,7 @@ needs() { # skip a step whose inputs failed to build
   done
 }
 
-native_packages=(-p domain -p app -p server -p import)
+native_packages=(-p domain -p app -p server -p import -p eval -p models)
 
 step fmt cargo fmt --all -- --check
 step clippy bash -c "cargo clippy ${native_packages[*]} --all-targets -- -D warnings &&

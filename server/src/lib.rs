@@ -4,4 +4,5 @@
 pub mod adapters;
 pub mod config;
 pub mod migrations;
+pub mod standin;
 pub mod startup;

@@ -6,7 +6,7 @@
 mod adapters;
 mod logging;
 
-use adapters::{access_keys, d1, r2, wait_until, webcrypto};
+use adapters::{access_keys, d1, r2, vectorize, wait_until, webcrypto, workers_ai};
 
 use app::http::AppState;
 use axum::body::Body;
@@ -82,13 +82,22 @@ fn ports(env: &Env) -> Result<Ports, String> {
     .map(|trust| {
         domain::accounts::access::Access::new(trust, Arc::new(access_keys::FetchKeySource), access_keys::now)
     });
-    Ok(Ports::new(
+    let mut ports = Ports::new(
         Arc::new(d1::D1Db::new(db)),
         Arc::new(r2::R2Blobs::new(bucket)),
         Arc::new(wait_until::WaitUntil),
         Arc::new(webcrypto::WebCryptoPasswords),
     )
-    .with_access(access))
+    .with_access(access);
+    // Semantic search needs both the model and the index; without either it is keyword-only.
+    let dimensions = var(env, "EMBEDDING_DIMENSIONS").and_then(|d| d.parse().ok()).unwrap_or(384);
+    let model = var(env, "EMBEDDING_MODEL").unwrap_or_else(|| "@cf/baai/bge-small-en-v1.5".into());
+    if let (Ok(ai), Some(vectors)) =
+        (env.ai("AI"), vectorize::Vectorize::from_env(env, "VECTORS", dimensions))
+    {
+        ports = ports.with_semantic(Arc::new(workers_ai::WorkersAi::new(ai, model)), Arc::new(vectors));
+    }
+    Ok(ports)
 }
 
 /// Binds the ports to this isolate's bindings and builds the router (once per isolate).
@@ -146,6 +155,16 @@ async fn contract(ports: Ports) -> impl IntoResponse {
     let mut checks = domain::contract::db(ports.db.as_ref()).await;
     checks.extend(domain::contract::blobs(ports.blobs.as_ref()).await);
     checks.extend(domain::contract::passwords(ports.passwords.as_ref()).await);
+    if let (Some(ai), Some(vectors)) = (&ports.ai, &ports.vectors) {
+        checks.extend(domain::contract::ai_embeddings(ai.as_ref(), vectors.dimensions()).await);
+        // Vectorize is eventually consistent (locally the stand-in is not): give writes a moment.
+        let settle = || -> futures::future::BoxFuture<'static, ()> {
+            Box::pin(worker::send::SendFuture::new(worker::Delay::from(std::time::Duration::from_millis(
+                200,
+            ))))
+        };
+        checks.extend(domain::contract::vectors(vectors.as_ref(), 999_999_999, settle).await);
+    }
     let status =
         if checks.iter().all(|c| c.passed) { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
     (status, Json(checks))

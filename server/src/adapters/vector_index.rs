@@ -270,6 +270,14 @@ impl VectorIndex {
         Ok(())
     }
 
+    /// The exact nearest neighbours by a full scan (what an index without a graph, such as
+    /// sqlite-vec's `vec0`, does): the benchmark's baseline. Returns how many it found.
+    pub fn exact(&self, values: &[f32], top_k: usize) -> Result<usize, VectorError> {
+        let graph = self.inner.graph.read().map_err(failed)?;
+        let graph = graph.as_ref().ok_or_else(|| VectorError::Unavailable("loading".into()))?;
+        Ok(graph.index.exact_search(values, top_k).map_err(failed)?.keys.len())
+    }
+
     /// How many vectors the graph holds (0 while loading).
     pub fn len(&self) -> usize {
         self.inner.graph.read().ok().and_then(|g| g.as_ref().map(|g| g.index.size())).unwrap_or(0)

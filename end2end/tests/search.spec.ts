@@ -1,0 +1,181 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { admin, degradedURL, standinURL } from "../playwright.config";
+import { hydrated, signIn } from "./helpers";
+
+// Search as a reader meets it: the header box as you type, /search without JavaScript, deep
+// links into sections, edits and deletes followed at once. Semantic search uses the real MiniLM
+// model: natively in-process, on the Worker through Workers AI and Vectorize bindings answered
+// by `folio cloudflare-standin`.
+
+const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+function lighthouse(word: string) {
+  return [
+    `# Lighthouse ${word}`,
+    "",
+    "A keeper's notes.",
+    "",
+    "## Lamps",
+    "",
+    "The Fresnel lens focuses the lamp into a beam that sailors see for miles.",
+    "",
+    "## Fog signals",
+    "",
+    `When fog rolls in, the keeper sounds the ${word} every thirty seconds so ships keep clear of the rocks.`,
+    "",
+  ].join("\n");
+}
+
+async function uploadMarkdown(request: APIRequestContext, name: string, markdown: string) {
+  const form = new FormData();
+  form.append("file", new Blob([markdown]), name);
+  const res = await request.post("/api/documents", { multipart: form });
+  expect(res.status()).toBe(201);
+  const [result] = await res.json();
+  await expect
+    .poll(async () => (await (await request.get(`/api/documents/${result.id}`)).json()).status, { timeout: 30_000 })
+    .toBe("ready");
+  return result as { id: number; slug: string };
+}
+
+/** Waits until the document's chunks all have vectors (native: the model embeds after publish). */
+async function embedded(request: APIRequestContext, id: number) {
+  await expect
+    .poll(async () => (await (await request.get(`/api/documents/${id}`)).json()).chunks_waiting, { timeout: 60_000 })
+    .toBe(0);
+}
+
+async function typeInHeader(page: Page, text: string) {
+  const box = page.getByTestId("search-input");
+  await box.click();
+  await box.pressSequentially(text, { delay: 40 });
+}
+
+test("a reader finds an upload by a word as they type, and Enter opens its section", async ({ page, browser }, info) => {
+  const word = `diaphone${unique()}`;
+  await signIn(page, admin.email, admin.password);
+  const doc = await uploadMarkdown(page.request, `lighthouse-${info.project.name}-${unique()}.md`, lighthouse(word));
+
+  const reader = await (await browser.newContext()).newPage();
+  await reader.goto("/");
+  await hydrated(reader);
+  await typeInHeader(reader, word.slice(0, 10));
+  const suggestions = reader.getByTestId("search-suggestion");
+  await expect(suggestions.first()).toContainText(`Lighthouse ${word}`);
+  await expect(suggestions.first().locator("mark").first()).toBeVisible();
+  await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-search-as-you-type-desktop.png` });
+  // ↓ moves to "All results", ↑ back to the first; Esc closes; Enter opens the highlighted one.
+  const input = reader.getByTestId("search-input");
+  const count = await suggestions.count();
+  for (let i = 0; i < count; i++) await input.press("ArrowDown");
+  await expect(reader.getByTestId("search-all").locator("..")).toHaveAttribute("aria-selected", "true");
+  await input.press("ArrowUp");
+  await expect(suggestions.nth(count - 1)).toHaveAttribute("aria-selected", "true");
+  await input.press("Escape");
+  await expect(reader.getByTestId("search-suggestions")).toHaveCount(0);
+  await input.pressSequentially(word.slice(10), { delay: 40 });
+  await expect(suggestions.first()).toHaveAttribute("aria-selected", "true");
+  await input.press("Enter");
+  await expect(reader).toHaveURL(new RegExp(`/docs/${doc.slug}#fog-signals$`));
+  await expect(reader.locator("#fog-signals")).toBeInViewport();
+  await reader.close();
+  await page.request.delete(`/api/documents/${doc.id}`);
+});
+
+test("the results page works without JavaScript, with filters, counts and an empty state", async ({ browser, page }, info) => {
+  const word = `foghorn${unique()}`;
+  await signIn(page, admin.email, admin.password);
+  const doc = await uploadMarkdown(page.request, `plain-${info.project.name}-${unique()}.md`, lighthouse(word));
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const reader = await context.newPage();
+  await reader.goto("/");
+  await reader.getByTestId("search-input").fill(word);
+  await reader.getByTestId("search-input").press("Enter");
+  await expect(reader).toHaveURL(new RegExp(`/search\\?q=${word}`));
+  await expect(reader.getByTestId("search-result")).toHaveCount(1);
+  await expect(reader.getByTestId("search-summary")).toContainText("1 result");
+  await expect(reader.getByTestId("search-result").locator("mark")).toContainText(word);
+  await reader.getByTestId("search-result-link").click();
+  await expect(reader).toHaveURL(new RegExp(`/docs/${doc.slug}#fog-signals$`));
+
+  await reader.goto(`/search?q=${word}&tag=no-such-tag`);
+  await expect(reader.getByTestId("search-empty")).toBeVisible();
+  await reader.goto("/search?q=zzqxjv+blorptang");
+  await expect(reader.getByTestId("search-empty")).toContainText("Try fewer words");
+  for (const width of [1280, 390]) {
+    await reader.setViewportSize({ width, height: 900 });
+    await reader.goto("/search?q=markdown");
+    await expect(reader.getByTestId("search-result").first()).toBeVisible();
+    await reader.screenshot({
+      path: `end2end/screenshots/${info.project.name}-search-${width > 500 ? "desktop" : "phone"}.png`,
+      fullPage: true,
+    });
+  }
+  await context.close();
+  await page.request.delete(`/api/documents/${doc.id}`);
+});
+
+test("after an edit only the new text is found, after a delete nothing", async ({ page }, info) => {
+  const old = `klaxon${unique()}`;
+  const fresh = `sirenhorn${unique()}`;
+  await signIn(page, admin.email, admin.password);
+  const doc = await uploadMarkdown(page.request, `edited-${info.project.name}-${unique()}.md`, lighthouse(old));
+  const search = async (q: string) =>
+    (await (await page.request.get(`/api/search?q=${encodeURIComponent(q)}&mode=keyword`)).json()).results as {
+      slug: string;
+    }[];
+  expect((await search(old)).map((r) => r.slug)).toEqual([doc.slug]);
+  const saved = await page.request.post("/api/save-document", {
+    form: { id: String(doc.id), base_version: "1", markdown: lighthouse(fresh) },
+  });
+  expect(saved.status()).toBeLessThan(400);
+  await expect.poll(async () => (await search(fresh)).map((r) => r.slug), { timeout: 30_000 }).toEqual([doc.slug]);
+  expect(await search(old)).toEqual([]);
+  expect((await page.request.delete(`/api/documents/${doc.id}`)).status()).toBe(204);
+  expect(await search(fresh)).toEqual([]);
+});
+
+test("a question in other words finds the passage by meaning", async ({ page }, info) => {
+  await signIn(page, admin.email, admin.password);
+  const tag = unique();
+  const doc = await uploadMarkdown(
+    page.request,
+    `copies-${tag}.md`,
+    `# Keeping copies safe ${tag}\n\n## Snapshots\n\nBefore any upgrade, copy the whole data folder to another disk. Restoring it is the way back if something breaks.\n`,
+  );
+  await embedded(page.request, doc.id);
+  await page.goto("/");
+  await hydrated(page);
+  await typeInHeader(page, "how do I avoid losing my files");
+  await expect(page.getByTestId("search-suggestion").first()).toContainText(`Keeping copies safe ${tag}`);
+  await page.goto(`/search?q=${encodeURIComponent("how do I avoid losing my files")}&mode=semantic`);
+  await expect(page.getByTestId("search-result").first()).toContainText(`Keeping copies safe ${tag}`);
+  await expect(page.getByTestId("search-degraded")).toHaveCount(0);
+  await page.request.delete(`/api/documents/${doc.id}`);
+});
+
+test("with the model stopped, search answers from keywords and says so", async ({ page, request }, info) => {
+  // Natively, a second server runs with FOLIO_AI_FAULT=down; for the Worker the stand-in stops.
+  const worker = info.project.name === "worker";
+  const base = worker ? "" : degradedURL;
+  if (worker) await request.post(`${standinURL}/__fault`, { data: "down" });
+  try {
+    await degradedSearch(page, base);
+  } finally {
+    if (worker) await request.post(`${standinURL}/__fault`, { data: "up" });
+  }
+});
+
+async function degradedSearch(page: Page, base: string) {
+  await page.goto(`${base}/search?q=markdown`);
+  await expect(page.getByTestId("search-degraded")).toBeVisible();
+  await expect(page.getByTestId("search-result").first()).toBeVisible();
+  await page.goto(`${base}/`);
+  await hydrated(page);
+  await typeInHeader(page, "markdown");
+  await expect(page.getByTestId("search-box-degraded")).toBeVisible();
+  await expect(page.getByTestId("search-suggestion").first()).toBeVisible();
+  const api = await (await page.request.get(`${base}/api/search?q=markdown`)).json();
+  expect(api.degraded).toBe(true);
+  expect(api.results.length).toBeGreaterThan(0);
+}

@@ -1,0 +1,247 @@
+//! `folio cloudflare-standin`: answers Workers AI and Vectorize for the Worker build running
+//! locally in workerd, so it gets real semantics offline. Miniflare builds workerd's real
+//! binding classes and, given a `remoteProxyConnectionString`, sends their requests here
+//! (`scripts/worker-local.mjs --ai-proxy/--vectorize-proxy`): embeddings come from the same
+//! candle model the native host uses, vectors live in the same usearch index.
+//!
+//! Miniflare's protocol (pinned by the versions in package.json; see
+//! ../shared/notes/worker-local.md): each request carries `MF-Binding` and `MF-URL`; replies
+//! carry `MF-Forwarded-Response: true`, and JSON must be exactly `application/json`. AI is
+//! `POST /run` with the model in `cf-consn-model-id` and `{inputs}`; Vectorize is `GET /info`
+//! and `POST /query|/insert|/upsert|/getByIds|/deleteByIds` (inserts as NDJSON).
+//!
+//! `POST /__fault` with `down` or `up` stops or restarts the model, for tests of what the
+//! Worker does without it.
+
+use anyhow::Context as _;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use domain::ports::{Ai, VectorQuery, VectorRecord, Vectors};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::adapters::local_model::LocalModel;
+use crate::adapters::vector_index::VectorIndex;
+use crate::config::Config;
+
+struct StandIn {
+    model: LocalModel,
+    vectors: VectorIndex,
+    down: AtomicBool,
+    mutations: AtomicU64,
+    dims: usize,
+}
+
+type Shared = Arc<StandIn>;
+
+/// Parses `args` (after `cloudflare-standin`) and serves until stopped.
+pub fn main(args: &[String]) -> std::process::ExitCode {
+    let mut port = 8788_u16;
+    let mut data = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match (arg.as_str(), it.next()) {
+            ("--port", Some(p)) if p.parse::<u16>().is_ok() => port = p.parse().unwrap_or(port),
+            ("--data", Some(d)) => data = Some(std::path::PathBuf::from(d)),
+            _ => {
+                eprintln!("usage: folio cloudflare-standin [--port 8788] [--data DIR]");
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("folio cloudflare-standin: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(port, data)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("folio cloudflare-standin: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(port: u16, data: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new("warn")).init();
+    let config = crate::config::load()?;
+    let stand_in = Arc::new(load(&config, data).await?);
+    let app = Router::new().fallback(handle).with_state(stand_in);
+    let listener =
+        tokio::net::TcpListener::bind(("127.0.0.1", port)).await.with_context(|| format!("port {port}"))?;
+    println!("Workers AI + Vectorize stand-in on http://127.0.0.1:{port}");
+    axum::serve(listener, app).await?;
+    Ok(())
+}
+
+async fn load(config: &Config, data: Option<std::path::PathBuf>) -> anyhow::Result<StandIn> {
+    let name =
+        config.embedding_model.clone().context("set FOLIO_EMBEDDING_MODEL: the stand-in needs a model")?;
+    let cache = config.model_cache.clone();
+    let embedder = tokio::task::spawn_blocking(move || {
+        models::SentenceEmbedder::load(&models::ModelSource::parse(&name, &cache)?)
+    })
+    .await??;
+    let model = LocalModel::new(embedder);
+    let dims = model.dimensions();
+    let dir = match data {
+        Some(dir) => dir,
+        None => std::env::temp_dir().join(format!("folio-standin-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let (vectors, _) = VectorIndex::open(&dir.join("vectorize.sqlite3"), dims)?;
+    vectors.ready(std::time::Duration::from_secs(60)).await;
+    Ok(StandIn { model, vectors, down: AtomicBool::new(false), mutations: AtomicU64::new(0), dims })
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert("MF-Forwarded-Response", HeaderValue::from_static("true"));
+    response
+}
+
+fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    reply(status, json!({ "errors": [{ "message": message.to_string() }] }))
+}
+
+async fn handle(State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let path = uri.path().trim_end_matches('/');
+    let last = path.rsplit('/').next().unwrap_or("");
+    match last {
+        "__fault" => {
+            let down = body.as_ref() == b"down";
+            s.down.store(down, Ordering::SeqCst);
+            reply(StatusCode::OK, json!({ "down": down }))
+        }
+        "run" => run_ai(&s, &headers, &body).await,
+        "info" => reply(
+            StatusCode::OK,
+            json!({
+                "dimensions": s.dims,
+                "vectorCount": s.vectors.len(),
+                "processedUpToMutation": s.mutations.load(Ordering::SeqCst).to_string(),
+                "processedUpToDatetime": "1970-01-01T00:00:00Z",
+            }),
+        ),
+        "query" => query(&s, &body).await,
+        "insert" | "upsert" => upsert(&s, &body).await,
+        "deleteByIds" => delete(&s, &body).await,
+        "getByIds" => reply(StatusCode::OK, json!([])),
+        _ => {
+            tracing::warn!(%path, binding = ?headers.get("MF-Binding"), "stand-in: unknown request");
+            error(StatusCode::NOT_FOUND, format!("the stand-in does not answer {path}"))
+        }
+    }
+}
+
+async fn run_ai(s: &StandIn, headers: &HeaderMap, body: &[u8]) -> Response {
+    if s.down.load(Ordering::SeqCst) {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "the model is stopped (stand-in /__fault)");
+    }
+    let model = headers.get("cf-consn-model-id").and_then(|v| v.to_str().ok()).unwrap_or("");
+    #[derive(Deserialize)]
+    struct Run {
+        inputs: Value,
+    }
+    let Ok(Run { inputs }) = serde_json::from_slice::<Run>(body) else {
+        return error(StatusCode::BAD_REQUEST, "expected {\"inputs\": …}");
+    };
+    let texts: Vec<String> = match &inputs["text"] {
+        Value::String(one) => vec![one.clone()],
+        Value::Array(many) => many.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
+        _ => return error(StatusCode::BAD_REQUEST, format!("{model}: the stand-in embeds `text` only")),
+    };
+    match s.model.embed(texts).await {
+        Ok(data) => {
+            reply(StatusCode::OK, json!({ "shape": [data.len(), s.dims], "data": data, "pooling": "mean" }))
+        }
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err),
+    }
+}
+
+async fn query(s: &StandIn, body: &[u8]) -> Response {
+    let Ok(request) = serde_json::from_slice::<Value>(body) else {
+        return error(StatusCode::BAD_REQUEST, "expected JSON");
+    };
+    let values: Vec<f32> = request["vector"]
+        .as_array()
+        .map(|v| v.iter().filter_map(Value::as_f64).map(|x| x as f32).collect())
+        .unwrap_or_default();
+    let top_k = request["topK"].as_u64().map_or(5, |k| usize::try_from(k).unwrap_or(5));
+    let folder = match &request["filter"]["folder"] {
+        Value::String(f) => Some(f.clone()),
+        Value::Object(op) => op.get("$eq").and_then(Value::as_str).map(str::to_owned),
+        _ => None,
+    };
+    match s.vectors.query(VectorQuery { values, top_k, folder }).await {
+        Ok(matches) => {
+            let count = matches.len();
+            reply(StatusCode::OK, json!({ "matches": matches, "count": count }))
+        }
+        Err(err) => error(StatusCode::BAD_REQUEST, err),
+    }
+}
+
+async fn upsert(s: &StandIn, body: &[u8]) -> Response {
+    #[derive(Deserialize)]
+    struct Line {
+        id: String,
+        values: Vec<f32>,
+        #[serde(default)]
+        metadata: Value,
+    }
+    let text = String::from_utf8_lossy(body);
+    // NDJSON from the binding; a JSON array is accepted too.
+    let lines: Result<Vec<Line>, _> = if text.trim_start().starts_with('[') {
+        serde_json::from_str(&text)
+    } else {
+        text.lines().filter(|l| !l.trim().is_empty()).map(serde_json::from_str).collect()
+    };
+    let lines = match lines {
+        Ok(lines) => lines,
+        Err(err) => return error(StatusCode::BAD_REQUEST, err),
+    };
+    let records = lines
+        .into_iter()
+        .map(|l| VectorRecord {
+            id: l.id,
+            values: l.values,
+            document_id: l.metadata["document_id"].as_i64().unwrap_or(0),
+            folder: l.metadata["folder"].as_str().unwrap_or("").to_owned(),
+        })
+        .collect();
+    match s.vectors.upsert(records).await {
+        Ok(()) => {
+            let id = s.mutations.fetch_add(1, Ordering::SeqCst) + 1;
+            reply(StatusCode::OK, json!({ "mutationId": id.to_string() }))
+        }
+        Err(err) => error(StatusCode::BAD_REQUEST, err),
+    }
+}
+
+async fn delete(s: &StandIn, body: &[u8]) -> Response {
+    #[derive(Deserialize)]
+    struct Ids {
+        ids: Vec<String>,
+    }
+    let Ok(Ids { ids }) = serde_json::from_slice(body) else {
+        return error(StatusCode::BAD_REQUEST, "expected {\"ids\": […]}");
+    };
+    match s.vectors.delete(ids).await {
+        Ok(()) => {
+            let id = s.mutations.fetch_add(1, Ordering::SeqCst) + 1;
+            reply(StatusCode::OK, json!({ "mutationId": id.to_string() }))
+        }
+        Err(err) => error(StatusCode::BAD_REQUEST, err),
+    }
+}

@@ -1,0 +1,76 @@
+//! [`domain::ports::Ai`] on Workers AI. Embeddings: `@cf/baai/bge-small-en-v1.5` by default
+//! (384 dimensions, at most 100 texts per call), pooling pinned to `mean` because `cls`
+//! vectors are not comparable with mean ones. Each call races a time-out.
+
+use async_trait::async_trait;
+use domain::error::AiError;
+use domain::ports::Ai;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use worker::send::SendFuture;
+
+/// Texts per call: Workers AI's limit for this model.
+const MAX_BATCH: usize = 100;
+const TIME_OUT: Duration = Duration::from_secs(20);
+
+pub struct WorkersAi {
+    ai: worker::Ai,
+    embedding_model: String,
+}
+
+impl WorkersAi {
+    pub fn new(ai: worker::Ai, embedding_model: String) -> Self {
+        Self { ai, embedding_model }
+    }
+}
+
+#[derive(Serialize)]
+struct EmbedRequest<'a> {
+    text: &'a [String],
+    pooling: &'static str,
+}
+
+#[derive(Deserialize)]
+struct EmbedResponse {
+    data: Vec<Vec<f32>>,
+}
+
+/// `future`, or [`AiError::Unavailable`] once [`TIME_OUT`] passes.
+async fn bounded<T>(future: impl std::future::Future<Output = Result<T, AiError>>) -> Result<T, AiError> {
+    let delay = SendFuture::new(worker::Delay::from(TIME_OUT));
+    match futures::future::select(std::pin::pin!(future), delay).await {
+        futures::future::Either::Left((result, _)) => result,
+        futures::future::Either::Right(_) => {
+            Err(AiError::Unavailable(format!("Workers AI gave no answer within {TIME_OUT:?}")))
+        }
+    }
+}
+
+#[async_trait]
+impl Ai for WorkersAi {
+    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
+        let mut vectors = Vec::with_capacity(texts.len());
+        for batch in texts.chunks(MAX_BATCH) {
+            let request = EmbedRequest { text: batch, pooling: "mean" };
+            let response: EmbedResponse = bounded(async {
+                SendFuture::new(self.ai.run(&self.embedding_model, request))
+                    .await
+                    .map_err(|e| AiError::Request(e.to_string()))
+            })
+            .await?;
+            if response.data.len() != batch.len() {
+                return Err(AiError::Request(format!(
+                    "{} vectors for {} texts",
+                    response.data.len(),
+                    batch.len()
+                )));
+            }
+            vectors.extend(response.data);
+        }
+        Ok(vectors)
+    }
+
+    async fn generate(&self, _system: String, _prompt: String) -> Result<String, AiError> {
+        Err(AiError::Unavailable("text generation arrives with enrichment".into()))
+    }
+}
