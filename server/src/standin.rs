@@ -115,7 +115,14 @@ fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
 }
 
 async fn handle(State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    let path = uri.path().trim_end_matches('/');
+    // Miniflare sends every binding call to this server's root; the binding's own URL (whose
+    // path names the operation) travels in `MF-URL`.
+    let target = headers
+        .get("MF-URL")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|u| u.parse::<Uri>().ok())
+        .unwrap_or(uri);
+    let path = target.path().trim_end_matches('/');
     let last = path.rsplit('/').next().unwrap_or("");
     match last {
         "__fault" => {
