@@ -81,6 +81,37 @@ pub fn SearchBox() -> impl IntoView {
         set_timeout(move || set_open.set(false), std::time::Duration::from_millis(200));
     };
     let option_id = |i: usize| format!("search-box-option-{i}");
+    // One closure renders the whole list: fewer reactive pieces, a smaller island.
+    let list = move || {
+        if !open.get() {
+            return None;
+        }
+        let results = found.get()?;
+        let active = active.get();
+        let count = results.results.len();
+        let row = |i: usize| {
+            let selected = i == active;
+            (option_id(i), if selected { "search-box__item search-box__item--active" } else { "search-box__item" }, selected.to_string())
+        };
+        let (all_id, all_class, all_selected) = row(count);
+        Some(view! {
+            <ul class="search-box__list" id="search-box-list" role="listbox" data-testid="search-suggestions">
+                {results.degraded.then(|| view! {
+                    <li class="search-box__notice" role="presentation" data-testid="search-box-degraded">
+                        "Semantic results unavailable: matching words only."
+                    </li>
+                })}
+                {(count == 0).then(|| view! { <li class="search-box__notice" role="presentation">"No matches yet."</li> })}
+                {results.results.into_iter().enumerate().map(|(i, hit)| {
+                    let (id, class, selected) = row(i);
+                    suggestion(hit, id, class, selected)
+                }).collect_view()}
+                <li role="option" id=all_id class=all_class aria-selected=all_selected>
+                    <a href=all_results() data-testid="search-all">"All results"</a>
+                </li>
+            </ul>
+        })
+    };
     view! {
         <div class="search-box" data-testid="search-box">
             <form method="get" action="/search" role="search">
@@ -93,45 +124,14 @@ pub fn SearchBox() -> impl IntoView {
                     on:input=on_input on:keydown=on_keydown on:blur=on_blur
                     on:focus=move |_| set_open.set(found.with(Option::is_some)) />
             </form>
-            <Show when=move || open.get()>
-                <ul class="search-box__list" id="search-box-list" role="listbox" data-testid="search-suggestions">
-                    {move || found.get().map(|r| r.degraded.then(|| view! {
-                        <li class="search-box__notice" role="presentation" data-testid="search-box-degraded">
-                            "Semantic results unavailable: matching words only."
-                        </li>
-                    }))}
-                    {move || {
-                        let hits = hits();
-                        if hits.is_empty() {
-                            Some(view! {
-                                <li class="search-box__notice" role="presentation">"No matches yet."</li>
-                            })
-                        } else {
-                            None
-                        }
-                    }}
-                    {move || hits().into_iter().enumerate().map(|(i, hit)| {
-                        view! { <Suggestion hit index=i active id=option_id(i) /> }
-                    }).collect_view()}
-                    <li role="option" id=move || option_id(hits().len())
-                        class:search-box__item=true
-                        class:search-box__item--active=move || active.get() == hits().len()
-                        aria-selected=move || (active.get() == hits().len()).to_string()>
-                        <a href=all_results data-testid="search-all">"All results"</a>
-                    </li>
-                </ul>
-            </Show>
+            {list}
         </div>
     }
 }
 
-#[component]
-fn Suggestion(hit: Hit, index: usize, active: ReadSignal<usize>, id: String) -> impl IntoView {
+fn suggestion(hit: Hit, id: String, class: &'static str, selected: String) -> impl IntoView {
     view! {
-        <li role="option" id=id class="search-box__item"
-            class:search-box__item--active=move || active.get() == index
-            aria-selected=move || (active.get() == index).to_string()
-            data-testid="search-suggestion">
+        <li role="option" id=id class=class aria-selected=selected data-testid="search-suggestion">
             <a href=hit.url>
                 <span class="search-box__title">{hit.title}</span>
                 {(!hit.heading.is_empty()).then(|| view! { <span class="search-box__heading">{hit.heading}</span> })}

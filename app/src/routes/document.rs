@@ -77,8 +77,9 @@ fn DocumentView(doc: Document, editor: bool) -> impl IntoView {
 }
 
 /// Edit and delete, for signed-in editors, and how a newer version's ingest is going. Delete
-/// asks once more inside a `<details>`, so it needs no JavaScript to confirm.
-#[island]
+/// asks once more inside a `<details>`, so it needs no JavaScript to confirm. Lazy: readers'
+/// pages never have it, so they never download it.
+#[island(lazy)]
 fn EditorActions(id: i64, slug: String, pending: Option<PendingVersion>) -> impl IntoView {
     crate::island_live();
     let delete = ServerAction::<DeleteDocument>::new();

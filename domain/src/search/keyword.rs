@@ -13,10 +13,13 @@ use crate::ports::{DbExt, Ports};
 use crate::sql::Statement;
 
 /// The ranked chunks of a MATCH, best chunk per document, filtered; snippets only for those.
-/// bm25 is lower-is-better; weights are (title, heading, body).
+/// bm25 is lower-is-better; weights are (title, heading, body). Every chunk of a document
+/// carries its title, so the chunk shown is the best by heading and body alone (`section_rank`):
+/// the passage that holds the words, not merely the shortest one.
 const RANKED: &str = "
 WITH ranked AS (
-  SELECT c.id, c.document_id, bm25(chunks_fts, 8.0, 4.0, 1.0) AS rank
+  SELECT c.id, c.document_id, bm25(chunks_fts, 8.0, 4.0, 1.0) AS rank,
+         bm25(chunks_fts, 0.0, 4.0, 1.0) AS section_rank
   FROM chunks_fts
   JOIN chunks c ON c.id = chunks_fts.rowid
   JOIN documents d ON d.id = c.document_id AND d.version = c.version AND d.published = 1
@@ -27,7 +30,7 @@ WITH ranked AS (
 ),
 best AS MATERIALIZED (
   SELECT id, rank FROM (
-    SELECT id, rank, ROW_NUMBER() OVER (PARTITION BY document_id ORDER BY rank) AS n FROM ranked
+    SELECT id, rank, ROW_NUMBER() OVER (PARTITION BY document_id ORDER BY section_rank) AS n FROM ranked
   ) WHERE n = 1 ORDER BY rank LIMIT ?7
 )
 SELECT c.document_id, d.slug, d.title, c.heading, c.anchor, best.rank,
