@@ -92,6 +92,8 @@ const options = {
   unsafeTriggerHandlers: args.test,
 };
 if (args["ai-proxy"] && config.ai) {
+  // The stand-in embeds with MiniLM, whose unrelated texts score lower than bge-small's.
+  bindings.SEARCH_MIN_SIMILARITY = "0.2";
   options.ai = { binding: config.ai.binding, remoteProxyConnectionString: new URL(args["ai-proxy"]) };
 }
 if (args["vectorize-proxy"]) {

@@ -50,6 +50,7 @@ pub struct SearchConfig {
     pub fusion: String,
     pub rrf_k: f32,
     pub candidates: usize,
+    pub min_similarity: f32,
     pub semantic_timeout_ms: u64,
 }
 
@@ -61,6 +62,7 @@ impl Default for SearchConfig {
             fusion: "rrf".into(),
             rrf_k: d.rrf_k,
             candidates: d.candidates,
+            min_similarity: d.min_similarity,
             semantic_timeout_ms: u64::try_from(d.semantic_timeout.as_millis()).unwrap_or(1500),
         }
     }
@@ -79,6 +81,7 @@ impl SearchConfig {
             fusion,
             rrf_k: self.rrf_k.max(1.0),
             candidates: self.candidates.clamp(10, 100),
+            min_similarity: self.min_similarity.clamp(-1.0, 1.0),
             semantic_timeout: std::time::Duration::from_millis(self.semantic_timeout_ms.max(50)),
         })
     }

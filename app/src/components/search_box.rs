@@ -91,7 +91,11 @@ pub fn SearchBox() -> impl IntoView {
         let count = results.results.len();
         let row = |i: usize| {
             let selected = i == active;
-            (option_id(i), if selected { "search-box__item search-box__item--active" } else { "search-box__item" }, selected.to_string())
+            (
+                option_id(i),
+                if selected { "search-box__item search-box__item--active" } else { "search-box__item" },
+                selected.to_string(),
+            )
         };
         let (all_id, all_class, all_selected) = row(count);
         Some(view! {

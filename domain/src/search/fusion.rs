@@ -47,8 +47,8 @@ fn normalised(list: &[Candidate]) -> Vec<f64> {
     list.iter().map(|c| if max > min { (c.score - min) / (max - min) } else { 1.0 }).collect()
 }
 
-/// Fuses the two lists; a document in both shows the chunk of the list that ranked it higher
-/// (the keyword one on a tie: its snippet marks the words).
+/// Fuses the two lists; a document in both shows its keyword chunk (the passage that holds the
+/// words, with them marked), one found only by meaning its semantic chunk.
 pub(crate) fn fuse(
     fusion: Fusion,
     k: f32,
@@ -61,8 +61,8 @@ pub(crate) fn fuse(
     let k = f64::from(k);
     let keyword_norm = normalised(&keyword);
     let semantic_norm = normalised(&semantic);
-    // document → (fused score, best rank seen, candidate)
-    let mut fused: HashMap<i64, (f64, usize, Candidate)> = HashMap::new();
+    // document → (fused score, candidate)
+    let mut fused: HashMap<i64, (f64, Candidate)> = HashMap::new();
     let sides = [(keyword, keyword_norm, 1.0 - r), (semantic, semantic_norm, r)];
     for (list, norm, weight) in sides {
         for (rank, (candidate, n)) in list.into_iter().zip(norm).enumerate() {
@@ -71,21 +71,15 @@ pub(crate) fn fuse(
                 Fusion::Convex => weight * n,
             };
             match fused.get_mut(&candidate.document_id) {
-                Some(entry) => {
-                    entry.0 += part;
-                    if rank < entry.1 {
-                        entry.1 = rank;
-                        entry.2 = candidate;
-                    }
-                }
-                // The keyword side goes first, so on a tie its chunk stays.
+                // Already there from the keyword side: keep its chunk.
+                Some(entry) => entry.0 += part,
                 None => {
-                    fused.insert(candidate.document_id, (part, rank, candidate));
+                    fused.insert(candidate.document_id, (part, candidate));
                 }
             }
         }
     }
-    let mut list: Vec<(f64, Candidate)> = fused.into_values().map(|(score, _, c)| (score, c)).collect();
+    let mut list: Vec<(f64, Candidate)> = fused.into_values().collect();
     list.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.document_id.cmp(&b.1.document_id)));
     list.into_iter().take(limit).map(|(score, c)| c.into_hit(score)).collect()
 }

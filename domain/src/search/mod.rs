@@ -56,6 +56,10 @@ pub struct Settings {
     pub rrf_k: f32,
     /// Candidates taken from each index before fusion.
     pub candidates: usize,
+    /// Semantic matches less similar than this are dropped: every query has nearest
+    /// neighbours, and for a word no document holds they are noise. Model-specific (MiniLM's
+    /// unrelated texts score below ~0.1, related ones above 0.3).
+    pub min_similarity: f32,
     /// How long a query embedding plus the vector lookup may take before search answers from
     /// keywords alone.
     pub semantic_timeout: Duration,
@@ -68,6 +72,7 @@ impl Default for Settings {
             fusion: Fusion::Rrf,
             rrf_k: 60.0,
             candidates: 50,
+            min_similarity: 0.2,
             semantic_timeout: Duration::from_millis(1500),
         }
     }

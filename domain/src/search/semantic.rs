@@ -48,7 +48,7 @@ pub(super) async fn candidates(
     };
     // Ids are `<version_id>:<ordinal>`; anything else is not ours.
     let mut wanted: HashMap<(i64, i64), f32> = HashMap::new();
-    for m in &matches {
+    for m in matches.iter().filter(|m| m.score >= ports.search.min_similarity) {
         if let Some((v, o)) = m.id.split_once(':') {
             if let (Ok(v), Ok(o)) = (v.parse(), o.parse()) {
                 wanted.entry((v, o)).or_insert(m.score);
