@@ -73,6 +73,7 @@ test("a reader finds an upload by a word as they type, and Enter opens its secti
   await expect(suggestions.nth(count - 1)).toHaveAttribute("aria-selected", "true");
   await input.press("Escape");
   await expect(reader.getByTestId("search-suggestions")).toHaveCount(0);
+  await expect(input, "the first Esc keeps the text").toHaveValue(word.slice(0, 10));
   const full = reader.waitForResponse((r) => r.url().includes("search-documents") && r.url().includes(word.slice(10)));
   await input.pressSequentially(word.slice(10), { delay: 40 });
   await full;

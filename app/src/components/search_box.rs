@@ -2,7 +2,8 @@
 //! Hydrated (a lazy island: its wasm loads apart from the page's), results appear under it as
 //! the reader types: requests wait for a pause in typing, and a newer keystroke aborts the
 //! request in flight (server_fn aborts the fetch when its future is dropped). ↑/↓ move, Enter
-//! opens the highlighted result (the first, unless moved), Esc closes the list.
+//! opens the highlighted result (the first, unless moved), Esc closes the list (a second Esc
+//! clears the text).
 
 use domain::search::{Hit, Params, Results};
 use leptos::prelude::*;
@@ -72,7 +73,12 @@ pub fn SearchBox() -> impl IntoView {
                 let url = hits().get(active.get()).map_or_else(all_results, |h| h.url.clone());
                 let _ = window().location().set_href(&url);
             }
-            "Escape" => set_open.set(false),
+            // The first Esc closes the list and keeps the text (a search input's default would
+            // clear it); with the list closed, Esc clears as usual.
+            "Escape" => {
+                ev.prevent_default();
+                set_open.set(false);
+            }
             _ => {}
         }
     };
