@@ -29,6 +29,10 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5 (
   tokenize = 'porter unicode61 remove_diacritics 2'
 );
 
+-- FTS5's own `rank` is bm25 with title and headings weighted over the body (search ranks
+-- inside the index before joining). Stored in the index's config: a rebuild keeps it.
+INSERT INTO chunks_fts (chunks_fts, rank) VALUES ('rank', 'bm25(8.0, 4.0, 1.0)');
+
 -- Vector ids of deleted chunks, until the vector index has dropped them.
 CREATE TABLE vector_garbage (
   id TEXT PRIMARY KEY

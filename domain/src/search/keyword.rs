@@ -15,16 +15,20 @@ use crate::sql::Statement;
 /// The ranked chunks of a MATCH, best chunk per document, filtered; snippets only for those.
 /// bm25 is lower-is-better; weights are (title, heading, body). Every chunk of a document
 /// carries its title, so the chunk shown is the best by heading and body alone (`section_rank`):
-/// the passage that holds the words, not merely the shortest one.
+/// the passage that holds the words, not merely the shortest one. Without filters only the best
+/// [`TOP_CHUNKS`] chunks by FTS5's own `rank` (bm25 with the same weights, set by migration
+/// 0010) are joined, so a common word costs one pass over its postings, not a join per match.
 const RANKED: &str = "
-WITH ranked AS (
-  SELECT c.id, c.document_id, bm25(chunks_fts, 8.0, 4.0, 1.0) AS rank,
-         bm25(chunks_fts, 0.0, 4.0, 1.0) AS section_rank
-  FROM chunks_fts
-  JOIN chunks c ON c.id = chunks_fts.rowid
+WITH top AS MATERIALIZED (
+  SELECT rowid AS id, rank, bm25(chunks_fts, 0.0, 4.0, 1.0) AS section_rank
+  FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?8
+),
+ranked AS (
+  SELECT c.id, c.document_id, top.rank, top.section_rank
+  FROM top
+  JOIN chunks c ON c.id = top.id
   JOIN documents d ON d.id = c.document_id AND d.version = c.version AND d.published = 1
-  WHERE chunks_fts MATCH ?1
-    AND (?4 IS NULL OR d.folder = ?4)
+  WHERE (?4 IS NULL OR d.folder = ?4)
     AND (?5 IS NULL OR EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id AND t.tag = ?5))
     AND (?6 IS NULL OR d.updated_at >= ?6)
 ),
@@ -41,6 +45,9 @@ JOIN chunks c ON c.id = best.id
 JOIN documents d ON d.id = c.document_id
 WHERE chunks_fts MATCH ?1
 ORDER BY best.rank";
+
+/// Chunks ranked inside FTS5 before the join when no filter could remove them.
+const TOP_CHUNKS: i64 = 300;
 
 #[derive(Deserialize)]
 struct Row {
@@ -69,7 +76,8 @@ async fn run(
                 .bind(filters.folder.clone())
                 .bind(filters.tag.clone())
                 .bind(filters.after)
-                .bind(i64::try_from(limit).unwrap_or(50)),
+                .bind(i64::try_from(limit).unwrap_or(50))
+                .bind(if *filters == Filters::default() { TOP_CHUNKS } else { i64::MAX }),
         )
         .await?;
     Ok(rows
@@ -86,15 +94,17 @@ async fn run(
         .collect())
 }
 
-/// Up to `limit` documents for `query`, best first.
+/// Up to `limit` documents for `query`, best first; "any of the words" only when "every word"
+/// found fewer than `enough` (what the reader asked to see).
 pub(super) async fn candidates(
     ports: &Ports,
     query: &KeywordQuery,
     filters: &Filters,
     limit: usize,
+    enough: usize,
 ) -> Result<Vec<Candidate>, DomainError> {
     let mut found = run(ports, &query.to_fts(), filters, limit).await?;
-    if found.len() < limit {
+    if found.len() < enough.min(limit) {
         if let Some(any) = query.to_fts_any() {
             // Documents with every word stay first; the rest follow in bm25 order.
             let more = run(ports, &any, filters, limit).await?;
@@ -182,7 +192,7 @@ pub(super) async fn corrected(
         return Ok(None);
     }
     let fixed = KeywordQuery { terms, prefix_last: true };
-    let found = candidates(ports, &fixed, filters, limit).await?;
+    let found = candidates(ports, &fixed, filters, limit, limit).await?;
     if found.is_empty() {
         return Ok(None);
     }

@@ -279,7 +279,7 @@ pub async fn search(ports: &Ports, request: Request) -> Result<Results, DomainEr
     let (keyword, semantic) = futures::join!(
         async {
             if wants_keyword {
-                keyword::candidates(ports, &parsed, &filters, candidates).await.map(Some)
+                keyword::candidates(ports, &parsed, &filters, candidates, limit).await.map(Some)
             } else {
                 Ok(None)
             }
@@ -296,7 +296,7 @@ pub async fn search(ports: &Ports, request: Request) -> Result<Results, DomainEr
     let degraded = wants_semantic && semantic.is_none();
     // Semantic search that could not run answers from keywords (and says so).
     if request.mode == Mode::Semantic && degraded {
-        keyword = Some(keyword::candidates(ports, &parsed, &filters, candidates).await?);
+        keyword = Some(keyword::candidates(ports, &parsed, &filters, candidates, limit).await?);
     }
     let mut corrected = None;
     if keyword.as_ref().is_some_and(Vec::is_empty) && semantic.as_ref().is_none_or(Vec::is_empty) {
