@@ -77,7 +77,8 @@ async fn run(
                 .bind(filters.tag.clone())
                 .bind(filters.after)
                 .bind(i64::try_from(limit).unwrap_or(50))
-                .bind(if *filters == Filters::default() { TOP_CHUNKS } else { i64::MAX }),
+                // "No limit" must stay a JS-safe integer: D1 binds numbers as doubles.
+                .bind(if *filters == Filters::default() { TOP_CHUNKS } else { 1_000_000_000 }),
         )
         .await?;
     Ok(rows
