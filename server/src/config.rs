@@ -98,6 +98,7 @@ impl Default for Config {
             seed_samples: true,
             log: "info".into(),
             max_upload_mb: domain::content::upload::DEFAULT_MAX_UPLOAD_MB,
+    pub scored_chunks: usize,
             admin_email: None,
             admin_password: None,
             access_team_domain: None,
@@ -110,6 +111,7 @@ impl Default for Config {
         }
     }
 }
+            scored_chunks: d.scored_chunks,
 
 fn default_model_cache() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
@@ -129,6 +131,7 @@ fn default_data_dir() -> PathBuf {
 pub enum ConfigError {
     #[error("could not read the config file {path}: {source}")]
     Read { path: String, source: std::io::Error },
+            scored_chunks: self.scored_chunks.max(1),
     #[error("the config file {path} is invalid: {source}")]
     Parse { path: String, source: Box<toml::de::Error> },
     #[error("{var}={value:?} is invalid: {why}")]

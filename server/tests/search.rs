@@ -244,3 +244,44 @@ async fn documents_from_before_search_are_indexed_by_the_backfill() {
     let (_, found) = search(&native, "q=markdown&mode=keyword").await;
     assert!(!titles(&found).is_empty());
 }
+
+/// A query scores at most `scored_chunks` chunks: a word in more chunks than that is left out
+/// when rarer words are there, and when every word is that common the newest chunks holding it
+/// are ranked. Here the budget is 2 chunks, so "beacon" (in every document) is common.
+#[tokio::test]
+async fn words_in_more_chunks_than_the_budget_give_way_to_rarer_ones() {
+    let dir = tempfile::TempDir::new().expect("dir");
+    let mut config = server::config::Config {
+        data_dir: dir.path().to_owned(),
+        seed_samples: false,
+        admin_email: Some(ADMIN_EMAIL.into()),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        embedding_model: None,
+        ..server::config::Config::default()
+    };
+    config.search.scored_chunks = 2;
+    let native =
+        server::startup::build(&config, app::http::leptos_options().expect("options")).await.expect("host");
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let pages: Vec<(String, String)> = ["Alder", "Birch", "Cedar", "Damson"]
+        .iter()
+        .map(|name| (format!("{name}.md"), format!("# {name}\n\nThe beacon by the {name} tree.\n")))
+        .chain([("keeper.md".into(), "# Keeper\n\nThe beacon keeper winds the diaphone clockwork.\n".into())])
+        .collect();
+    for (name, text) in &pages {
+        let (status, _) = upload(&native, &admin, &[(name.as_str(), text.as_bytes())]).await;
+        assert_eq!(status, StatusCode::CREATED);
+        native.tasks.wait_idle().await;
+    }
+    // "beacon" is in 5 chunks: over the budget, so the rare word decides, and finds its page.
+    assert_eq!(titles(&search(&native, "q=beacon+diaphone&mode=keyword").await.1), ["Keeper"]);
+    let mut found = titles(&search(&native, "q=beacon+clockwork+birch&mode=keyword").await.1);
+    found.sort();
+    assert_eq!(found, ["Birch", "Keeper"], "any of the rare words");
+    // Only common words: the newest chunks that hold them, never nothing.
+    let mut found = titles(&search(&native, "q=beacon&mode=keyword").await.1);
+    found.sort();
+    assert_eq!(found, ["Damson", "Keeper"], "the two newest of five");
+    // The word being typed is still a prefix while it is not a word of the index yet.
+    assert_eq!(titles(&search(&native, "q=diaph&mode=keyword").await.1), ["Keeper"]);
+}

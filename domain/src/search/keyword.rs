@@ -1,7 +1,15 @@
 //! Keyword candidates from the FTS5 index: every word first; when that finds too little, any
 //! of the words (common ones dropped), ranked by bm25 with the title and headings weighted
-//! above the body. One query per attempt (one D1 round trip), best chunk per document, snippets
-//! made only for the rows returned.
+//! above the body. Snippets are made only for the rows returned.
+//!
+//! FTS5 scores every chunk a query matches, so a word found in most chunks costs a pass over
+//! most of the index (120 ms at 50k chunks). A query therefore scores at most
+//! [`Settings::scored_chunks`](super::Settings) chunks: one cheap statement counts each word's
+//! chunks (stopping past the budget), the rarest words that fit the budget are searched, and
+//! words more common than that are left out, as stop words are, for they barely tell chunks
+//! apart. When every word is that common, the two rarest together (then the rarest alone) rank
+//! the newest chunks that hold them, up to the budget. A small site never reaches the budget
+//! and searches every word.
 
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -15,13 +23,15 @@ use crate::sql::Statement;
 /// The ranked chunks of a MATCH, best chunk per document, filtered; snippets only for those.
 /// bm25 is lower-is-better; weights are (title, heading, body). Every chunk of a document
 /// carries its title, so the chunk shown is the best by heading and body alone (`section_rank`):
-/// the passage that holds the words, not merely the shortest one. Without filters only the best
-/// [`TOP_CHUNKS`] chunks by FTS5's own `rank` (bm25 with the same weights, set by migration
-/// 0010) are joined, so a common word costs one pass over its postings, not a join per match.
+/// the passage that holds the words, not merely the shortest one. `?9` bounds the chunks scored
+/// (newest first); without filters only the best [`TOP_CHUNKS`] by FTS5's own `rank` (bm25 with
+/// the same weights, set by migration 0010) are joined, so a match costs no join of its own.
 const RANKED: &str = "
 WITH top AS MATERIALIZED (
-  SELECT rowid AS id, rank, bm25(chunks_fts, 0.0, 4.0, 1.0) AS section_rank
-  FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rank LIMIT ?8
+  SELECT id, rank, section_rank FROM (
+    SELECT rowid AS id, rank, bm25(chunks_fts, 0.0, 4.0, 1.0) AS section_rank
+    FROM chunks_fts WHERE chunks_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?9
+  ) ORDER BY rank LIMIT ?8
 ),
 ranked AS (
   SELECT c.id, c.document_id, top.rank, top.section_rank
@@ -48,6 +58,8 @@ ORDER BY best.rank";
 
 /// Chunks ranked inside FTS5 before the join when no filter could remove them.
 const TOP_CHUNKS: i64 = 300;
+/// "No limit", kept a JS-safe integer: D1 binds numbers as doubles.
+const NO_LIMIT: i64 = 1_000_000_000;
 
 #[derive(Deserialize)]
 struct Row {
@@ -60,11 +72,13 @@ struct Row {
     snippet: String,
 }
 
+/// Up to `limit` documents for the FTS5 query `fts`, scoring at most `scan` chunks.
 async fn run(
     ports: &Ports,
     fts: &str,
     filters: &Filters,
     limit: usize,
+    scan: i64,
 ) -> Result<Vec<Candidate>, DomainError> {
     let rows: Vec<Row> = ports
         .db
@@ -77,8 +91,8 @@ async fn run(
                 .bind(filters.tag.clone())
                 .bind(filters.after)
                 .bind(i64::try_from(limit).unwrap_or(50))
-                // "No limit" must stay a JS-safe integer: D1 binds numbers as doubles.
-                .bind(if *filters == Filters::default() { TOP_CHUNKS } else { 1_000_000_000 }),
+                .bind(if *filters == Filters::default() { TOP_CHUNKS } else { NO_LIMIT })
+                .bind(scan),
         )
         .await?;
     Ok(rows
@@ -95,6 +109,61 @@ async fn run(
         .collect())
 }
 
+/// One term of a query with the number of chunks that hold it (counted up to the budget + 1).
+struct Weighed {
+    fts: String,
+    chunks: i64,
+    stop: bool,
+}
+
+/// How many chunks hold each FTS5 query in `terms`, each count stopping at `cap`: one
+/// statement, so one D1 round trip.
+async fn count_chunks(ports: &Ports, terms: &[String], cap: i64) -> Result<Vec<i64>, DomainError> {
+    #[derive(Deserialize)]
+    struct Count {
+        i: usize,
+        n: i64,
+    }
+    // Only placeholders are written into the SQL; the terms are bound.
+    let sql = (0..terms.len())
+        .map(|i| {
+            format!(
+                "SELECT {i} AS i, (SELECT count(*) FROM (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ?{} LIMIT ?1)) AS n",
+                i + 2
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let statement = terms.iter().fold(Statement::new(sql).bind(cap), |s, term| s.bind(term.clone()));
+    let mut counts = vec![0; terms.len()];
+    for row in ports.db.query_all::<Count>(statement).await? {
+        if let Some(slot) = counts.get_mut(row.i) {
+            *slot = row.n;
+        }
+    }
+    Ok(counts)
+}
+
+/// Each term of `query` with its chunk count. The word being typed is matched as a prefix
+/// only while it is not yet a word of the index: once it is, stemming already finds its other
+/// forms, and a prefix of a common word would merge every word that begins with it.
+async fn weigh(ports: &Ports, query: &KeywordQuery, budget: i64) -> Result<Vec<Weighed>, DomainError> {
+    let exact: Vec<String> = (0..query.terms.len()).map(|i| query.fts_term(i, false)).collect();
+    let mut counts = count_chunks(ports, &exact, budget + 1).await?;
+    let mut terms: Vec<String> = exact;
+    let last = query.terms.len().saturating_sub(1);
+    if query.is_prefix(last) && counts[last] == 0 {
+        terms[last] = query.fts_term(last, true);
+        counts[last] = count_chunks(ports, &terms[last..], budget + 1).await?[0];
+    }
+    Ok(terms
+        .into_iter()
+        .zip(counts)
+        .enumerate()
+        .map(|(i, (fts, chunks))| Weighed { fts, chunks, stop: query.is_stop_term(i) })
+        .collect())
+}
+
 /// Up to `limit` documents for `query`, best first; "any of the words" only when "every word"
 /// found fewer than `enough` (what the reader asked to see).
 pub(super) async fn candidates(
@@ -104,11 +173,41 @@ pub(super) async fn candidates(
     limit: usize,
     enough: usize,
 ) -> Result<Vec<Candidate>, DomainError> {
-    let mut found = run(ports, &query.to_fts(), filters, limit).await?;
+    let budget = i64::try_from(ports.search.scored_chunks).unwrap_or(NO_LIMIT).max(1);
+    let terms = weigh(ports, query, budget).await?;
+    if terms.iter().all(|t| t.chunks == 0) {
+        return Ok(Vec::new());
+    }
+    // "Every word" reads each word's list of chunks but scores only chunks holding all of them:
+    // any word under the budget may take part. "Any of the words" scores every chunk holding
+    // one: only the rarest words whose chunks fit the budget together.
+    let mut by_rarity: Vec<&Weighed> = terms.iter().filter(|t| t.chunks > 0).collect();
+    by_rarity.sort_by_key(|t| t.chunks);
+    let rare: Vec<&str> = by_rarity.iter().filter(|t| t.chunks <= budget).map(|t| t.fts.as_str()).collect();
+    let mut total = 0;
+    let fit: Vec<&str> = by_rarity
+        .iter()
+        .take_while(|t| {
+            total += t.chunks;
+            total <= budget
+        })
+        .filter(|t| !t.stop)
+        .map(|t| t.fts.as_str())
+        .collect();
+    let (every, any, scan) = if rare.is_empty() {
+        // Every word is common: the newest chunks holding the two rarest, then the rarest.
+        let pair = by_rarity.iter().take(2).map(|t| t.fts.as_str()).collect::<Vec<_>>().join(" ");
+        let rarest = (by_rarity.len() > 1).then(|| by_rarity[0].fts.clone());
+        (pair, rarest, if *filters == Filters::default() { budget } else { NO_LIMIT })
+    } else {
+        let any = (terms.len() > 1 && !fit.is_empty()).then(|| fit.join(" OR "));
+        (rare.join(" "), any, NO_LIMIT)
+    };
+    let mut found = run(ports, &every, filters, limit, scan).await?;
     if found.len() < enough.min(limit) {
-        if let Some(any) = query.to_fts_any() {
+        if let Some(any) = any {
             // Documents with every word stay first; the rest follow in bm25 order.
-            let more = run(ports, &any, filters, limit).await?;
+            let more = run(ports, &any, filters, limit, scan).await?;
             let floor = found.iter().map(|c| c.score).fold(f64::INFINITY, f64::min);
             let have: HashSet<i64> = found.iter().map(|c| c.document_id).collect();
             found.extend(

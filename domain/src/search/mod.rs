@@ -56,6 +56,9 @@ pub struct Settings {
     pub rrf_k: f32,
     /// Candidates taken from each index before fusion.
     pub candidates: usize,
+    /// Most chunks one keyword query scores (bm25 per matching chunk is what a query costs):
+    /// words found in more chunks than this are left out unless every word is (see `keyword`).
+    pub scored_chunks: usize,
     /// Semantic matches less similar than this are dropped: every query has nearest
     /// neighbours, and for a word no document holds they are noise. Model-specific (MiniLM's
     /// unrelated texts score below ~0.1, related ones above 0.3).
@@ -72,6 +75,7 @@ impl Default for Settings {
             fusion: Fusion::Rrf,
             rrf_k: 60.0,
             candidates: 50,
+            scored_chunks: 3_000,
             min_similarity: 0.2,
             semantic_timeout: Duration::from_millis(1500),
         }

@@ -55,35 +55,34 @@ impl KeywordQuery {
 
     /// The FTS5 query: every term an FTS5 string (`"a" "b c" "d"*`), implicitly AND-ed.
     pub fn to_fts(&self) -> String {
-        let last = self.terms.len().saturating_sub(1);
-        self.terms
-            .iter()
-            .enumerate()
-            .map(|(i, words)| {
-                let star = if i == last && self.prefix_last { "*" } else { "" };
-                // Words hold only letters and digits, so no `"` needs doubling.
-                format!("\"{}\"{star}", words.join(" "))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+        (0..self.terms.len()).map(|i| self.fts_term(i, self.is_prefix(i))).collect::<Vec<_>>().join(" ")
     }
 
     /// The FTS5 query for "any of the words" (a question in a sentence matches few chunks with
     /// every word): common English words dropped, the rest OR-ed, ranked by bm25. `None` when
     /// nothing but common words is left, or there is only one term (then it is [`Self::to_fts`]).
     pub fn to_fts_any(&self) -> Option<String> {
-        let last = self.terms.len().saturating_sub(1);
-        let terms: Vec<String> = self
-            .terms
-            .iter()
-            .enumerate()
-            .filter(|(_, words)| words.len() > 1 || !is_stop_word(&words[0]))
-            .map(|(i, words)| {
-                let star = if i == last && self.prefix_last { "*" } else { "" };
-                format!("\"{}\"{star}", words.join(" "))
-            })
+        let terms: Vec<String> = (0..self.terms.len())
+            .filter(|&i| !self.is_stop_term(i))
+            .map(|i| self.fts_term(i, self.is_prefix(i)))
             .collect();
         (self.terms.len() > 1 && !terms.is_empty()).then(|| terms.join(" OR "))
+    }
+
+    /// Term `i` as an FTS5 string; with `prefix` it matches words that begin with it.
+    pub fn fts_term(&self, i: usize, prefix: bool) -> String {
+        // Words hold only letters and digits, so no `"` needs doubling.
+        format!("\"{}\"{}", self.terms[i].join(" "), if prefix { "*" } else { "" })
+    }
+
+    /// Whether term `i` is the word still being typed (matched as a prefix).
+    pub fn is_prefix(&self, i: usize) -> bool {
+        self.prefix_last && i + 1 == self.terms.len()
+    }
+
+    /// Whether term `i` is a lone common English word, never worth an "any of the words" match.
+    pub fn is_stop_term(&self, i: usize) -> bool {
+        self.terms[i].len() == 1 && is_stop_word(&self.terms[i][0])
     }
 
     /// Every word, for a "showing results for" line or a spelling fallback.
