@@ -10,6 +10,7 @@ source scripts/env.sh
 seconds=${1:-10}
 native_port=${FOLIO_BENCH_NATIVE_PORT:-3300}
 worker_port=${FOLIO_BENCH_WORKER_PORT:-3301}
+standin_port=${FOLIO_BENCH_STANDIN_PORT:-3302}
 data=$(mktemp -d /tmp/folio-bench.XXXXXX)
 pids=()
 cleanup() {
@@ -31,7 +32,14 @@ wait_for() { # url
 FOLIO_ADDR=127.0.0.1:$native_port FOLIO_DATA_DIR=$data/native FOLIO_LOG=warn \
   "$CARGO_TARGET_DIR/release/folio" &
 pids+=($!)
-node scripts/worker-local.mjs --test --port "$worker_port" --persist-to "$data/worker" >"$data/worker.log" 2>&1 &
+# The Worker's Workers AI and Vectorize, answered locally by the native model and index.
+"$CARGO_TARGET_DIR/release/folio" cloudflare-standin --port "$standin_port" --data "$data/standin" \
+  >"$data/standin.log" 2>&1 &
+pids+=($!)
+wait_for "http://127.0.0.1:$standin_port/info"
+standin=http://127.0.0.1:$standin_port
+node scripts/worker-local.mjs --test --port "$worker_port" --persist-to "$data/worker" \
+  --ai-proxy "$standin" --vectorize-proxy "$standin" >"$data/worker.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$native_port/healthz"
 wait_for "http://127.0.0.1:$worker_port/healthz"
@@ -65,6 +73,16 @@ for host in native worker; do
   [ "$host" = native ] && run "$host" "$port" "$connections" /healthz /healthz
   # One connection: the time one request takes, without queueing.
   run "$host" "$port" 1 "$doc" "$doc"
+  # Search over the sample pages, one reader typing: the host's own cost per mode (the query
+  # embedding included; on the Worker it goes through the stand-in, as to Workers AI).
+  for _ in $(seq 1 120); do # until the sample pages are embedded
+    curl -s "http://127.0.0.1:$port/api/search?q=how+are+pages+rendered&mode=semantic" |
+      grep -q '"degraded":false,.*"results":\[{' && break
+    sleep 0.5
+  done
+  for mode in keyword semantic hybrid; do
+    run "$host" "$port" 1 "/api/search?q=how+are+pages+rendered&mode=$mode" "search ($mode)"
+  done
   ratio[$host]=$(awk -v p="$page" -v s="$static" 'BEGIN { printf "%.2f", p / s }')
 done
 echo
