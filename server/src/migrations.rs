@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_open_ingest_stages.sql", include_str!("../../migrations/0008_open_ingest_stages.sql")),
     ("0009_rendered_html_and_facets.sql", include_str!("../../migrations/0009_rendered_html_and_facets.sql")),
     ("0010_search_chunks.sql", include_str!("../../migrations/0010_search_chunks.sql")),
+    ("0011_enrichment.sql", include_str!("../../migrations/0011_enrichment.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

@@ -10,8 +10,11 @@
 //! `POST /run` with the model in `cf-consn-model-id` and `{inputs}`; Vectorize is `GET /info`
 //! and `POST /query|/insert|/upsert|/getByIds|/deleteByIds` (inserts as NDJSON).
 //!
-//! `POST /__fault` with `down` or `up` stops or restarts the model, for tests of what the
-//! Worker does without it.
+//! Text generation (`{messages: [{role, content}]}` → `{response}`, Workers AI's chat shape) is
+//! answered by the native text model, so enrichment on the Worker gets real text too.
+//!
+//! `POST /__fault` with `down`, `hang`, `slow:<ms>` or `up` makes the model fail, never answer,
+//! answer late, or work again, for tests of what the Worker does without it.
 
 use anyhow::Context as _;
 use axum::body::Bytes;
@@ -22,17 +25,17 @@ use axum::Router;
 use domain::ports::{Ai, VectorQuery, VectorRecord, Vectors};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::adapters::local_model::LocalModel;
+use crate::adapters::local_model::{Fault, LocalModel};
 use crate::adapters::vector_index::VectorIndex;
 use crate::config::Config;
 
 struct StandIn {
     model: LocalModel,
     vectors: VectorIndex,
-    down: AtomicBool,
+    fault: std::sync::Mutex<Option<Fault>>,
     mutations: AtomicU64,
     dims: usize,
 }
@@ -90,7 +93,16 @@ async fn load(config: &Config, data: Option<std::path::PathBuf>) -> anyhow::Resu
         models::SentenceEmbedder::load(&models::ModelSource::parse(&name, &cache)?)
     })
     .await??;
-    let model = LocalModel::new(embedder);
+    let mut model = LocalModel::new(embedder);
+    if let Some(name) = config.text_model.clone() {
+        let (cache, file) = (config.model_cache.clone(), config.text_model_file.clone());
+        let template = models::ChatTemplate::parse(&config.chat_template)?;
+        let generator = tokio::task::spawn_blocking(move || {
+            models::TextGenerator::load(&models::ModelSource::parse(&name, &cache)?, &file, template)
+        })
+        .await??;
+        model = model.with_generator(generator);
+    }
     let dims = model.dimensions();
     let dir = match data {
         Some(dir) => dir,
@@ -99,7 +111,7 @@ async fn load(config: &Config, data: Option<std::path::PathBuf>) -> anyhow::Resu
     std::fs::create_dir_all(&dir)?;
     let (vectors, _) = VectorIndex::open(&dir.join("vectorize.sqlite3"), dims)?;
     vectors.ready(std::time::Duration::from_secs(60)).await;
-    Ok(StandIn { model, vectors, down: AtomicBool::new(false), mutations: AtomicU64::new(0), dims })
+    Ok(StandIn { model, vectors, fault: std::sync::Mutex::new(None), mutations: AtomicU64::new(0), dims })
 }
 
 fn reply(status: StatusCode, body: Value) -> Response {
@@ -126,9 +138,15 @@ async fn handle(State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Byt
     let last = path.rsplit('/').next().unwrap_or("");
     match last {
         "__fault" => {
-            let down = body.as_ref() == b"down";
-            s.down.store(down, Ordering::SeqCst);
-            reply(StatusCode::OK, json!({ "down": down }))
+            let said = String::from_utf8_lossy(&body).trim().to_owned();
+            let fault = Fault::parse(&said);
+            if fault.is_none() && said != "up" {
+                return error(StatusCode::BAD_REQUEST, "expected down, hang, slow:<ms> or up");
+            }
+            if let Ok(mut slot) = s.fault.lock() {
+                *slot = fault;
+            }
+            reply(StatusCode::OK, json!({ "down": fault == Some(Fault::Down), "fault": said }))
         }
         "run" => run_ai(&s, &headers, &body).await,
         "info" => reply(
@@ -152,8 +170,14 @@ async fn handle(State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Byt
 }
 
 async fn run_ai(s: &StandIn, headers: &HeaderMap, body: &[u8]) -> Response {
-    if s.down.load(Ordering::SeqCst) {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "the model is stopped (stand-in /__fault)");
+    let fault = s.fault.lock().ok().and_then(|f| *f);
+    match fault {
+        Some(Fault::Down) => {
+            return error(StatusCode::SERVICE_UNAVAILABLE, "the model is stopped (stand-in /__fault)")
+        }
+        Some(Fault::Slow(delay)) => tokio::time::sleep(delay).await,
+        Some(Fault::Hang) => std::future::pending::<()>().await,
+        None => {}
     }
     let model = headers.get("cf-consn-model-id").and_then(|v| v.to_str().ok()).unwrap_or("");
     #[derive(Deserialize)]
@@ -163,6 +187,9 @@ async fn run_ai(s: &StandIn, headers: &HeaderMap, body: &[u8]) -> Response {
     let Ok(Run { inputs }) = serde_json::from_slice::<Run>(body) else {
         return error(StatusCode::BAD_REQUEST, "expected {\"inputs\": …}");
     };
+    if let Some(messages) = inputs["messages"].as_array() {
+        return chat(s, messages).await;
+    }
     let texts: Vec<String> = match &inputs["text"] {
         Value::String(one) => vec![one.clone()],
         Value::Array(many) => many.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
@@ -172,6 +199,22 @@ async fn run_ai(s: &StandIn, headers: &HeaderMap, body: &[u8]) -> Response {
         Ok(data) => {
             reply(StatusCode::OK, json!({ "shape": [data.len(), s.dims], "data": data, "pooling": "mean" }))
         }
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err),
+    }
+}
+
+/// A chat model's answer: the system message, then the rest as the user's.
+async fn chat(s: &StandIn, messages: &[Value]) -> Response {
+    let text = |role_is_system: bool| {
+        messages
+            .iter()
+            .filter(|m| (m["role"] == "system") == role_is_system)
+            .filter_map(|m| m["content"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    match s.model.generate(text(true), text(false)).await {
+        Ok(response) => reply(StatusCode::OK, json!({ "response": response })),
         Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err),
     }
 }

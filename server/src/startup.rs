@@ -55,8 +55,8 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords))
             .with_access(access)
             .with_search_settings(config.search.settings()?);
-    if let Some((ai, vectors)) = semantic(config, &ports).await {
-        ports = ports.with_semantic(ai, vectors);
+    if let Some((ai, vectors, text_model)) = semantic(config, &ports).await {
+        ports = ports.with_semantic(ai, vectors).with_enrich_settings(config.enrich.settings(text_model));
     }
     ensure_admin(config, &ports).await?;
     if config.seed_samples && app::http::seed_samples_if_empty(&ports).await? {
@@ -108,12 +108,13 @@ fn resume_ingest(ports: &Ports) {
     });
 }
 
-/// The model and the vector index, when a model is configured and loads. Without them the
-/// site runs keyword-only (and says so in search results and `/healthz`).
+/// The model and the vector index, when a model is configured and loads, and the text model's
+/// name ("" without one: no enrichment). Without them the site runs keyword-only (and says so
+/// in search results and `/healthz`).
 async fn semantic(
     config: &Config,
     ports: &Ports,
-) -> Option<(Arc<dyn domain::ports::Ai>, Arc<dyn domain::ports::Vectors>)> {
+) -> Option<(Arc<dyn domain::ports::Ai>, Arc<dyn domain::ports::Vectors>, String)> {
     let name = config.embedding_model.clone()?;
     let cache = config.model_cache.clone();
     let loaded = tokio::task::spawn_blocking(move || {
@@ -133,7 +134,13 @@ async fn semantic(
         }
     };
     tracing::info!(model = embedder.name(), dimensions = embedder.dimensions(), "embedding model loaded");
-    let model = LocalModel::new(embedder);
+    let mut model = LocalModel::new(embedder);
+    let mut text_model = String::new();
+    if let Some(generator) = text_generator(config).await {
+        tracing::info!(model = generator.name(), "text model loaded");
+        text_model = generator.name().to_owned();
+        model = model.with_generator(generator);
+    }
     let dimensions = model.dimensions();
     let (vectors, opened) = match VectorIndex::open(&config.data_dir.join("vectors.sqlite3"), dimensions) {
         Ok(opened) => opened,
@@ -159,7 +166,30 @@ async fn semantic(
         }
         None => Arc::new(model),
     };
-    Some((ai, Arc::new(vectors)))
+    Some((ai, Arc::new(vectors), text_model))
+}
+
+/// The text model for enrichment, when one is configured and loads.
+async fn text_generator(config: &Config) -> Option<models::TextGenerator> {
+    let name = config.text_model.clone()?;
+    let (cache, file, template) =
+        (config.model_cache.clone(), config.text_model_file.clone(), config.chat_template.clone());
+    let loaded = tokio::task::spawn_blocking(move || {
+        let source = models::ModelSource::parse(&name, &cache)?;
+        models::TextGenerator::load(&source, &file, models::ChatTemplate::parse(&template)?)
+    })
+    .await;
+    match loaded {
+        Ok(Ok(generator)) => Some(generator),
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "no text model; enrichment is off");
+            None
+        }
+        Err(err) => {
+            tracing::warn!(%err, "loading the text model panicked; enrichment is off");
+            None
+        }
+    }
 }
 
 /// Creates the configured admin account if it does not exist yet.

@@ -19,6 +19,8 @@ fn model_config(dir: &std::path::Path, fault: Option<&str>) -> Config {
         admin_email: Some(ADMIN_EMAIL.into()),
         admin_password: Some(ADMIN_PASSWORD.into()),
         ai_fault: fault.map(str::to_owned),
+        // Search only: the text model's own tests are in tests/enrich.rs.
+        text_model: None,
         ..Config::default()
     }
 }

@@ -92,10 +92,24 @@ fn ports(env: &Env) -> Result<Ports, String> {
     // Semantic search needs both the model and the index; without either it is keyword-only.
     let dimensions = var(env, "EMBEDDING_DIMENSIONS").and_then(|d| d.parse().ok()).unwrap_or(384);
     let model = var(env, "EMBEDDING_MODEL").unwrap_or_else(|| "@cf/baai/bge-small-en-v1.5".into());
+    let text_model = var(env, "TEXT_MODEL").unwrap_or_else(|| "@cf/meta/llama-3.1-8b-instruct-fast".into());
     if let (Ok(ai), Some(vectors)) =
         (env.ai("AI"), vectorize::Vectorize::from_env(env, "VECTORS", dimensions))
     {
-        ports = ports.with_semantic(Arc::new(workers_ai::WorkersAi::new(ai, model)), Arc::new(vectors));
+        let ai = workers_ai::WorkersAi::new(ai, model, text_model.clone());
+        let number =
+            |name: &str, default: u32| var(env, name).and_then(|v| v.parse().ok()).unwrap_or(default);
+        let defaults = domain::enrich::Settings::default();
+        ports = ports.with_semantic(Arc::new(ai), Arc::new(vectors)).with_enrich_settings(
+            domain::enrich::Settings {
+                text_model,
+                calls_per_minute: number("AI_CALLS_PER_MINUTE", defaults.calls_per_minute),
+                calls_per_day: number("AI_CALLS_PER_DAY", defaults.calls_per_day),
+                // Workers AI answers in seconds; a waitUntil task must end within 30 s of the response.
+                timeout: std::time::Duration::from_secs(20),
+                ..defaults
+            },
+        );
     }
     Ok(ports)
 }

@@ -5,7 +5,8 @@ use domain::documents::model::{format_date, Attachment, Document, PendingVersion
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{get_document, ingest_status, DeleteDocument, Vote};
+use crate::api::{get_document, ingest_status, DeleteDocument, HideSummary, RegenerateSummary, Vote};
+use crate::components::enrichment::EnrichmentPanel;
 use crate::components::error_box::ErrorBox;
 use crate::components::listing::views_label;
 use crate::escape::PageTitle;
@@ -55,8 +56,12 @@ fn DocumentView(doc: Document, editor: bool) -> impl IntoView {
                         {doc.tags.iter().map(|t| view! { <a class="tag" href=format!("/tags/{t}")>"#" {t.clone()}</a> }).collect_view()}
                     </p>
                 })}
-                {editor.then(|| view! { <EditorActions id=doc.id slug=doc.slug.clone() pending=doc.pending.clone() /> })}
+                {editor.then(|| view! {
+                    <EditorActions id=doc.id slug=doc.slug.clone() pending=doc.pending.clone()
+                        summary_hidden=doc.enrichment.summary_hidden />
+                })}
             </header>
+            <EnrichmentPanel enrichment=doc.enrichment slug=doc.slug.clone() />
             {(doc.outline.len() >= 2).then(|| view! {
                 <nav class="toc" aria-label="On this page" data-testid="toc">
                     <p class="toc__title">"On this page"</p>
@@ -80,9 +85,22 @@ fn DocumentView(doc: Document, editor: bool) -> impl IntoView {
 /// asks once more inside a `<details>`, so it needs no JavaScript to confirm. Lazy: readers'
 /// pages never have it, so they never download it.
 #[island(lazy)]
-fn EditorActions(id: i64, slug: String, pending: Option<PendingVersion>) -> impl IntoView {
+fn EditorActions(
+    id: i64,
+    slug: String,
+    pending: Option<PendingVersion>,
+    summary_hidden: bool,
+) -> impl IntoView {
     crate::island_live();
     let delete = ServerAction::<DeleteDocument>::new();
+    let regenerate = ServerAction::<RegenerateSummary>::new();
+    let hide = ServerAction::<HideSummary>::new();
+    // Either one changes what the page shows: load it again once done.
+    Effect::new(move || {
+        if matches!(regenerate.value().get(), Some(Ok(()))) || matches!(hide.value().get(), Some(Ok(()))) {
+            let _ = window().location().reload();
+        }
+    });
     // Once hydrated, follow a version still being ingested and load it when it is ready.
     if pending.as_ref().is_some_and(|p| p.status != VersionStatus::Failed) {
         Effect::new(move || watch_ingest(id));
@@ -105,6 +123,17 @@ fn EditorActions(id: i64, slug: String, pending: Option<PendingVersion>) -> impl
                     </button>
                 </ActionForm>
             </details>
+            <ActionForm action=regenerate>
+                <input type="hidden" name="id" value=id />
+                <button type="submit" class="button" data-testid="regenerate-summary">"Write summary again"</button>
+            </ActionForm>
+            <ActionForm action=hide>
+                <input type="hidden" name="id" value=id />
+                <input type="hidden" name="hidden" value=(!summary_hidden).to_string() />
+                <button type="submit" class="button" data-testid="hide-summary">
+                    {if summary_hidden { "Show summary" } else { "Hide summary" }}
+                </button>
+            </ActionForm>
             {move || failure().map(|msg| view! { <p class="form-error" role="alert">{msg}</p> })}
             {pending.map(|p| {
                 let text = match (p.status, p.error) {

@@ -12,6 +12,7 @@ use crate::documents::model::{
     Attachment, Browse, Document, DocumentPage, DocumentSummary, Facet, Listing, PendingVersion, Slug,
     VersionStatus, Votes,
 };
+use crate::enrich;
 use crate::error::DomainError;
 use crate::ports::{Db, DbExt, Ports};
 use crate::site::settings;
@@ -107,6 +108,8 @@ struct DocumentRow {
     pending_version: Option<i64>,
     pending_status: Option<VersionStatus>,
     pending_error: Option<String>,
+    #[serde(flatten)]
+    enrichment: enrich::Stored,
 }
 
 #[derive(Deserialize)]
@@ -123,7 +126,7 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
     let db = ports.db.as_ref();
     let row: DocumentRow = db
         .query_opt(
-            Statement::new(
+            Statement::new(format!(
                 "SELECT d.id, d.slug, d.title, d.body_md, d.body_key, d.body_html, d.html_key, d.outline_json,
                         d.reading_minutes, d.updated_at, d.version, d.folder,
                         (SELECT json_group_array(json_object('name', name, 'blob_key', blob_key,
@@ -135,14 +138,16 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
                         COALESCE(s.helpful_no, 0) AS helpful_no,
                         (SELECT group_concat(tag, ',') FROM (SELECT tag FROM document_tags
                           WHERE document_id = d.id ORDER BY tag)) AS tags,
-                        p.version AS pending_version, p.status AS pending_status, p.error AS pending_error
+                        p.version AS pending_version, p.status AS pending_status, p.error AS pending_error,
+                        {}
                  FROM documents d
                  LEFT JOIN document_stats s ON s.document_id = d.id
                  -- The newest version, when it is newer than the live one (still ingesting, or failed).
                  LEFT JOIN document_versions p ON p.document_id = d.id AND p.version > d.version
                    AND p.version = (SELECT MAX(version) FROM document_versions WHERE document_id = d.id)
                  WHERE d.slug = ?1 AND d.published = 1",
-            )
+                enrich::SELECT_COLUMNS
+            ))
             .bind(slug.as_str()),
         )
         .await?
@@ -176,7 +181,9 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
             (rendered.html, rendered.outline)
         }
     };
+    let enrichment = enrich::assess(ports, row.version, row.enrichment);
     Ok(Document {
+        enrichment,
         id: row.id,
         slug: row.slug,
         title: row.title,

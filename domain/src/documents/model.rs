@@ -118,6 +118,8 @@ pub struct Document {
     pub pending: Option<PendingVersion>,
     pub views: i64,
     pub votes: Votes,
+    /// Summary, topics and related documents as stored (never waited for).
+    pub enrichment: crate::enrich::Enrichment,
 }
 
 /// A file a document refers to by name.

@@ -168,12 +168,15 @@ pub async fn sweep(ports: &Ports) -> Result<Swept, DomainError> {
         0
     });
     let blobs_collected = blobs::collect_garbage(ports, ORPHAN_MIN_AGE_SECONDS).await?;
+    crate::enrich::guard::forget_old_counts(ports).await?;
     Ok(Swept { jobs_run, blobs_collected, embeds_queued, vectors_forgotten })
 }
 
-/// Makes every job runnable now. Only for a host where nothing else can hold a lease: the
-/// native server at start-up (after a crash, its jobs' leases would otherwise run out first).
+/// Makes every job runnable now, and every enrichment claimable. Only for a host where nothing
+/// else can hold a lease: the native server at start-up (after a crash, its leases would
+/// otherwise run out first).
 pub async fn release_leases(ports: &Ports) -> Result<u64, DomainError> {
+    ports.db.execute(Statement::new("DELETE FROM enrichment_claims")).await?;
     Ok(ports
         .db
         .execute(Statement::new("UPDATE ingest_jobs SET lease_until = 0 WHERE lease_until > 0"))

@@ -38,6 +38,8 @@ pub struct Ports {
     pub views: Arc<crate::documents::views::ViewTally>,
     /// Search tuning (settings, not a port), fixed per host.
     pub search: Arc<crate::search::Settings>,
+    /// Enrichment tuning: the text model's name, budget, time-out, breaker.
+    pub enrich: Arc<crate::enrich::Settings>,
 }
 
 impl Ports {
@@ -57,6 +59,7 @@ impl Ports {
             access: None,
             views: Arc::default(),
             search: Arc::default(),
+            enrich: Arc::default(),
         }
     }
 
@@ -71,6 +74,12 @@ impl Ports {
     #[must_use]
     pub fn with_search_settings(mut self, settings: crate::search::Settings) -> Self {
         self.search = Arc::new(settings);
+        self
+    }
+
+    #[must_use]
+    pub fn with_enrich_settings(mut self, settings: crate::enrich::Settings) -> Self {
+        self.enrich = Arc::new(settings);
         self
     }
 

