@@ -17,11 +17,13 @@ CREATE TABLE enrichments (
 
 -- Who is making an item now: one claim per (document, kind), a lease until `until`, so 50
 -- views of a page with no summary make one, across processes and isolates, and the claim of
--- a crashed or evicted worker lapses.
+-- a crashed or evicted worker lapses. After a failure the claim stays, `failed`, as the item's
+-- back-off: until it ends nobody asks the model for that item again.
 CREATE TABLE enrichment_claims (
   document_id INTEGER NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
   kind        TEXT    NOT NULL,
   until       INTEGER NOT NULL,
+  failed      INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (document_id, kind)
 );
 

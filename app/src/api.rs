@@ -50,11 +50,14 @@ pub async fn get_document(slug: String) -> Result<Document, AppError> {
 }
 
 /// A document's summary, topics and related documents as stored now (what a page showing a
-/// placeholder or a stale item polls for). A GET: it changes nothing.
+/// placeholder or a stale item polls for). What is still wanted is asked for again after the
+/// response (a busy model turned it away): claims, the budget and the breaker bound it.
 #[server(endpoint = "document-enrichment", input = leptos::server_fn::codec::GetUrl)]
 pub async fn document_enrichment(slug: String) -> Result<domain::enrich::Enrichment, AppError> {
     let ports = ports()?;
-    Ok(domain::enrich::read(&ports, slug_or_not_found(slug)?.as_str()).await?)
+    let (id, enrichment) = domain::enrich::read(&ports, slug_or_not_found(slug)?.as_str()).await?;
+    domain::enrich::refresh_later(&ports, id, enrichment.wanted());
+    Ok(enrichment)
 }
 
 /// An editor's "write the summary again" (made after the response).

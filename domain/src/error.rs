@@ -39,6 +39,9 @@ pub enum AiError {
     Unavailable(String),
     #[error("model request failed: {0}")]
     Request(String),
+    /// The model is working on another request and takes no more now (not a failure).
+    #[error("model busy: {0}")]
+    Busy(String),
 }
 
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -104,7 +107,7 @@ impl DomainError {
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
             | Self::Vector(VectorError::Unavailable(_))
-            | Self::Ai(AiError::Unavailable(_)) => 503,
+            | Self::Ai(AiError::Unavailable(_) | AiError::Busy(_)) => 503,
             Self::Db(_)
             | Self::Blob(_)
             | Self::Vector(_)

@@ -7,7 +7,16 @@ import { hydrated } from "./helpers";
 // A size check, not a timing check: it fails when a change makes every reader download more.
 const BUDGET_BYTES = 200 * 1024;
 
-test("a reading page downloads at most 200 KB of JavaScript and wasm, gzipped", async ({ page }) => {
+test("a reading page downloads at most 200 KB of JavaScript and wasm, gzipped", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  // A page whose summary is still being written also loads the panel that follows it (a lazy
+  // island, ~27 KB): the budget is for a page as readers mostly meet it, settled.
+  await expect
+    .poll(async () => (await (await request.get("/api/document-enrichment?slug=how-folio-is-built")).json()).settling, {
+      timeout: 150_000,
+      intervals: [2_000],
+    })
+    .toBe(false);
   const code: Promise<{ url: string; raw: number; gzip: number }>[] = [];
   page.on("response", (res) => {
     if (!/\.(js|wasm)(\?.*)?$/.test(new URL(res.url()).pathname)) return;

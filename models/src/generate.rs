@@ -6,12 +6,16 @@
 //! Each call clones the weights (shared, cheap) for its own key-value cache, so calls never see
 //! each other's state. Calls are synchronous and CPU-bound: the host runs them on a blocking
 //! thread.
+//!
+//! candle has SIMD kernels for Q4_0, Q8_0 and the k-quants but none for Q4_1 or Q5_x, so such
+//! weights are converted once at load to Q8_0 (a little more memory, several times faster).
 
-use candle_core::quantized::gguf_file;
+use candle_core::quantized::{gguf_file, GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use candle_transformers::models::quantized_llama::{ModelWeights, MAX_SEQ_LEN};
 use std::fs::File;
+use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use tokenizers::models::bpe::{Vocab, BPE};
 use tokenizers::pre_tokenizers::byte_level::ByteLevel;
@@ -77,7 +81,7 @@ pub struct GenerateOptions {
 
 impl Default for GenerateOptions {
     fn default() -> Self {
-        Self { max_tokens: 160, temperature: 0.0, repeat_penalty: 1.2 }
+        Self { max_tokens: 120, temperature: 0.0, repeat_penalty: 1.2 }
     }
 }
 
@@ -132,7 +136,13 @@ impl TextGenerator {
         if stops.is_empty() {
             return Err(ModelError::Tokenizer(format!("the tokenizer has none of {:?}", template.stops())));
         }
-        let weights = ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)?;
+        let weights = if content.tensor_infos.values().any(|t| slow_kernel(t.ggml_dtype)) {
+            let mut converted = Cursor::new(with_fast_kernels(&content, &mut reader)?);
+            let content = gguf_file::Content::read(&mut converted).map_err(|e| files(&e))?;
+            ModelWeights::from_gguf(content, &mut converted, &Device::Cpu)?
+        } else {
+            ModelWeights::from_gguf(content, &mut reader, &Device::Cpu)?
+        };
         Ok(Self { weights, tokenizer, template, stops, name: name.to_owned() })
     }
 
@@ -201,6 +211,31 @@ impl TextGenerator {
         }
         Ok(text)
     }
+}
+
+/// Quantizations candle multiplies without SIMD.
+fn slow_kernel(dtype: GgmlDType) -> bool {
+    matches!(dtype, GgmlDType::Q4_1 | GgmlDType::Q5_0 | GgmlDType::Q5_1)
+}
+
+/// The same GGUF (in memory) with every slow-kernel tensor as Q8_0.
+fn with_fast_kernels(content: &gguf_file::Content, reader: &mut File) -> Result<Vec<u8>, ModelError> {
+    let mut tensors: Vec<(String, QTensor)> = Vec::with_capacity(content.tensor_infos.len());
+    for (name, info) in &content.tensor_infos {
+        let tensor = content.tensor(reader, name, &Device::Cpu)?;
+        let tensor = if slow_kernel(info.ggml_dtype) {
+            QTensor::quantize(&tensor.dequantize(&Device::Cpu)?, GgmlDType::Q8_0)?
+        } else {
+            tensor
+        };
+        tensors.push((name.clone(), tensor));
+    }
+    let metadata: Vec<(&str, &gguf_file::Value)> =
+        content.metadata.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    let tensors: Vec<(&str, &QTensor)> = tensors.iter().map(|(k, t)| (k.as_str(), t)).collect();
+    let mut out = Cursor::new(Vec::new());
+    gguf_file::write(&mut out, &metadata, &tensors)?;
+    Ok(out.into_inner())
 }
 
 /// The folder's only `.gguf` file.

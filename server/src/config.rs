@@ -85,6 +85,7 @@ impl EnrichConfig {
             timeout: std::time::Duration::from_millis(self.timeout_ms.max(100)),
             breaker_failures: self.breaker_failures.max(1),
             breaker_cooldown: std::time::Duration::from_secs(self.breaker_cooldown_s.max(1)),
+            ..domain::enrich::Settings::default()
         }
     }
 }

@@ -22,6 +22,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use domain::error::AiError;
 use domain::ports::{Ai, VectorQuery, VectorRecord, Vectors};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -213,8 +214,11 @@ async fn chat(s: &StandIn, messages: &[Value]) -> Response {
             .collect::<Vec<_>>()
             .join("\n\n")
     };
+    // One answer at a time, as the local model writes; meanwhile 429, as Workers AI answers
+    // when it is over capacity.
     match s.model.generate(text(true), text(false)).await {
         Ok(response) => reply(StatusCode::OK, json!({ "response": response })),
+        Err(err @ AiError::Busy(_)) => error(StatusCode::TOO_MANY_REQUESTS, format!("429 capacity: {err}")),
         Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err),
     }
 }

@@ -94,6 +94,7 @@ fn settings() -> enrich::Settings {
         timeout: Duration::from_secs(5),
         breaker_failures: 100,
         breaker_cooldown: Duration::from_secs(60),
+        failure_backoff: Duration::from_secs(600),
     }
 }
 
@@ -229,6 +230,14 @@ async fn what_a_model_writes_is_text_and_nothing_usable_is_not_stored() {
     site.page(DOC).await;
     site.settle().await;
     assert!(site.summary_row().await.is_none(), "an empty answer is no summary");
+    // The failed item backs off: pages neither ask for it again nor follow it meanwhile.
+    let (_, _, body) = send(&site.router, get("/api/document-enrichment?slug=how-folio-is-built")).await;
+    let state: Value = serde_json::from_str(&body).expect("json");
+    assert!(state["backing_off"].as_array().is_some_and(|b| b.contains(&Value::from("summary"))), "{state}");
+    let calls = ai.summaries();
+    site.page(DOC).await;
+    site.settle().await;
+    assert_eq!(ai.summaries(), calls, "no new call while it backs off");
 
     ai.answer(Answer::Text(
         "<script>alert('x')</script><img src=x onerror=alert(1)>Folio <b>escapes</b> this.",

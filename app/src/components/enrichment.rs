@@ -16,7 +16,7 @@ pub fn EnrichmentPanel(enrichment: Enrichment, slug: String) -> impl IntoView {
     if !enrichment.available {
         return ().into_any();
     }
-    if enrichment.settling() {
+    if enrichment.settling {
         view! { <LiveEnrichment enrichment slug /> }.into_any()
     } else {
         view! { <EnrichmentView enrichment /> }.into_any()
@@ -44,7 +44,7 @@ fn follow(slug: String, set_state: WriteSignal<Enrichment>, attempt: u32, delay_
             leptos::task::spawn_local(async move {
                 let settled = match document_enrichment(slug.clone()).await {
                     Ok(enrichment) => {
-                        let settled = !enrichment.settling();
+                        let settled = !enrichment.settling;
                         set_state.set(enrichment);
                         settled
                     }

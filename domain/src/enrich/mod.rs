@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
 
-use crate::error::DomainError;
+use crate::error::{AiError, DomainError};
 use crate::ports::{with_timeout, DbExt, Ports, VectorQuery};
 use crate::sql::Statement;
 use crate::storage::blobs;
@@ -37,6 +37,8 @@ pub struct Settings {
     /// Failures in a row that open the circuit breaker, and how long it stays open.
     pub breaker_failures: u32,
     pub breaker_cooldown: Duration,
+    /// How long an item whose making failed waits before it is tried again.
+    pub failure_backoff: Duration,
 }
 
 impl Default for Settings {
@@ -48,6 +50,7 @@ impl Default for Settings {
             timeout: Duration::from_secs(60),
             breaker_failures: 5,
             breaker_cooldown: Duration::from_secs(60),
+            failure_backoff: Duration::from_secs(600),
         }
     }
 }
@@ -116,33 +119,32 @@ pub struct Enrichment {
     pub summary_hidden: bool,
     pub topics: Item<Vec<String>>,
     pub related: Item<Vec<Related>>,
+    /// Items whose making failed lately: not asked for again until their back-off ends.
+    pub backing_off: Vec<Kind>,
+    /// Something is missing or stale and may arrive soon: a page follows it (see [`Self::wanted`]).
+    pub settling: bool,
     /// When this was read (Unix seconds, the database's clock): "updated … ago" counts from it.
     pub read_at: i64,
 }
 
 impl Enrichment {
-    /// What to make again: missing or stale items (a hidden summary is left alone).
+    /// What to make again: missing or stale items, except a hidden summary and items backing
+    /// off after a failure.
     pub fn wanted(&self) -> Vec<Kind> {
         if !self.available {
             return Vec::new();
         }
-        let stale = |f: Freshness| f != Freshness::Fresh;
-        let mut kinds = Vec::new();
-        if stale(self.summary.freshness) && !self.summary_hidden {
-            kinds.push(Kind::Summary);
-        }
-        if stale(self.topics.freshness) {
-            kinds.push(Kind::Topics);
-        }
-        if stale(self.related.freshness) {
-            kinds.push(Kind::Related);
-        }
-        kinds
-    }
-
-    /// Whether a page should keep asking for a newer one.
-    pub fn settling(&self) -> bool {
-        !self.wanted().is_empty()
+        [
+            (Kind::Summary, self.summary.freshness, self.summary_hidden),
+            (Kind::Topics, self.topics.freshness, false),
+            (Kind::Related, self.related.freshness, false),
+        ]
+        .into_iter()
+        .filter(|(kind, freshness, hidden)| {
+            *freshness != Freshness::Fresh && !hidden && !self.backing_off.contains(kind)
+        })
+        .map(|(kind, _, _)| kind)
+        .collect()
     }
 }
 
@@ -156,6 +158,8 @@ pub const SELECT_COLUMNS: &str = "
    FROM enrichments e WHERE e.document_id = d.id) AS enrichments_json,
   d.summary_hidden AS summary_hidden,
   (SELECT MAX(updated_at) FROM documents WHERE published = 1) AS corpus_changed_at,
+  (SELECT json_group_array(c.kind) FROM enrichment_claims c
+   WHERE c.document_id = d.id AND c.failed = 1 AND c.until >= unixepoch()) AS backing_off_json,
   unixepoch() AS read_at";
 
 /// What [`SELECT_COLUMNS`] reads.
@@ -164,6 +168,7 @@ pub struct Stored {
     pub enrichments_json: Option<String>,
     pub summary_hidden: i64,
     pub corpus_changed_at: i64,
+    pub backing_off_json: Option<String>,
     pub read_at: i64,
 }
 
@@ -197,6 +202,12 @@ pub fn assess(ports: &Ports, version: i64, stored: Stored) -> Enrichment {
         summary_hidden: stored.summary_hidden != 0,
         topics: Item::missing(),
         related: Item::missing(),
+        backing_off: stored
+            .backing_off_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default(),
+        settling: false,
         read_at: stored.read_at,
     };
     for item in items {
@@ -215,13 +226,15 @@ pub fn assess(ports: &Ports, version: i64, stored: Stored) -> Enrichment {
             Kind::Related => enrichment.related = Item { value: item.related, freshness, made_at },
         }
     }
+    enrichment.settling = !enrichment.wanted().is_empty();
     enrichment
 }
 
-/// A published document's enrichment alone (what a page polls while items are being made).
-pub async fn read(ports: &Ports, slug: &str) -> Result<Enrichment, DomainError> {
+/// A published document's id and enrichment alone (what a page polls while items are made).
+pub async fn read(ports: &Ports, slug: &str) -> Result<(i64, Enrichment), DomainError> {
     #[derive(Deserialize)]
     struct Row {
+        id: i64,
         version: i64,
         #[serde(flatten)]
         stored: Stored,
@@ -230,13 +243,13 @@ pub async fn read(ports: &Ports, slug: &str) -> Result<Enrichment, DomainError> 
         .db
         .query_opt(
             Statement::new(format!(
-                "SELECT d.version, {SELECT_COLUMNS} FROM documents d WHERE d.slug = ?1 AND d.published = 1"
+                "SELECT d.id, d.version, {SELECT_COLUMNS} FROM documents d WHERE d.slug = ?1 AND d.published = 1"
             ))
             .bind(slug),
         )
         .await?
         .ok_or(DomainError::NotFound("document"))?;
-    Ok(assess(ports, row.version, row.stored))
+    Ok((row.id, assess(ports, row.version, row.stored)))
 }
 
 /// Refreshes `kinds` of a document after the response (Tasks), when the host has a model.
@@ -270,6 +283,8 @@ pub enum Outcome {
     Gone,
     /// Over budget or the breaker is open: the item stays as it is.
     Refused(guard::Refusal),
+    /// The model was busy with other work: the item waits for a later view or sweep.
+    Busy,
     /// The model failed, timed out or answered nothing usable.
     Failed(String),
 }
@@ -293,7 +308,7 @@ pub async fn refresh(ports: &Ports, document_id: i64, kind: Kind) -> Result<Outc
             Statement::new(
                 "INSERT INTO enrichment_claims (document_id, kind, until)
                  SELECT ?1, ?2, unixepoch() + ?3 WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1)
-                 ON CONFLICT (document_id, kind) DO UPDATE SET until = excluded.until
+                 ON CONFLICT (document_id, kind) DO UPDATE SET until = excluded.until, failed = 0
                    WHERE enrichment_claims.until < unixepoch()
                  RETURNING document_id",
             )
@@ -311,9 +326,21 @@ pub async fn refresh(ports: &Ports, document_id: i64, kind: Kind) -> Result<Outc
         return Ok(if exists { Outcome::Claimed } else { Outcome::Gone });
     }
     let outcome = make(ports, &settings, document_id, kind).await;
-    // After a failure the claim stays until its lease ends: views of the page meanwhile don't
-    // call the model again (a back-off per item).
+    // After a failure the claim stays as the item's back-off: views of the page meanwhile don't
+    // call the model again, nor follow the item.
     if matches!(outcome, Ok(Outcome::Failed(_))) {
+        ports
+            .db
+            .execute(
+                Statement::new(
+                    "UPDATE enrichment_claims SET failed = 1, until = unixepoch() + ?3
+                     WHERE document_id = ?1 AND kind = ?2",
+                )
+                .bind(document_id)
+                .bind(kind.as_str())
+                .bind(i64::try_from(settings.failure_backoff.as_secs()).unwrap_or(600)),
+            )
+            .await?;
         return outcome;
     }
     ports
@@ -376,18 +403,18 @@ async fn make(
         return Ok(Outcome::Refused(refusal));
     }
     let answer = match kind {
-        Kind::Summary => {
-            generate(ports, ai.as_ref(), text::SUMMARY_SYSTEM, text::summary_prompt(&input)).await.and_then(
-                |a| text::clean_summary(&a).ok_or_else(|| "the model's answer held no summary".to_owned()),
-            )
-        }
+        Kind::Summary => generate(ports, ai.as_ref(), text::SUMMARY_SYSTEM, text::summary_prompt(&input))
+            .await
+            .and_then(|a| {
+                text::clean_summary(&a).ok_or_else(|| AiError::Request("the answer held no summary".into()))
+            }),
         Kind::Topics => generate(ports, ai.as_ref(), text::TOPICS_SYSTEM, text::topics_prompt(&input))
             .await
             .and_then(|a| {
-                text::clean_topics(&a).ok_or_else(|| "the model's answer held no topics".to_owned())
+                text::clean_topics(&a).ok_or_else(|| AiError::Request("the answer held no topics".into()))
             })
             .map(|topics| serde_json::to_string(&topics).unwrap_or_default()),
-        Kind::Related => related(ports, ai.as_ref(), document_id, &input).await,
+        Kind::Related => related(ports, ai.as_ref(), document_id, &input).await.map_err(AiError::Request),
     };
     // The breaker watches the text model; related documents only embed.
     let generated = kind != Kind::Related;
@@ -399,24 +426,26 @@ async fn make(
             let stored = store(ports, document_id, kind, source.version, model, &hash, Some(&body)).await?;
             Ok(if stored { Outcome::Made } else { Outcome::Gone })
         }
+        Err(AiError::Busy(_)) => Ok(Outcome::Busy),
         Err(why) => {
             if generated {
                 guard::failed(ports, settings).await?;
             }
-            Ok(Outcome::Failed(why))
+            Ok(Outcome::Failed(why.to_string()))
         }
     }
 }
 
 /// The model's answer within the time-out.
-async fn generate(ports: &Ports, ai: &dyn crate::Ai, system: &str, prompt: String) -> Result<String, String> {
-    match with_timeout(ports.tasks.as_ref(), ports.enrich.timeout, ai.generate(system.to_owned(), prompt))
+async fn generate(
+    ports: &Ports,
+    ai: &dyn crate::Ai,
+    system: &str,
+    prompt: String,
+) -> Result<String, AiError> {
+    with_timeout(ports.tasks.as_ref(), ports.enrich.timeout, ai.generate(system.to_owned(), prompt))
         .await
-    {
-        Some(Ok(answer)) => Ok(answer),
-        Some(Err(err)) => Err(err.to_string()),
-        None => Err("the model timed out".into()),
-    }
+        .unwrap_or_else(|| Err(AiError::Unavailable("the model timed out".into())))
 }
 
 /// The five documents nearest to this one's opening, itself excluded, as a JSON array of ids
@@ -490,6 +519,39 @@ async fn store(
         )
         .await?;
     Ok(!written.is_empty())
+}
+
+/// Catch-up for the sweep: up to `limit` live documents whose summary is missing or stale and
+/// that nobody is working on get a refresh, so items are made without waiting for a reader
+/// after a busy model, a spent budget or a failure.
+pub async fn catch_up(ports: &Ports, limit: i64) -> Result<usize, DomainError> {
+    if ports.ai.is_none() || ports.enrich.text_model.is_empty() {
+        return Ok(0);
+    }
+    #[derive(Deserialize)]
+    struct Row {
+        id: i64,
+    }
+    let rows: Vec<Row> = ports
+        .db
+        .query_all(
+            Statement::new(
+                "SELECT d.id FROM documents d
+                 LEFT JOIN enrichments e ON e.document_id = d.id AND e.kind = 'summary'
+                 WHERE d.published = 1 AND d.summary_hidden = 0
+                   AND (e.document_id IS NULL OR e.version <> d.version OR e.model <> ?1)
+                   AND NOT EXISTS (SELECT 1 FROM enrichment_claims c
+                                   WHERE c.document_id = d.id AND c.until >= unixepoch())
+                 ORDER BY d.updated_at DESC LIMIT ?2",
+            )
+            .bind(ports.enrich.text_model.as_str())
+            .bind(limit),
+        )
+        .await?;
+    for row in &rows {
+        refresh_later(ports, row.id, Kind::ALL.to_vec());
+    }
+    Ok(rows.len())
 }
 
 /// An editor's "write it again": the summary is made anew after the response.

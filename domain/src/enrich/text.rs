@@ -4,7 +4,7 @@
 
 /// Words of a document a summary or its topics are made from: the first ones (a document's
 /// opening says what it is about, and a small model reads a short input best).
-pub const INPUT_WORDS: usize = 350;
+pub const INPUT_WORDS: usize = 250;
 /// Longest summary kept, in characters; a longer answer is cut at a sentence end.
 const MAX_SUMMARY_CHARS: usize = 600;
 /// At most this many topics.

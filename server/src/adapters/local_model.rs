@@ -1,7 +1,8 @@
 //! [`domain::ports::Ai`] natively: the candle models of the `models` crate, run on tokio's
 //! blocking threads (never on the async ones), each call bounded by a time-out. Text
-//! generation runs one call at a time (it already keeps the cores busy); a call whose caller
-//! gave up (a time-out dropped its future) stops at its next token.
+//! generation runs one call at a time (it already keeps the cores busy) and answers
+//! [`AiError::Busy`] meanwhile rather than queueing past its caller's time-out; a call whose
+//! caller gave up (a time-out dropped its future) stops at its next token.
 
 use async_trait::async_trait;
 use domain::error::AiError;
@@ -85,9 +86,8 @@ impl Ai for LocalModel {
         let permit = self
             .generations
             .clone()
-            .acquire_owned()
-            .await
-            .map_err(|e| AiError::Unavailable(e.to_string()))?;
+            .try_acquire_owned()
+            .map_err(|_| AiError::Busy("the local text model is writing something else".into()))?;
         // Dropping this future (the caller's time-out) tells the generation to stop.
         let cancelled = Arc::new(AtomicBool::new(false));
         let _stop = StopOnDrop(cancelled.clone());

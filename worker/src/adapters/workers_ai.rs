@@ -103,9 +103,16 @@ impl Ai for WorkersAi {
             max_tokens: MAX_ANSWER_TOKENS,
         };
         let response: ChatResponse = bounded(async {
-            SendFuture::new(self.ai.run(&self.text_model, request))
-                .await
-                .map_err(|e| AiError::Request(e.to_string()))
+            SendFuture::new(self.ai.run(&self.text_model, request)).await.map_err(|e| {
+                // Over capacity (429, code 3040) is a "later", not a failure of the model.
+                let message = e.to_string();
+                let lower = message.to_lowercase();
+                if lower.contains("429") || lower.contains("capacity") {
+                    AiError::Busy(message)
+                } else {
+                    AiError::Request(message)
+                }
+            })
         })
         .await?;
         response
