@@ -11,6 +11,7 @@ seconds=${1:-10}
 native_port=${FOLIO_BENCH_NATIVE_PORT:-3300}
 worker_port=${FOLIO_BENCH_WORKER_PORT:-3301}
 standin_port=${FOLIO_BENCH_STANDIN_PORT:-3302}
+stalled_port=${FOLIO_BENCH_STALLED_PORT:-3303}
 data=$(mktemp -d /tmp/folio-bench.XXXXXX)
 pids=()
 cleanup() {
@@ -29,11 +30,12 @@ wait_for() { # url
   return 1
 }
 
-FOLIO_ADDR=127.0.0.1:$native_port FOLIO_DATA_DIR=$data/native FOLIO_LOG=warn \
+# Pages and search only: no summaries written in the background while wrk measures.
+FOLIO_ADDR=127.0.0.1:$native_port FOLIO_DATA_DIR=$data/native FOLIO_LOG=warn FOLIO_TEXT_MODEL=off \
   "$CARGO_TARGET_DIR/release/folio" &
 pids+=($!)
 # The Worker's Workers AI and Vectorize, answered locally by the native model and index.
-"$CARGO_TARGET_DIR/release/folio" cloudflare-standin --port "$standin_port" --data "$data/standin" \
+FOLIO_TEXT_MODEL=off "$CARGO_TARGET_DIR/release/folio" cloudflare-standin --port "$standin_port" --data "$data/standin" \
   >"$data/standin.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$standin_port/info"
@@ -41,16 +43,25 @@ standin=http://127.0.0.1:$standin_port
 node scripts/worker-local.mjs --test --port "$worker_port" --persist-to "$data/worker" \
   --ai-proxy "$standin" --vectorize-proxy "$standin" >"$data/worker.log" 2>&1 &
 pids+=($!)
+# The same site with its models stalled: every call waits 10 s first. Its pages (summaries
+# missing, so every view schedules one) must cost what they cost with no model at all.
+FOLIO_ADDR=127.0.0.1:$stalled_port FOLIO_DATA_DIR=$data/stalled FOLIO_LOG=warn FOLIO_AI_FAULT=slow:10000 \
+  "$CARGO_TARGET_DIR/release/folio" &
+pids+=($!)
 wait_for "http://127.0.0.1:$native_port/healthz"
 wait_for "http://127.0.0.1:$worker_port/healthz"
+wait_for "http://127.0.0.1:$stalled_port/healthz"
 
 image=$(curl -s "http://127.0.0.1:$native_port/docs/how-folio-is-built" | grep -o '/blobs/[0-9a-f]\{64\}' | head -1)
 doc=/docs/how-folio-is-built
 css=$(curl -s "http://127.0.0.1:$native_port/" | grep -o '/pkg/[^"]*\.css' | head -1)
 
-# One wrk run: prints a row and leaves the req/s in $rps.
+# wrk's latency ("574.00us", "1.23ms", "2.01s") in milliseconds.
+ms() { awk '{ v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /ms$/) v *= 1000; printf "%.3f", v }' <<<"$1"; }
+
+# One wrk run: prints a row and leaves the req/s in $rps (and p50/p99 in $p50, $p99).
 run() { # host port connections path label
-  local out p50 p90 p99 errors
+  local out p90 errors
   out=$(wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${seconds}s" --latency "http://127.0.0.1:$2$4")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -87,6 +98,18 @@ for host in native worker; do
 done
 echo
 echo "document page / static file req/s: native ${ratio[native]}, worker ${ratio[worker]}"
+
+# AI never blocks a page: the document page (its summary missing, a generation scheduled by
+# each view) with the models stalled 10 s against no text model, one connection each.
+echo
+run native "$native_port" 1 "$doc" "$doc (no text model)"; off50=$(ms "$p50") off99=$(ms "$p99")
+run native "$stalled_port" 1 "$doc" "$doc (AI stalled 10 s)"; st50=$(ms "$p50") st99=$(ms "$p99")
+echo "native, AI stalled / AI off: p50 $(awk -v a="$st50" -v b="$off50" 'BEGIN { printf "%.2f", a / b }'), p99 $(awk -v a="$st99" -v b="$off99" 'BEGIN { printf "%.2f", a / b }')"
+run worker "$worker_port" 1 "$doc" "$doc (AI failing at once)"; off50=$(ms "$p50") off99=$(ms "$p99")
+curl -s -o /dev/null -X POST --data "slow:10000" "$standin/__fault"
+run worker "$worker_port" 1 "$doc" "$doc (AI stalled 10 s)"; st50=$(ms "$p50") st99=$(ms "$p99")
+curl -s -o /dev/null -X POST --data "up" "$standin/__fault"
+echo "worker, AI stalled / AI failing: p50 $(awk -v a="$st50" -v b="$off50" 'BEGIN { printf "%.2f", a / b }'), p99 $(awk -v a="$st99" -v b="$off99" 'BEGIN { printf "%.2f", a / b }')"
 
 size() { # file label
   [ -f "$1" ] || return 0

@@ -29,7 +29,8 @@ port=${FOLIO_EVAL_PORT:-3310}
 data=$(mktemp -d /tmp/folio-eval.XXXXXX)
 trap 'kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"' EXIT
 export FOLIO_EMAIL=eval@folio.test FOLIO_PASSWORD="eval admin password"
-FOLIO_ADDR=127.0.0.1:$port FOLIO_DATA_DIR=$data FOLIO_SEED_SAMPLES=false FOLIO_LOG=warn \
+# Search relevance only: no text model writing summaries beside the import.
+FOLIO_ADDR=127.0.0.1:$port FOLIO_DATA_DIR=$data FOLIO_SEED_SAMPLES=false FOLIO_LOG=warn FOLIO_TEXT_MODEL=off \
   FOLIO_ADMIN_EMAIL=$FOLIO_EMAIL FOLIO_ADMIN_PASSWORD=$FOLIO_PASSWORD "$folio" &
 pid=$!
 url=http://127.0.0.1:$port

@@ -1,13 +1,11 @@
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { admin, degradedURL, standinURL } from "../playwright.config";
-import { hydrated, signIn } from "./helpers";
+import { hydrated, signIn, unique, uploadMarkdown } from "./helpers";
 
 // AI enrichment as a reader meets it: the page is there at once, with a placeholder while the
 // summary is written, and the summary arrives without a reload. The text model is real
 // (SmolLM2-135M on candle): natively in-process, on the Worker through the Workers AI binding
 // answered by `folio cloudflare-standin`. A model that fails never costs a page.
-
-const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
 const lighthouse = [
   "# Keeping a lighthouse",
@@ -20,18 +18,6 @@ const lighthouse = [
   "The Fresnel lens gathers the lamp's light into a beam that sailors see for twenty miles.",
   "",
 ].join("\n");
-
-async function uploadMarkdown(request: APIRequestContext, name: string, markdown: string) {
-  const form = new FormData();
-  form.append("file", new Blob([markdown]), name);
-  const res = await request.post("/api/documents", { multipart: form });
-  expect(res.status()).toBe(201);
-  const [result] = await res.json();
-  await expect
-    .poll(async () => (await (await request.get(`/api/documents/${result.id}`)).json()).status, { timeout: 30_000 })
-    .toBe("ready");
-  return result as { id: number; slug: string };
-}
 
 test("a new document's page loads at once, then shows its summary without a reload", async ({ page, browser }, info) => {
   test.setTimeout(240_000);

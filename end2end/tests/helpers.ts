@@ -1,4 +1,20 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+
+/** A short name no other test run uses. */
+export const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+/** Uploads one Markdown file (signed-in `request`) and waits until its version is live. */
+export async function uploadMarkdown(request: APIRequestContext, name: string, markdown: string) {
+  const form = new FormData();
+  form.append("file", new Blob([markdown]), name);
+  const res = await request.post("/api/documents", { multipart: form });
+  expect(res.status()).toBe(201);
+  const [result] = await res.json();
+  await expect
+    .poll(async () => (await (await request.get(`/api/documents/${result.id}`)).json()).status, { timeout: 30_000 })
+    .toBe("ready");
+  return result as { id: number; slug: string };
+}
 
 /** Waits until the page is interactive (the frontend sets this after hydrating). */
 export async function hydrated(page: Page) {

@@ -1,13 +1,11 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { admin, degradedURL, standinURL } from "../playwright.config";
-import { hydrated, signIn } from "./helpers";
+import { hydrated, signIn, unique, uploadMarkdown } from "./helpers";
 
 // Search as a reader meets it: the header box as you type, /search without JavaScript, deep
 // links into sections, edits and deletes followed at once. Semantic search uses the real MiniLM
 // model: natively in-process, on the Worker through Workers AI and Vectorize bindings answered
 // by `folio cloudflare-standin`.
-
-const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
 function lighthouse(word: string) {
   return [
@@ -24,18 +22,6 @@ function lighthouse(word: string) {
     `When fog rolls in, the keeper sounds the ${word} every thirty seconds so ships keep clear of the rocks.`,
     "",
   ].join("\n");
-}
-
-async function uploadMarkdown(request: APIRequestContext, name: string, markdown: string) {
-  const form = new FormData();
-  form.append("file", new Blob([markdown]), name);
-  const res = await request.post("/api/documents", { multipart: form });
-  expect(res.status()).toBe(201);
-  const [result] = await res.json();
-  await expect
-    .poll(async () => (await (await request.get(`/api/documents/${result.id}`)).json()).status, { timeout: 30_000 })
-    .toBe("ready");
-  return result as { id: number; slug: string };
 }
 
 /** Waits until the document's chunks all have vectors (native: the model embeds after publish). */

@@ -179,7 +179,9 @@ async fn main() {
         assert!(index.ready(Duration::from_secs(60)).await);
         let started = Instant::now();
         let docs = n.div_ceil(CHUNKS_PER_DOC);
-        let mut records = Vec::with_capacity(1000);
+        // Batches small enough that each write ends within the adapter's 5 s time-out even late
+        // in a 500k-vector graph (1,000 at a time did not, with other work on the cores).
+        let mut records = Vec::with_capacity(250);
         for d in 0..docs {
             for o in 0..CHUNKS_PER_DOC {
                 let id = i64::try_from(d + 1).expect("id");
@@ -189,7 +191,7 @@ async fn main() {
                     document_id: id,
                     folder: String::new(),
                 });
-                if records.len() == 1000 {
+                if records.len() == 250 {
                     index.upsert(std::mem::take(&mut records)).await.expect("upsert");
                 }
             }

@@ -97,7 +97,9 @@ pub fn clean_topics(answer: &str) -> Option<Vec<String>> {
             }
         }
         let tag = tag.trim_end_matches('-').to_owned();
-        if tag.len() < 2 || tag.len() > MAX_TOPIC_CHARS || tag.starts_with("topic") || topics.contains(&tag) {
+        // A small model echoes the prompt's labels ("Title: …", "Topics: …"): not topics.
+        let echo = tag.starts_with("topic") || tag.starts_with("title");
+        if tag.len() < 2 || tag.len() > MAX_TOPIC_CHARS || echo || topics.contains(&tag) {
             continue;
         }
         topics.push(tag);
