@@ -30,6 +30,9 @@ fn passage(title: &str, heading: &str, body: &str) -> String {
     }
 }
 
+/// Longest one batch of embeddings may take (a batch is at most 32 chunks).
+const EMBED_TIME_OUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 pub(super) async fn embed(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
     let (Some(ai), Some(vectors)) = (&ports.ai, &ports.vectors) else {
         return Ok(());
@@ -62,7 +65,10 @@ pub(super) async fn embed(ports: &Ports, version_id: i64) -> Result<(), DomainEr
             break;
         }
         let texts = batch.iter().map(|c| passage(&c.title, &c.heading, &c.body)).collect();
-        let values = ai.embed(texts).await?;
+        // Adapters bound their own calls; this bounds one that does not (a hung binding).
+        let values = crate::ports::with_timeout(ports.tasks.as_ref(), EMBED_TIME_OUT, ai.embed(texts))
+            .await
+            .unwrap_or_else(|| Err(AiError::Unavailable(format!("no vectors within {EMBED_TIME_OUT:?}"))))?;
         if values.len() != batch.len() || values.iter().any(|v| v.len() != vectors.dimensions()) {
             return Err(AiError::Request(format!(
                 "the model gave {} vectors of {:?} dimensions for {} texts; the index holds {}",
