@@ -90,6 +90,16 @@ pub async fn search(params: domain::search::Params) -> Result<domain::search::Re
     Ok(domain::search::search(&ports, params.into_request()?).await?)
 }
 
+/// Answers a question whole (`/ask?q=` without JavaScript; the page with JavaScript streams it
+/// from `/api/ask`). Only the person who asked waits for it.
+#[server(endpoint = "ask-question", input = leptos::server_fn::codec::GetUrl)]
+pub async fn ask_question(params: domain::ask::Params) -> Result<domain::ask::Answered, AppError> {
+    let ports = ports()?;
+    let question = domain::ask::Question::parse(params)?;
+    let _ticket = ports.asking.enter()?;
+    Ok(domain::ask::answer_whole(&ports, &question).await?)
+}
+
 /// Registers every server function by hand: the Worker (wasm32) has no `inventory`, and doing it
 /// on both hosts keeps one list.
 #[cfg(feature = "ssr")]
@@ -98,6 +108,7 @@ pub fn register_server_fns() {
     register_explicit::<ListDocuments>();
     register_explicit::<GetDocument>();
     register_explicit::<Vote>();
+    register_explicit::<AskQuestion>();
     register_explicit::<SignIn>();
     register_explicit::<SignOut>();
     register_explicit::<CurrentUser>();

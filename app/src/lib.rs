@@ -31,6 +31,7 @@ use crate::api::{current_user, SignOut};
 use crate::components::search_box::SearchBox;
 use crate::escape::PageTitle;
 use crate::routes::admin::AdminPage;
+use crate::routes::ask::AskPage;
 use crate::routes::document::DocumentPage;
 use crate::routes::edit::EditPage;
 use crate::routes::folder::FolderPage;
@@ -121,6 +122,7 @@ pub fn App() -> impl IntoView {
                 <a class="site-header__brand" href="/">"Folio"</a>
                 <span class="site-header__tagline">"content and search at the edge"</span>
                 <SearchBox />
+                <a class="site-header__ask" href="/ask" data-testid="ask-tab">"Ask"</a>
                 <AccountMenu />
             </header>
             <main class="page">
@@ -135,6 +137,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
                     <Route path=path!("upload") view=UploadPage ssr=SsrMode::Async />
                     <Route path=path!("search") view=SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("ask") view=AskPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">"Folio · open source · built with Leptos"</footer>

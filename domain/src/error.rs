@@ -74,6 +74,9 @@ pub enum DomainError {
     /// Too many failed sign-ins from one account or address; try again after this many seconds.
     #[error("throttled for {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
+    /// Too many people are being answered at once; try again after this many seconds.
+    #[error("crowded for {retry_after_secs} s")]
+    Crowded { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -102,7 +105,7 @@ impl DomainError {
             Self::TooLarge(_) => 413,
             Self::Unsupported(_) => 415,
             Self::ReadOnly(_) => 503,
-            Self::Throttled { .. } => 429,
+            Self::Throttled { .. } | Self::Crowded { .. } => 429,
             Self::Db(DbError::Constraint(_)) => 409,
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
@@ -134,7 +137,9 @@ impl DomainError {
     /// Seconds a client should wait before trying again (`Retry-After`), when that is the answer.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::Throttled { retry_after_secs } => Some(*retry_after_secs),
+            Self::Throttled { retry_after_secs } | Self::Crowded { retry_after_secs } => {
+                Some(*retry_after_secs)
+            }
             _ => None,
         }
     }
@@ -151,6 +156,7 @@ impl DomainError {
             Self::Unsupported(_) => "unsupported_type",
             Self::ReadOnly(_) => "read_only",
             Self::Throttled { .. } => "too_many_attempts",
+            Self::Crowded { .. } => "busy",
             Self::Db(DbError::Constraint(_)) => "conflict",
             _ if self.status() == 503 => "unavailable",
             _ => "internal",
@@ -172,6 +178,9 @@ impl DomainError {
                 let minutes = retry_after_secs.div_ceil(60).max(1);
                 let unit = if minutes == 1 { "minute" } else { "minutes" };
                 format!("Too many failed sign-ins. Wait {minutes} {unit}, then try again.")
+            }
+            Self::Crowded { retry_after_secs } => {
+                format!("Many people are asking right now. Try again in {retry_after_secs} seconds.")
             }
             Self::Db(DbError::Constraint(_)) => "That conflicts with existing data.".into(),
             _ if self.status() == 503 => {

@@ -16,6 +16,7 @@
 //!   budget and a circuit breaker.
 
 pub mod accounts;
+pub mod ask;
 pub mod content;
 #[cfg(feature = "contract")]
 pub mod contract;

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_rendered_html_and_facets.sql", include_str!("../../migrations/0009_rendered_html_and_facets.sql")),
     ("0010_search_chunks.sql", include_str!("../../migrations/0010_search_chunks.sql")),
     ("0011_enrichment.sql", include_str!("../../migrations/0011_enrichment.sql")),
+    ("0012_ask.sql", include_str!("../../migrations/0012_ask.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

@@ -24,6 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use domain::error::AiError;
 use domain::ports::{Ai, VectorQuery, VectorRecord, Vectors};
+use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -170,7 +171,7 @@ async fn handle(State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Byt
     }
 }
 
-async fn run_ai(s: &StandIn, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn run_ai(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     let fault = s.fault.lock().ok().and_then(|f| *f);
     match fault {
         Some(Fault::Down) => {
@@ -189,7 +190,7 @@ async fn run_ai(s: &StandIn, headers: &HeaderMap, body: &[u8]) -> Response {
         return error(StatusCode::BAD_REQUEST, "expected {\"inputs\": …}");
     };
     if let Some(messages) = inputs["messages"].as_array() {
-        return chat(s, messages).await;
+        return chat(s, messages, inputs["stream"] == Value::Bool(true)).await;
     }
     let texts: Vec<String> = match &inputs["text"] {
         Value::String(one) => vec![one.clone()],
@@ -204,8 +205,10 @@ async fn run_ai(s: &StandIn, headers: &HeaderMap, body: &[u8]) -> Response {
     }
 }
 
-/// A chat model's answer: the system message, then the rest as the user's.
-async fn chat(s: &StandIn, messages: &[Value]) -> Response {
+/// A chat model's answer: the system message, then the rest as the user's. With `stream`,
+/// Workers AI's server-sent events (`data: {"response": "…"}` a piece, then `data: [DONE]`);
+/// a reader who leaves stops the model.
+async fn chat(s: &Shared, messages: &[Value], stream: bool) -> Response {
     let text = |role_is_system: bool| {
         messages
             .iter()
@@ -214,13 +217,55 @@ async fn chat(s: &StandIn, messages: &[Value]) -> Response {
             .collect::<Vec<_>>()
             .join("\n\n")
     };
-    // One answer at a time, as the local model writes; meanwhile 429, as Workers AI answers
-    // when it is over capacity.
-    match s.model.generate(text(true), text(false)).await {
-        Ok(response) => reply(StatusCode::OK, json!({ "response": response })),
-        Err(err @ AiError::Busy(_)) => error(StatusCode::TOO_MANY_REQUESTS, format!("429 capacity: {err}")),
-        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err),
+    let refused = |err: AiError| match err {
+        // One answer at a time, as the local model writes; meanwhile 429, as Workers AI
+        // answers when it is over capacity.
+        AiError::Busy(_) => error(StatusCode::TOO_MANY_REQUESTS, format!("429 capacity: {err}")),
+        err => error(StatusCode::INTERNAL_SERVER_ERROR, err),
+    };
+    if !stream {
+        return match s.model.generate(text(true), text(false)).await {
+            Ok(response) => reply(StatusCode::OK, json!({ "response": response })),
+            Err(err) => refused(err),
+        };
     }
+    let (pieces, mut received) = tokio::sync::mpsc::unbounded_channel::<Result<String, AiError>>();
+    let (shared, system, user) = (s.clone(), text(true), text(false));
+    tokio::spawn(async move {
+        let send = {
+            let pieces = pieces.clone();
+            move |piece: &str| {
+                let _ = pieces.send(Ok(format!("data: {}\n\n", json!({ "response": piece }))));
+            }
+        };
+        tokio::select! {
+            result = shared.model.generate_streamed(system, user, &send) => {
+                let _ = pieces.send(result.map(|_| "data: [DONE]\n\n".to_owned()));
+            }
+            () = pieces.closed() => {}
+        }
+    });
+    // The first piece decides the status: a busy or failing model is refused before the
+    // stream starts.
+    let first = match received.recv().await {
+        Some(Ok(first)) => first,
+        Some(Err(err)) => return refused(err),
+        None => return error(StatusCode::INTERNAL_SERVER_ERROR, "the model stopped"),
+    };
+    let rest = futures::stream::unfold(received, |mut received| async move {
+        match received.recv().await {
+            Some(Ok(piece)) => Some((piece, received)),
+            _ => None,
+        }
+    });
+    let events = futures::stream::once(async move { first })
+        .chain(rest)
+        .map(|piece| Ok::<_, std::convert::Infallible>(Bytes::from(piece)));
+    let mut response = Response::new(axum::body::Body::from_stream(events));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    headers.insert("MF-Forwarded-Response", HeaderValue::from_static("true"));
+    response
 }
 
 async fn query(s: &StandIn, body: &[u8]) -> Response {

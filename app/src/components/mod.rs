@@ -1,5 +1,6 @@
 //! Pieces more than one route shows.
 
+pub mod answer;
 pub mod enrichment;
 pub mod error_box;
 pub mod listing;

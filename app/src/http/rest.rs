@@ -29,6 +29,7 @@ pub(super) fn routes(max_upload_bytes: usize) -> Router<AppState> {
         .route("/api/documents/{id}", get(api_document_status).delete(api_delete_document))
         .route("/api/inventory", get(api_inventory))
         .route("/api/search", get(api_search))
+        .route("/api/ask", post(api_ask))
         // Catch-all so any path under /blobs/ (`a/b`, `../x`) is validated as a key: 400, not 404.
         .route("/blobs/{*key}", get(blob))
 }
@@ -212,6 +213,46 @@ async fn api_search(
 ) -> Result<Response, ApiError> {
     let results = domain::search::search(&ports, params.into_request()?).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(results)).into_response())
+}
+
+/// `POST /api/ask` `{question, folder?, tag?}` → `text/event-stream`: `sources`, then `text`
+/// pieces as the model writes them, then `done`. A bad question is a 400 and a crowd a 429
+/// before the stream starts; once it has started, whatever happens ends in `done`. A reader
+/// who disconnects drops the body, and with it the generation.
+async fn api_ask(State(ports): State<Ports>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    use domain::ask::{Done, Event, Question};
+    use futures::{FutureExt, StreamExt};
+    let params: domain::ask::Params = serde_json::from_slice(&body).map_err(|_| {
+        DomainError::BadInput(
+            r#"Send the question as JSON: {"question": "…", "folder": "…", "tag": "…"}."#.into(),
+        )
+    })?;
+    let question = Question::parse(params)?;
+    let ticket = ports.asking.enter()?;
+    let (events, received) = futures::channel::mpsc::unbounded::<Event>();
+    let answering = async move {
+        let _ticket = ticket;
+        let mut emit = |event: Event| {
+            let _ = events.unbounded_send(event);
+        };
+        if let Err(err) = domain::ask::answer(&ports, &question, &mut emit).await {
+            tracing::error!(%err, "ask: the answer failed");
+            emit(Event::Done(Done { unavailable: Some(err.public_message()), ..Done::default() }));
+        }
+    };
+    // The events as they come; the answering future runs as the body is read.
+    let stream = futures::stream::select(received.map(Some), answering.into_stream().map(|()| None))
+        .filter_map(|event| {
+            std::future::ready(
+                event.map(|e| Ok::<_, std::convert::Infallible>(bytes::Bytes::from(e.to_sse()))),
+            )
+        });
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    Ok(response)
 }
 
 #[derive(serde::Deserialize)]

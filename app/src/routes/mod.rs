@@ -1,6 +1,7 @@
 //! One file per route: the page components `App`'s router mounts.
 
 pub mod admin;
+pub mod ask;
 pub mod document;
 pub mod edit;
 pub mod folder;

@@ -2,6 +2,9 @@ use async_trait::async_trait;
 
 use crate::error::AiError;
 
+/// Where a streamed answer's pieces go, as they come.
+pub type OnText<'a> = &'a (dyn Fn(&str) + Send + Sync);
+
 /// Models (candle natively, Workers AI on Workers). Adapters own the time-outs: a call that
 /// takes too long ends with [`AiError::Unavailable`].
 #[async_trait]
@@ -9,4 +12,17 @@ pub trait Ai: Send + Sync {
     /// One normalised vector per text, in order.
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError>;
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError>;
+    /// [`Ai::generate`], handing each piece of the answer to `on_text` as the model writes it,
+    /// and the whole answer at the end. Dropping the future stops the generation. An adapter
+    /// that cannot stream hands over the whole answer as one piece.
+    async fn generate_streamed(
+        &self,
+        system: String,
+        prompt: String,
+        on_text: OnText<'_>,
+    ) -> Result<String, AiError> {
+        let answer = self.generate(system, prompt).await?;
+        on_text(&answer);
+        Ok(answer)
+    }
 }

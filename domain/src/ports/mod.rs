@@ -12,7 +12,7 @@ mod passwords;
 mod tasks;
 mod vectors;
 
-pub use ai::Ai;
+pub use ai::{Ai, OnText};
 pub use blobs::Blobs;
 pub use db::{Db, DbExt};
 pub use passwords::Passwords;
@@ -40,6 +40,8 @@ pub struct Ports {
     pub search: Arc<crate::search::Settings>,
     /// Enrichment tuning: the text model's name, budget, time-out, breaker.
     pub enrich: Arc<crate::enrich::Settings>,
+    /// Askers being answered now (state, not a port: bounds them per process or isolate).
+    pub asking: Arc<crate::ask::Gate>,
 }
 
 impl Ports {
@@ -60,6 +62,7 @@ impl Ports {
             views: Arc::default(),
             search: Arc::default(),
             enrich: Arc::default(),
+            asking: Arc::default(),
         }
     }
 

@@ -90,6 +90,7 @@ mod tests {
 
     fn c(id: i64, score: f64) -> Candidate {
         Candidate {
+            chunk_id: id,
             document_id: id,
             slug: format!("d{id}"),
             title: format!("D{id}"),

@@ -47,7 +47,7 @@ best AS MATERIALIZED (
     SELECT id, rank, ROW_NUMBER() OVER (PARTITION BY document_id ORDER BY section_rank) AS n FROM ranked
   ) WHERE n = 1 ORDER BY rank LIMIT ?7
 )
-SELECT c.document_id, d.slug, d.title, c.heading, c.anchor, best.rank,
+SELECT c.id AS chunk_id, c.document_id, d.slug, d.title, c.heading, c.anchor, best.rank,
        snippet(chunks_fts, 2, ?2, ?3, '…', 28) AS snippet
 FROM best
 CROSS JOIN chunks_fts ON chunks_fts.rowid = best.id
@@ -63,6 +63,7 @@ const NO_LIMIT: i64 = 1_000_000_000;
 
 #[derive(Deserialize)]
 struct Row {
+    chunk_id: i64,
     document_id: i64,
     slug: String,
     title: String,
@@ -98,6 +99,7 @@ async fn run(
     Ok(rows
         .into_iter()
         .map(|r| Candidate {
+            chunk_id: r.chunk_id,
             document_id: r.document_id,
             slug: r.slug,
             title: r.title,

@@ -193,6 +193,8 @@ fn parse_after(value: &str) -> Option<i64> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     pub document_id: i64,
+    /// The chunk shown (Ask reads its passage).
+    pub chunk_id: i64,
     pub slug: String,
     pub title: String,
     /// The document page at the chunk's section.
@@ -222,6 +224,7 @@ pub struct Results {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Candidate {
     pub document_id: i64,
+    pub chunk_id: i64,
     pub slug: String,
     pub title: String,
     pub heading: String,
@@ -239,6 +242,7 @@ impl Candidate {
         };
         Hit {
             document_id: self.document_id,
+            chunk_id: self.chunk_id,
             slug: self.slug,
             title: self.title,
             url,

@@ -61,6 +61,7 @@ pub(super) async fn candidates(
     let versions: Vec<i64> = wanted.keys().map(|(v, _)| *v).collect();
     #[derive(Deserialize)]
     struct Row {
+        chunk_id: i64,
         version_id: i64,
         ordinal: i64,
         document_id: i64,
@@ -74,7 +75,7 @@ pub(super) async fn candidates(
         .db
         .query_all(
             Statement::new(
-                "SELECT c.version_id, c.ordinal, c.document_id, d.slug, d.title, c.heading, c.anchor, c.body
+                "SELECT c.id AS chunk_id, c.version_id, c.ordinal, c.document_id, d.slug, d.title, c.heading, c.anchor, c.body
                  FROM chunks c
                  JOIN documents d ON d.id = c.document_id AND d.version = c.version AND d.published = 1
                  WHERE c.version_id IN (SELECT value FROM json_each(?1))
@@ -101,6 +102,7 @@ pub(super) async fn candidates(
         .filter_map(|r| {
             let score = *wanted.get(&(r.version_id, r.ordinal))?;
             Some(Candidate {
+                chunk_id: r.chunk_id,
                 document_id: r.document_id,
                 snippet: highlight::window(&r.body, &query_words, 28),
                 slug: r.slug,

@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use domain::error::AiError;
-use domain::ports::Ai;
+use domain::ports::{Ai, OnText};
 use models::{GenerateOptions, SentenceEmbedder, TextGenerator};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -79,6 +79,15 @@ impl Ai for LocalModel {
     }
 
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
+        self.generate_streamed(system, prompt, &|_| {}).await
+    }
+
+    async fn generate_streamed(
+        &self,
+        system: String,
+        prompt: String,
+        on_text: OnText<'_>,
+    ) -> Result<String, AiError> {
         let generator = self
             .generator
             .clone()
@@ -88,16 +97,21 @@ impl Ai for LocalModel {
             .clone()
             .try_acquire_owned()
             .map_err(|_| AiError::Busy("the local text model is writing something else".into()))?;
-        // Dropping this future (the caller's time-out) tells the generation to stop.
+        // Dropping this future (the caller's time-out, a reader who left) tells the generation
+        // to stop: the flag is set and the pieces' channel closes.
         let cancelled = Arc::new(AtomicBool::new(false));
         let _stop = StopOnDrop(cancelled.clone());
+        let (pieces, mut received) = tokio::sync::mpsc::unbounded_channel::<String>();
         let job = tokio::task::spawn_blocking(move || {
-            let answer = generator.generate(&system, &prompt, &GenerateOptions::default(), |_| {
-                !cancelled.load(Ordering::Relaxed)
+            let answer = generator.generate(&system, &prompt, &GenerateOptions::default(), |piece| {
+                !cancelled.load(Ordering::Relaxed) && pieces.send(piece.to_owned()).is_ok()
             });
             drop(permit);
             answer
         });
+        while let Some(piece) = received.recv().await {
+            on_text(&piece);
+        }
         match job.await {
             Ok(Ok(text)) => Ok(text),
             Ok(Err(err)) => Err(AiError::Request(err.to_string())),
@@ -166,5 +180,15 @@ impl<A: Ai> Ai for Faulty<A> {
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
         self.misbehave().await?;
         self.inner.generate(system, prompt).await
+    }
+
+    async fn generate_streamed(
+        &self,
+        system: String,
+        prompt: String,
+        on_text: OnText<'_>,
+    ) -> Result<String, AiError> {
+        self.misbehave().await?;
+        self.inner.generate_streamed(system, prompt, on_text).await
     }
 }

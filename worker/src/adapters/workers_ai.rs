@@ -6,10 +6,11 @@
 
 use async_trait::async_trait;
 use domain::error::AiError;
-use domain::ports::Ai;
+use domain::ports::{Ai, OnText};
+use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use worker::send::SendFuture;
+use worker::send::{SendFuture, SendWrapper};
 
 /// Texts per call: Workers AI's limit for this model.
 const MAX_BATCH: usize = 100;
@@ -40,6 +41,9 @@ struct Message<'a> {
 struct ChatRequest<'a> {
     messages: [Message<'a>; 2],
     max_tokens: u32,
+    /// `true`: the answer comes as server-sent events, `data: {"response": "…"}` a piece.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stream: bool,
 }
 
 #[derive(Deserialize)]
@@ -95,28 +99,109 @@ impl Ai for WorkersAi {
     }
 
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
-        let request = ChatRequest {
-            messages: [
-                Message { role: "system", content: &system },
-                Message { role: "user", content: &prompt },
-            ],
-            max_tokens: MAX_ANSWER_TOKENS,
-        };
+        let request = self.chat(&system, &prompt, false);
         let response: ChatResponse = bounded(async {
-            SendFuture::new(self.ai.run(&self.text_model, request)).await.map_err(|e| {
-                // Over capacity (429, code 3040) is a "later", not a failure of the model.
-                let message = e.to_string();
-                let lower = message.to_lowercase();
-                if lower.contains("429") || lower.contains("capacity") {
-                    AiError::Busy(message)
-                } else {
-                    AiError::Request(message)
-                }
-            })
+            SendFuture::new(self.ai.run(&self.text_model, request)).await.map_err(run_error)
         })
         .await?;
         response
             .response
             .ok_or_else(|| AiError::Request(format!("{} answered without a response", self.text_model)))
+    }
+
+    /// The model's server-sent events, read as they arrive. The time-out covers the start of
+    /// the answer; the caller bounds the whole of it.
+    async fn generate_streamed(
+        &self,
+        system: String,
+        prompt: String,
+        on_text: OnText<'_>,
+    ) -> Result<String, AiError> {
+        let request = self.chat(&system, &prompt, true);
+        let stream = bounded(async {
+            SendFuture::new(self.ai.run_bytes(&self.text_model, request)).await.map_err(run_error)
+        })
+        .await?;
+        let mut stream = SendWrapper(stream);
+        let mut events = SseBuffer::default();
+        let mut answer = String::new();
+        while let Some(bytes) = SendFuture::new(stream.0.next()).await {
+            let bytes = bytes.map_err(|e| AiError::Request(format!("the answer stream broke: {e}")))?;
+            for data in events.push(&bytes) {
+                if data == "[DONE]" {
+                    return Ok(answer);
+                }
+                if let Ok(ChatResponse { response: Some(piece) }) = serde_json::from_str(&data) {
+                    if !piece.is_empty() {
+                        on_text(&piece);
+                        answer.push_str(&piece);
+                    }
+                }
+            }
+        }
+        Ok(answer)
+    }
+}
+
+impl WorkersAi {
+    fn chat<'a>(&self, system: &'a str, prompt: &'a str, stream: bool) -> ChatRequest<'a> {
+        ChatRequest {
+            messages: [
+                Message { role: "system", content: system },
+                Message { role: "user", content: prompt },
+            ],
+            max_tokens: MAX_ANSWER_TOKENS,
+            stream,
+        }
+    }
+}
+
+/// Over capacity (429, code 3040) is a "later", not a failure of the model.
+fn run_error(e: worker::Error) -> AiError {
+    let message = e.to_string();
+    let lower = message.to_lowercase();
+    if lower.contains("429") || lower.contains("capacity") {
+        AiError::Busy(message)
+    } else {
+        AiError::Request(message)
+    }
+}
+
+/// Splits a server-sent event stream into its `data:` payloads. Bytes are kept until an
+/// event ends, so a character split between two chunks arrives whole.
+#[derive(Default)]
+struct SseBuffer {
+    pending: Vec<u8>,
+}
+
+impl SseBuffer {
+    fn push(&mut self, bytes: &[u8]) -> Vec<String> {
+        self.pending.extend_from_slice(bytes);
+        let mut data = Vec::new();
+        while let Some(end) = self.pending.windows(2).position(|w| w == b"\n\n") {
+            let event: Vec<u8> = self.pending.drain(..end + 2).collect();
+            for line in String::from_utf8_lossy(&event).lines() {
+                if let Some(payload) = line.strip_prefix("data:") {
+                    data.push(payload.trim().to_owned());
+                }
+            }
+        }
+        data
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SseBuffer;
+
+    #[test]
+    fn events_split_anywhere_arrive_whole() {
+        let stream = "data: {\"response\":\"caf\u{e9}\"}\n\ndata: [DONE]\n\n".as_bytes();
+        let mut buffer = SseBuffer::default();
+        let mut got = Vec::new();
+        for piece in stream.chunks(5) {
+            got.extend(buffer.push(piece));
+        }
+        assert_eq!(got, vec!["{\"response\":\"café\"}".to_owned(), "[DONE]".to_owned()]);
     }
 }

@@ -1,0 +1,102 @@
+//! An answer to a question: its sources, the answer with its citations, and how it ended. The
+//! model's words reach the page only as text nodes inside the few elements
+//! [`domain::ask::render`] allows; links come from the sources, never from the answer.
+
+use domain::ask::render::{blocks, Block, Inline};
+use domain::ask::{Answered, Source};
+use leptos::prelude::*;
+
+#[component]
+pub fn AnswerView(answered: Answered, #[prop(optional)] asking: bool) -> impl IntoView {
+    let Answered { sources, answer, done } = answered;
+    let answer_blocks = blocks(&answer, sources.len());
+    let not_found = done.as_ref().is_some_and(|d| d.not_found);
+    let class = if not_found { "ask-answer ask-answer--not-found" } else { "ask-answer" };
+    let status = done.as_ref().map(|d| {
+        let mut parts = Vec::new();
+        if d.cached {
+            parts.push("answered before".to_owned());
+        }
+        if let Some(first) = d.timings.first_text_ms {
+            parts.push(format!("first words after {first} ms"));
+        }
+        parts.push(format!("{} ms in all", d.timings.total_ms));
+        parts.join(" · ")
+    });
+    let unavailable = done.as_ref().and_then(|d| d.unavailable.clone());
+    // A small model sometimes answers without citing: the reader is told to check it.
+    let uncited = done.as_ref().is_some_and(|d| {
+        !d.not_found && d.unavailable.is_none() && d.citations.is_empty() && !answer.trim().is_empty()
+    });
+    let degraded = done.as_ref().is_some_and(|d| d.degraded);
+    let cite_sources = sources.clone();
+    view! {
+        {(!answer.is_empty() || asking).then(|| view! {
+            <div class=class data-testid="ask-answer" aria-live="polite" aria-busy=asking.to_string()>
+                {answer_blocks.into_iter().map(|block| render_block(block, &cite_sources)).collect_view()}
+                {asking.then(|| view! { <span class="ask-answer__cursor" aria-hidden="true"></span> })}
+            </div>
+        })}
+        {uncited.then(|| view! {
+            <p class="notice" role="status" data-testid="ask-uncited">
+                "This answer cites none of the sources below: check it against them."
+            </p>
+        })}
+        {unavailable.map(|why| view! { <p class="notice" role="status" data-testid="ask-unavailable">{why}</p> })}
+        {degraded.then(|| view! {
+            <p class="notice" role="status">"Semantic search is unavailable right now: these sources match your words only."</p>
+        })}
+        {status.map(|s| view! { <p class="muted ask-status" data-testid="ask-status">{s}</p> })}
+        {(!sources.is_empty()).then(|| view! {
+            <h2 class="ask-sources__title">"Sources"</h2>
+            <ol class="ask-sources" data-testid="ask-sources">
+                {sources.into_iter().map(|s| view! { <SourceItem source=s /> }).collect_view()}
+            </ol>
+        })}
+    }
+}
+
+#[component]
+fn SourceItem(source: Source) -> impl IntoView {
+    view! {
+        <li class="ask-source" id=format!("source-{}", source.n) data-testid="ask-source">
+            <a class="ask-source__title" href=source.url.clone()>{source.title}</a>
+            {(!source.heading.is_empty()).then(|| view! { <span class="ask-source__heading">{source.heading}</span> })}
+            <p class="ask-source__text">{source.text}</p>
+        </li>
+    }
+}
+
+fn render_block(block: Block, sources: &[Source]) -> AnyView {
+    match block {
+        Block::Paragraph(inlines) => view! { <p>{render_inlines(inlines, sources)}</p> }.into_any(),
+        Block::List(items) => view! {
+            <ul>{items.into_iter().map(|item| view! { <li>{render_inlines(item, sources)}</li> }).collect_view()}</ul>
+        }
+        .into_any(),
+    }
+}
+
+fn render_inlines(inlines: Vec<Inline>, sources: &[Source]) -> Vec<AnyView> {
+    inlines
+        .into_iter()
+        .map(|inline| match inline {
+            Inline::Text(text) => text.into_any(),
+            Inline::Strong(text) => view! { <strong>{text}</strong> }.into_any(),
+            Inline::Code(text) => view! { <code>{text}</code> }.into_any(),
+            Inline::Cite(n) => match sources.get(n - 1) {
+                // The passage shows on hover and focus (CSS); the link opens its section.
+                Some(source) => view! {
+                    <a class="cite" href=source.url.clone() data-testid="ask-cite">
+                        {format!("[{n}]")}
+                        <span class="cite__passage" role="tooltip">
+                            <strong>{source.title.clone()}</strong>" "{source.text.clone()}
+                        </span>
+                    </a>
+                }
+                .into_any(),
+                None => format!("[{n}]").into_any(),
+            },
+        })
+        .collect()
+}

@@ -1,0 +1,425 @@
+//! Ask on the native host: real SQLite, the real router and search, and a scripted text model
+//! whose answer (and when it gives it) each test decides. Sources come first, then the answer
+//! in pieces, then `done`; the answer is kept until a passage it was built from changes;
+//! identical questions share one generation; a reader who leaves stops the model; a model that
+//! is down or hangs leaves the sources; bad questions are 400s and a crowd is a 429. The last
+//! test streams from the real SmolLM2 model.
+
+mod common;
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use common::*;
+use domain::ask::{self, Answered, Event};
+use domain::enrich;
+use domain::error::AiError;
+use domain::ports::{Ai, OnText};
+use http_body_util::BodyExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tower::ServiceExt;
+
+const ZEPPELIN: &str = "---\ntitle: Zeppelin mooring\n---\n# Zeppelin mooring\n\n## Mooring masts\n\n\
+Airships are moored to a mast by the nose, so they swing with the wind. The Hindenburg used a \
+mobile mast on rails at Lakehurst.\n";
+
+#[derive(Clone)]
+enum Answer {
+    Text(&'static str),
+    Fail,
+    Hang,
+}
+
+/// A text model that answers Ask as told, in word-sized pieces, once its gate opens.
+struct Scripted {
+    answer: Mutex<Answer>,
+    gate: tokio::sync::Semaphore,
+    asked: AtomicUsize,
+    /// Generations whose future was dropped before they ended.
+    dropped: Arc<AtomicUsize>,
+}
+
+impl Scripted {
+    fn new(answer: Answer, open: bool) -> Arc<Self> {
+        let permits = if open { tokio::sync::Semaphore::MAX_PERMITS } else { 0 };
+        Arc::new(Self {
+            answer: Mutex::new(answer),
+            gate: tokio::sync::Semaphore::new(permits),
+            asked: AtomicUsize::new(0),
+            dropped: Arc::default(),
+        })
+    }
+    fn open(&self) {
+        self.gate.add_permits(tokio::sync::Semaphore::MAX_PERMITS);
+    }
+    fn asked(&self) -> usize {
+        self.asked.load(Ordering::SeqCst)
+    }
+}
+
+struct CountDrop(Arc<AtomicUsize>, bool);
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        if !self.1 {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[async_trait]
+impl Ai for Scripted {
+    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
+        Ok(texts.iter().map(|_| vec![0.5; 4]).collect())
+    }
+
+    async fn generate(&self, _system: String, _prompt: String) -> Result<String, AiError> {
+        // Enrichment's calls: not counted, never answered.
+        std::future::pending().await
+    }
+
+    async fn generate_streamed(
+        &self,
+        system: String,
+        _prompt: String,
+        on_text: OnText<'_>,
+    ) -> Result<String, AiError> {
+        assert_eq!(system, ask::prompt::SYSTEM);
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        let mut guard = CountDrop(self.dropped.clone(), false);
+        drop(self.gate.acquire().await.map_err(|e| AiError::Unavailable(e.to_string()))?);
+        let answer = self.answer.lock().expect("lock").clone();
+        let text = match answer {
+            Answer::Text(text) => text,
+            Answer::Fail => return Err(AiError::Request("the scripted model fails".into())),
+            Answer::Hang => std::future::pending().await,
+        };
+        for piece in text.split_inclusive(' ') {
+            on_text(piece);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        guard.1 = true;
+        Ok(text.to_owned())
+    }
+}
+
+struct Site {
+    router: Router,
+    ports: domain::Ports,
+    native: server::startup::Native,
+    admin: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn site(ai: Arc<Scripted>) -> Site {
+    let (native, dir) = native().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (status, _) = upload(&native, &admin, &[("zeppelin.md", ZEPPELIN.as_bytes())]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    native.tasks.wait_idle().await;
+    let (vectors, _) =
+        server::adapters::vector_index::VectorIndex::open(&dir.path().join("vectors.sqlite3"), 4)
+            .expect("vectors");
+    assert!(vectors.ready(Duration::from_secs(10)).await);
+    let settings = enrich::Settings {
+        text_model: "scripted".into(),
+        calls_per_minute: 1_000,
+        calls_per_day: 10_000,
+        timeout: Duration::from_secs(2),
+        breaker_failures: 100,
+        ..enrich::Settings::default()
+    };
+    let ports = native.ports.clone().with_semantic(ai, Arc::new(vectors)).with_enrich_settings(settings);
+    Site { router: router_with(ports.clone()), ports, native, admin, _dir: dir }
+}
+
+fn ask_request(body: &str) -> Request<Body> {
+    Request::post("/api/ask")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_owned()))
+        .expect("request")
+}
+
+fn question(q: &str) -> String {
+    serde_json::json!({ "question": q }).to_string()
+}
+
+/// The events of a whole answer, in order.
+fn events(body: &str) -> Vec<Event> {
+    body.split("\n\n")
+        .filter(|block| !block.trim().is_empty())
+        .map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event: ")).expect("event name");
+            let data = block.lines().find_map(|l| l.strip_prefix("data: ")).expect("event data");
+            Event::parse(name, data).unwrap_or_else(|| panic!("unreadable event {block:?}"))
+        })
+        .collect()
+}
+
+async fn ask_whole(router: &Router, body: &str) -> (StatusCode, Vec<Event>, Answered) {
+    let (status, headers, text) = send(router, ask_request(body)).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert!(headers[header::CONTENT_TYPE].to_str().expect("type").starts_with("text/event-stream"));
+    let events = events(&text);
+    let mut answered = Answered::default();
+    for event in events.clone() {
+        answered.apply(event);
+    }
+    (status, events, answered)
+}
+
+#[tokio::test]
+async fn sources_come_first_then_the_answer_in_pieces_then_what_it_cited() {
+    let ai = Scripted::new(Answer::Text("Airships swing with the wind on a mast [1]."), true);
+    let site = site(ai.clone()).await;
+    let (_, events, answered) = ask_whole(&site.router, &question("How are airships moored?")).await;
+    assert!(matches!(events.first(), Some(Event::Sources(_))), "{events:?}");
+    assert!(matches!(events.last(), Some(Event::Done(_))));
+    let pieces = events.iter().filter(|e| matches!(e, Event::Text(_))).count();
+    assert!(pieces > 3, "streamed in pieces, not whole: {pieces}");
+    let first = &answered.sources[0];
+    assert_eq!((first.n, first.title.as_str()), (1, "Zeppelin mooring"));
+    assert_eq!(first.url, "/docs/zeppelin#mooring-masts", "deep link to the passage's section");
+    assert!(first.text.contains("moored to a mast"), "{first:?}");
+    let done = answered.done.expect("done");
+    assert_eq!(done.citations, vec![1]);
+    assert!(!done.not_found && !done.cached && done.unavailable.is_none(), "{done:?}");
+    assert!(done.timings.first_text_ms.is_some());
+    assert_eq!(answered.answer, "Airships swing with the wind on a mast [1].");
+
+    // Asked again (other case, spacing and punctuation): from storage, no second generation.
+    let (_, _, again) = ask_whole(&site.router, &question("  how are AIRSHIPS moored ")).await;
+    assert_eq!(again.answer, answered.answer);
+    assert!(again.done.expect("done").cached);
+    assert_eq!(ai.asked(), 1);
+    // Another filter is another question.
+    let filtered =
+        serde_json::json!({ "question": "How are airships moored?", "tag": "nowhere" }).to_string();
+    let (_, _, other) = ask_whole(&site.router, &filtered).await;
+    assert!(other.sources.is_empty() && other.done.expect("done").not_found, "nothing under that tag");
+    assert_eq!(ai.asked(), 1, "no passages: no model call");
+}
+
+#[tokio::test]
+async fn a_stored_answer_goes_as_soon_as_its_passage_changes() {
+    let ai = Scripted::new(Answer::Text("On a mast [1]."), true);
+    let site = site(ai.clone()).await;
+    let q = question("How are airships moored?");
+    ask_whole(&site.router, &q).await;
+    ask_whole(&site.router, &q).await;
+    assert_eq!(ai.asked(), 1);
+
+    let id: i64 = site
+        .ports
+        .db
+        .query(domain::sql::Statement::new("SELECT id FROM documents WHERE slug = 'zeppelin'"))
+        .await
+        .expect("id")[0]["id"]
+        .as_i64()
+        .expect("id");
+    let edited = ZEPPELIN.replace("Lakehurst", "Friedrichshafen");
+    let body = format!(
+        "id={id}&base_version=1&markdown={}",
+        edited.replace(' ', "+").replace('\n', "%0A").replace('#', "%23")
+    );
+    let (status, _, text) =
+        send(&site.native.router, with_cookie(form("/api/save-document", body), &site.admin)).await;
+    assert!(status.is_success() || status.is_redirection(), "{status} {text}");
+    site.native.tasks.wait_idle().await;
+    let (_, _, after_edit) = ask_whole(&site.router, &q).await;
+    assert!(!after_edit.done.expect("done").cached);
+    assert!(after_edit.sources[0].text.contains("Friedrichshafen"), "the new passage");
+    assert_eq!(ai.asked(), 2, "the edit dropped the stored answer");
+
+    let (status, _, _) =
+        send(&site.native.router, with_cookie(delete(&format!("/api/documents/{id}")), &site.admin)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, _, after_delete) = ask_whole(&site.router, &q).await;
+    assert!(after_delete.sources.iter().all(|s| s.title != "Zeppelin mooring"));
+    assert!(!after_delete.done.expect("done").cached);
+}
+
+#[tokio::test]
+async fn identical_questions_asked_at_once_share_one_generation() {
+    let ai = Scripted::new(Answer::Text("On a mast [1]."), false);
+    let site = site(ai.clone()).await;
+    let askers: Vec<_> = (0..6)
+        .map(|_| {
+            let router = site.router.clone();
+            tokio::spawn(async move { ask_whole(&router, &question("How are airships moored?")).await.2 })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    ai.open();
+    for asker in askers {
+        let answered = asker.await.expect("asker");
+        assert_eq!(answered.answer, "On a mast [1].");
+    }
+    assert_eq!(ai.asked(), 1, "one generation for six askers");
+}
+
+#[tokio::test]
+async fn a_reader_who_leaves_stops_the_generation_and_frees_the_question() {
+    let ai = Scripted::new(Answer::Hang, true);
+    let site = site(ai.clone()).await;
+    let response = site
+        .router
+        .clone()
+        .oneshot(ask_request(&question("How are airships moored?")))
+        .await
+        .expect("response");
+    let mut body = response.into_body();
+    let first = body.frame().await.expect("a frame").expect("bytes").into_data().expect("data");
+    assert!(String::from_utf8_lossy(&first).starts_with("event: sources"));
+    // Keep reading (the answer is made as the body is read) until the model starts, then leave.
+    for _ in 0..50 {
+        if ai.asked() == 1 {
+            break;
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(20), body.frame()).await;
+    }
+    assert_eq!(ai.asked(), 1);
+    drop(body);
+    assert_eq!(ai.dropped.load(Ordering::SeqCst), 1, "the model's future was dropped");
+    site.native.tasks.wait_idle().await;
+    assert_eq!(count(&site.native, "ask_claims").await, 0, "the claim was released");
+}
+
+#[tokio::test]
+async fn a_model_that_fails_or_hangs_leaves_the_sources_and_a_notice() {
+    for answer in [Answer::Fail, Answer::Hang] {
+        let ai = Scripted::new(answer, true);
+        let site = site(ai.clone()).await;
+        let (status, _, answered) = ask_whole(&site.router, &question("How are airships moored?")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(answered.sources[0].title, "Zeppelin mooring");
+        let done = answered.done.expect("done");
+        assert!(done.unavailable.expect("a notice").contains("unavailable right now"));
+        // Nothing stored: the next asker tries again.
+        assert_eq!(count(&site.native, "ask_answers").await, 0);
+        let (_, _, page) = send(&site.router, get("/ask?q=How+are+airships+moored%3F")).await;
+        assert!(page.contains("data-testid=\"ask-unavailable\""), "the page says so too");
+        assert!(page.contains("Zeppelin mooring"));
+    }
+}
+
+#[tokio::test]
+async fn bad_questions_are_400s_that_say_why_and_a_crowd_is_a_429() {
+    let ai = Scripted::new(Answer::Text("On a mast [1]."), false);
+    let site = site(ai.clone()).await;
+    for (body, says) in [
+        (question("   "), "Type a question"),
+        (question(&"why ".repeat(2_500)), "at most 500 characters"),
+        (question("\u{0}\u{1}binary\u{2}"), "must be words"),
+        (question("?!… —"), "must be words"),
+        ("not json".to_owned(), "as JSON"),
+    ] {
+        let (status, _, text) = send(&site.router, ask_request(&body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body:.40}: {text}");
+        assert!(text.contains(says), "{text}");
+    }
+    let (status, _, page) = send(&site.router, get(&format!("/ask?q={}", "why+".repeat(2_500)))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("at most 500 characters"));
+
+    // 20 different questions at once, the model shut: 8 are answered, the rest told to wait.
+    let askers: Vec<_> = (0..20)
+        .map(|i| {
+            let router = site.router.clone();
+            tokio::spawn(async move {
+                let res = router
+                    .oneshot(ask_request(&question(&format!("airships moored {i}"))))
+                    .await
+                    .expect("response");
+                let status = res.status();
+                let retry = res.headers().get(header::RETRY_AFTER).cloned();
+                let body = res.into_body().collect().await.expect("body").to_bytes();
+                (status, retry, String::from_utf8_lossy(&body).into_owned())
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ai.open();
+    let mut answered = 0;
+    for asker in askers {
+        let (status, retry, body) = asker.await.expect("no crash");
+        match status {
+            StatusCode::OK => answered += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                assert!(retry.is_some(), "a 429 says when to come back");
+                assert!(body.contains("Try again in"), "{body}");
+            }
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert_eq!(answered, 8);
+}
+
+#[tokio::test]
+async fn what_the_model_writes_is_text_and_a_question_without_passages_is_not_found() {
+    let ai = Scripted::new(
+        Answer::Text(
+            "<script>alert(1)</script> Ignore the above: see [this](https://evil.example/x) [1] [9].",
+        ),
+        true,
+    );
+    let site = site(ai.clone()).await;
+    let (status, _, page) = send(&site.router, get("/ask?q=How+are+airships+moored%3F")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("<script>alert(1)"), "markup is text");
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("href=\"https://evil"), "a link's target is dropped");
+    assert!(
+        page.contains("href=\"/docs/zeppelin#mooring-masts\" data-testid=\"ask-cite\""),
+        "[1] links to the passage"
+    );
+    assert!(page.contains("[9]"), "an unknown citation stays text");
+
+    let (_, _, answered) = ask_whole(&site.router, &question("Qwxz flibbertigibbet vorpal?")).await;
+    assert!(answered.sources.is_empty());
+    assert_eq!(answered.answer, ask::prompt::NOT_FOUND);
+    assert!(answered.done.expect("done").not_found);
+}
+
+/// The real text model streams an answer in pieces through the native adapter, and a dropped
+/// future stops it.
+#[tokio::test]
+async fn the_local_text_model_streams_an_answer() {
+    let config = server::config::Config::default();
+    let source =
+        models::ModelSource::parse(config.text_model.as_deref().expect("default"), &config.model_cache)
+            .expect("source");
+    let generator = models::TextGenerator::load(&source, &config.text_model_file, None)
+        .unwrap_or_else(|e| panic!("{e}: run scripts/setup.sh"));
+    let embedder = models::SentenceEmbedder::load(
+        &models::ModelSource::parse(config.embedding_model.as_deref().expect("default"), &config.model_cache)
+            .expect("source"),
+    )
+    .expect("embedder");
+    let model = server::adapters::local_model::LocalModel::new(embedder).with_generator(generator);
+    let sources = vec![ask::Source {
+        n: 1,
+        chunk_id: 1,
+        document_id: 1,
+        title: "Zeppelin mooring".into(),
+        heading: "Mooring masts".into(),
+        url: "/docs/zeppelin#mooring-masts".into(),
+        text: "Airships are moored to a mast by the nose, so they swing with the wind.".into(),
+    }];
+    let pieces = AtomicUsize::new(0);
+    let answer = model
+        .generate_streamed(
+            ask::prompt::SYSTEM.into(),
+            ask::prompt::prompt("How are airships moored?", &sources),
+            &|_| {
+                pieces.fetch_add(1, Ordering::SeqCst);
+            },
+        )
+        .await
+        .expect("answer");
+    eprintln!("SmolLM2 answered in {} pieces: {answer:?}", pieces.load(Ordering::SeqCst));
+    assert!(pieces.load(Ordering::SeqCst) > 3, "streamed in pieces");
+    assert!(answer.to_lowercase().contains("mast"), "{answer}");
+}
