@@ -77,7 +77,7 @@ test("the guard sees a script that runs, and the CSP stops one injected into a p
 });
 
 test("documents: title, headings, body, links, tags, folders and converted HTML stay inert", async ({ page }, info) => {
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   const incidents = await guard(page);
   await signInApi(page.request);
   const ids: number[] = [];
@@ -139,6 +139,19 @@ test("documents: title, headings, body, links, tags, folders and converted HTML 
   await expect(page.getByTestId("search-suggestion").first()).toBeVisible();
   expect(await page.locator(".search-box__snippet :not(mark)").count()).toBe(0);
   expect(incidents).toEqual([]);
+  // Ask shows the passages (titles, headings, text) and whatever the model makes of them: whole
+  // without JavaScript, then streamed in the browser. Only citations may be links in an answer.
+  const answerMarkup = ".ask-answer a:not(.cite), .ask-answer script, .ask-answer img, .ask-answer iframe";
+  await visit(page, incidents, `/ask?q=${encodeURIComponent("What does the alert section say?")}`);
+  await expect(page.getByTestId("ask-source").first()).toBeVisible();
+  expect(await page.locator(answerMarkup).count()).toBe(0);
+  await page.getByTestId("ask-input").fill("Which section mentions alert and script?");
+  await page.getByTestId("ask-submit").click();
+  await expect(page.getByTestId("ask-status")).toBeVisible({ timeout: 150_000 });
+  await expect(page.getByTestId("ask-source").first()).toBeVisible();
+  expect(await page.locator(answerMarkup).count()).toBe(0);
+  for (const cite of await page.locator(".cite").all()) expect(await cite.getAttribute("href")).toMatch(/^\/docs\//);
+  expect(incidents).toEqual([]);
 
   for (const id of ids) expect((await page.request.delete(`/api/documents/${id}`)).status()).toBe(204);
   expect(incidents).toEqual([]);
@@ -192,6 +205,8 @@ test("URL paths and query strings stay inert", async ({ page }) => {
       `/?before=${encoded}`,
       `/search?q=${encoded}`,
       `/search?q=alert&folder=${encoded}&tag=${encoded}&mode=${encoded}`,
+      // A tag no document has: no passages, so no model call, and the question shown back.
+      `/ask?q=${encoded}&folder=${encoded}&tag=${encoded}`,
       `/sign-in?next=${encoded}&${encoded}=1`,
     ]) {
       await visit(page, incidents, url);

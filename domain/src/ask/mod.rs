@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use crate::enrich::guard;
 use crate::error::{AiError, DomainError};
-use crate::ports::{with_timeout, DbExt, Ports};
+use crate::ports::{DbExt, Ports};
 use crate::search;
 use crate::sql::Statement;
 
@@ -344,6 +344,7 @@ pub async fn answer(
     let generated = loop {
         let limit = ports.enrich.timeout;
         let (pieces, mut received) = futures::channel::mpsc::unbounded::<String>();
+        let written = AtomicUsize::new(0);
         let generation = {
             let ai = ai.clone();
             let (system, user) = (system.clone(), user.clone());
@@ -351,18 +352,38 @@ pub async fn answer(
                 let send = move |piece: &str| {
                     let _ = pieces.unbounded_send(piece.to_owned());
                 };
-                with_timeout(ports.tasks.as_ref(), limit, ai.generate_streamed(system, user, &send)).await
+                ai.generate_streamed(system, user, &send).await
             }
         };
         let forward = async {
             while let Some(piece) = received.next().await {
+                written.fetch_add(1, Ordering::SeqCst);
                 if done.timings.first_text_ms.is_none() {
                     done.timings.first_text_ms = Some(ms(started));
                 }
                 emit(Event::Text(piece));
             }
         };
-        let (result, ()) = futures::join!(generation, forward);
+        let answering = async {
+            let (result, ()) = futures::join!(generation, forward);
+            result
+        };
+        // The time-out is for silence: a model still writing is given up to four of them.
+        let watchdog = async {
+            let begun = web_time::Instant::now();
+            loop {
+                let before = written.load(Ordering::SeqCst);
+                ports.tasks.sleep(limit).await;
+                if written.load(Ordering::SeqCst) == before || begun.elapsed() >= limit * 4 {
+                    break;
+                }
+            }
+        };
+        let result = match futures::future::select(std::pin::pin!(answering), std::pin::pin!(watchdog)).await
+        {
+            futures::future::Either::Left((result, _)) => Some(result),
+            futures::future::Either::Right(((), _)) => None,
+        };
         match result {
             Some(Err(AiError::Busy(_)))
                 if web_time::Instant::now() < deadline && done.timings.first_text_ms.is_none() =>

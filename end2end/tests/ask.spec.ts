@@ -1,0 +1,125 @@
+import { expect, test } from "@playwright/test";
+import { admin, degradedURL, standinURL } from "../playwright.config";
+import { hydrated, signIn, unique, uploadMarkdown } from "./helpers";
+
+// Ask as a reader meets it, on both hosts with the real text model (SmolLM2-135M on candle:
+// natively in-process, on the Worker through the Workers AI binding answered, streamed, by
+// `folio cloudflare-standin`). Sources come at once, the answer streams after them; a question
+// the documents cannot answer is told so; without the model the sources remain; without
+// JavaScript the page arrives with the whole answer.
+
+const zeppelin = (word: string) =>
+  [
+    `# Mooring the ${word} airship`,
+    "",
+    "## Mooring masts",
+    "",
+    `The ${word} airship is moored to a tall mast by its nose, so it swings with the wind. A`,
+    "mobile mast on rails lets the ground crew walk the ship into its hangar.",
+    "",
+  ].join("\n");
+
+test("a reader asks, sees the sources at once, then the answer streaming, with citations that open the passage", async ({ page, browser }, info) => {
+  test.setTimeout(300_000);
+  await signIn(page, admin.email, admin.password);
+  const word = `zep${unique()}`;
+  const doc = await uploadMarkdown(page.request, `mooring-${info.project.name}-${word}.md`, zeppelin(word));
+
+  const reader = await (await browser.newContext()).newPage();
+  await reader.goto("/");
+  await reader.getByTestId("ask-tab").click();
+  await expect(reader).toHaveURL(/\/ask$/);
+  await hydrated(reader);
+  await reader.getByTestId("ask-input").fill(`How is the ${word} airship moored?`);
+  await reader.getByTestId("ask-submit").click();
+  // Sources first: the passage is listed while the model has not finished.
+  const source = reader.getByTestId("ask-source").first();
+  await expect(source).toContainText(`Mooring the ${word} airship`, { timeout: 30_000 });
+  await expect(reader.getByTestId("ask-status")).toHaveCount(0);
+  await expect(reader).toHaveURL(new RegExp(`/ask\\?q=How`));
+  await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-ask-sources.png` });
+  // Then the answer, piece by piece, and how it ended.
+  await expect(reader.getByTestId("ask-answer")).not.toBeEmpty({ timeout: 150_000 });
+  await expect(reader.getByTestId("ask-status")).toBeVisible({ timeout: 150_000 });
+  await expect(reader.getByTestId("ask-unavailable")).toHaveCount(0);
+  await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-ask.png`, fullPage: true });
+  // A citation opens its passage's section; a small model may not cite, and then says so.
+  const cites = reader.getByTestId("ask-cite");
+  if ((await cites.count()) > 0) {
+    const href = await cites.first().getAttribute("href");
+    expect(href).toMatch(/^\/docs\/[^#]+#/);
+    await cites.first().focus();
+    await expect(cites.first().locator(".cite__passage")).toBeVisible();
+    await cites.first().click();
+    await expect(reader).toHaveURL(new RegExp(`${href}$`));
+  } else {
+    await expect(reader.getByTestId("ask-uncited")).toBeVisible();
+    await source.getByRole("link").click();
+    await expect(reader).toHaveURL(new RegExp(`/docs/${doc.slug}#mooring-masts$`));
+  }
+  await expect(reader.locator("#mooring-masts")).toBeVisible();
+  await reader.close();
+  await page.request.delete(`/api/documents/${doc.id}`);
+});
+
+test("Stop ends the answer; a question the documents cannot answer is told so", async ({ page }) => {
+  await page.goto("/ask");
+  await hydrated(page);
+  await page.getByTestId("ask-input").fill(`What does the ${unique()} say about mooring masts?`);
+  await page.getByTestId("ask-submit").click();
+  await expect(page.getByTestId("ask-source").first()).toBeVisible({ timeout: 30_000 });
+  await page.getByTestId("ask-stop").click();
+  await expect(page.getByTestId("ask-stop")).toHaveCount(0);
+  await expect(page.getByTestId("ask-submit")).toBeEnabled();
+
+  // No passage under a tag no document has: no guess, and no model call.
+  const res = await page.goto(`/ask?q=${encodeURIComponent("Who painted the Mona Lisa?")}&tag=none-${unique()}`);
+  expect(res?.status()).toBe(200);
+  await expect(page.getByTestId("ask-answer")).toHaveText("I couldn't find this in the documents.");
+  await expect(page.getByTestId("ask-source")).toHaveCount(0);
+});
+
+test("with the model stopped, the reader still gets the sources and a notice", async ({ page, request }, info) => {
+  test.setTimeout(120_000);
+  if (info.project.name === "worker") {
+    expect((await request.post(`${standinURL}/__fault`, { data: "down" })).status()).toBe(200);
+  }
+  const base = info.project.name === "worker" ? "" : degradedURL;
+  try {
+    const res = await page.goto(`${base}/ask?q=${encodeURIComponent(`How are pages kept fast ${unique()}?`)}`);
+    expect(res?.status()).toBe(200);
+    await expect(page.getByTestId("ask-source").first()).toBeVisible();
+    await expect(page.getByTestId("ask-unavailable")).toContainText("unavailable right now");
+    await page.screenshot({ path: `end2end/screenshots/${info.project.name}-ask-model-down.png`, fullPage: true });
+  } finally {
+    if (info.project.name === "worker") await request.post(`${standinURL}/__fault`, { data: "up" });
+  }
+});
+
+test("without JavaScript, /ask?q= arrives with the sources and the whole answer", async ({ browser }) => {
+  test.setTimeout(300_000);
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const res = await page.goto(`/ask?q=${encodeURIComponent(`How does Folio keep pages fast? ${unique()}`)}`, {
+    timeout: 240_000,
+  });
+  expect(res?.status()).toBe(200);
+  await expect(page.getByTestId("ask-source").first()).toBeVisible();
+  await expect(page.getByTestId("ask-answer")).not.toBeEmpty();
+  await expect(page.getByTestId("ask-status")).toBeVisible();
+  // The form works without JavaScript too: a GET to /ask.
+  await expect(page.getByTestId("ask-form")).toHaveAttribute("action", "/ask");
+  await context.close();
+});
+
+test("bad questions are clear 400s", async ({ request }) => {
+  for (const [question, says] of [
+    ["", "Type a question"],
+    ["why ".repeat(2_500), "at most 500 characters"],
+    ["\u0000\u0001", "must be words"],
+  ]) {
+    const res = await request.post("/api/ask", { data: { question } });
+    expect(res.status(), question.slice(0, 20)).toBe(400);
+    expect((await res.json()).error.message).toContain(says);
+  }
+});
