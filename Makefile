@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 
 WORKER_TARGET_DIR = $${FOLIO_CACHE}/target-worker
 
-.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e bench bench-search eval clean-data
+.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e bench bench-search eval eval-ask clean-data
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench-search: setup ## Search p50/p95 at 50k and 500k chunks (FOLIO_BENCH_SIZES)
 
 eval: build ## Search relevance (nDCG@10, recall@10, MRR@10) over Debian's git-doc, per mode
 	@bash scripts/eval.sh
+
+eval-ask: build ## Ask over the same questions: gold among sources and citations, "not found" rates, timings
+	@bash scripts/eval.sh --ask
 
 clean-data: ## Delete the local native data folder and Worker state
 	rm -rf data .wrangler

@@ -111,6 +111,31 @@ run worker "$worker_port" 1 "$doc" "$doc (AI stalled)"; st50=$(ms "$p50") st99=$
 curl -s -o /dev/null -X POST --data "up" "$standin/__fault"
 echo "worker, AI stalled / AI failing: p50 $(awk -v a="$st50" -v b="$off50" 'BEGIN { printf "%.2f", a / b }'), p99 $(awk -v a="$st99" -v b="$off99" 'BEGIN { printf "%.2f", a / b }')"
 
+# Ask: time to the sources and to the first piece of the answer, one asker at a time, with the
+# real text model (SmolLM2-135M): natively, and on the Worker through a stand-in that now
+# writes text too (it restarts on the same port with the model on).
+ask_port=${FOLIO_BENCH_ASK_PORT:-3304}
+kill "${pids[-1]}" 2>/dev/null || true # the stalled site: its late answers would share the cores
+FOLIO_ADDR=127.0.0.1:$ask_port FOLIO_DATA_DIR=$data/ask FOLIO_LOG=error FOLIO_AI_CALLS_PER_MINUTE=1000 \
+  "$CARGO_TARGET_DIR/release/folio" &
+pids+=($!)
+wait_for "http://127.0.0.1:$ask_port/healthz"
+for _ in $(seq 1 240); do # until the sample pages are embedded and their summaries written
+  curl -s "http://127.0.0.1:$ask_port/api/search?q=how+are+pages+rendered&mode=semantic" |
+    grep -q '"degraded":false,.*"results":\[{' && break
+  sleep 0.5
+done
+sleep 60 # the sample pages' summaries and topics are being written; let them finish
+echo
+python3 scripts/ask-timings.py "http://127.0.0.1:$ask_port" native 8
+kill "${pids[1]}" 2>/dev/null || true # the stand-in without a text model
+sleep 1
+FOLIO_LOG=error "$CARGO_TARGET_DIR/release/folio" cloudflare-standin --port "$standin_port" --data "$data/standin" \
+  >>"$data/standin.log" 2>&1 &
+pids+=($!)
+wait_for "$standin/info"
+python3 scripts/ask-timings.py "http://127.0.0.1:$worker_port" worker 8
+
 size() { # file label
   [ -f "$1" ] || return 0
   printf '%-34s %9s raw %9s gzip\n' "$2" "$(stat -c %s "$1")" "$(gzip -9 -c "$1" | wc -c)"

@@ -4,6 +4,9 @@
 # `folio eval` over the 80 labelled questions in eval/git-doc/questions.jsonl. Prints the
 # table the README quotes. Needs `make build`.
 #   scripts/eval.sh [--url URL]   against a running site instead (it must hold the corpus)
+#   scripts/eval.sh --ask         Ask instead of search: the same questions and 15 the corpus
+#                                 cannot answer, with the text model (imported with it off,
+#                                 then the site restarts with it on)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -13,6 +16,8 @@ questions=eval/git-doc/questions.jsonl
 if [ "${1:-}" = "--url" ]; then
   exec "$folio" eval "$questions" --url "$2" --sweep
 fi
+ask=false
+[ "${1:-}" = "--ask" ] && ask=true
 
 corpus="$FOLIO_CACHE/eval/git-doc"
 if [ ! -f "$corpus/.complete" ]; then
@@ -51,4 +56,15 @@ while :; do
 done
 elapsed=$((SECONDS - start))
 echo "corpus: $(grep -vc '^#' eval/git-doc/files.txt) git-doc pages, $chunks chunks; imported and embedded in ${elapsed}s ($(awk -v c="$chunks" -v s="$elapsed" 'BEGIN { printf "%.1f", c / (s > 0 ? s : 1) }') chunks/s end to end)"
-"$folio" eval "$questions" --url "$url" --sweep
+if ! $ask; then
+  exec "$folio" eval "$questions" --url "$url" --sweep
+fi
+# Ask: the same site with the text model on (its sweep may write a few summaries meanwhile).
+kill "$pid"; wait "$pid" 2>/dev/null || true
+# The budget is lifted: one question after another would spend a minute's 30 calls.
+FOLIO_ADDR=127.0.0.1:$port FOLIO_DATA_DIR=$data FOLIO_SEED_SAMPLES=false FOLIO_LOG=warn \
+  FOLIO_AI_CALLS_PER_MINUTE=100000 FOLIO_AI_CALLS_PER_DAY=1000000 \
+  FOLIO_ADMIN_EMAIL=$FOLIO_EMAIL FOLIO_ADMIN_PASSWORD=$FOLIO_PASSWORD "$folio" &
+pid=$!
+for _ in $(seq 1 240); do curl -sf -o /dev/null "$url/healthz" && break; sleep 0.5; done
+"$folio" eval "$questions" --url "$url" --ask --unanswerable eval/git-doc/unanswerable.jsonl

@@ -62,15 +62,50 @@ test("a reader asks, sees the sources at once, then the answer streaming, with c
   await page.request.delete(`/api/documents/${doc.id}`);
 });
 
+test("a citation shows its passage on focus and opens its section (the stand-in says a known answer)", async ({ page, request }, info) => {
+  test.skip(info.project.name !== "worker", "only the Worker's stand-in can be told what to say");
+  test.setTimeout(120_000);
+  await signIn(page, admin.email, admin.password);
+  const word = `zep${unique()}`;
+  const doc = await uploadMarkdown(page.request, `cited-${word}.md`, zeppelin(word));
+  const said = "The airship is moored to a mast by its nose [1]. See [the plan](https://evil.example/x) [7].";
+  expect((await request.post(`${standinURL}/__fault`, { data: `say:${said}` })).status()).toBe(200);
+  try {
+    await page.goto("/ask");
+    await hydrated(page);
+    await page.getByTestId("ask-input").fill(`How is the ${word} airship moored?`);
+    await page.getByTestId("ask-submit").click();
+    await expect(page.getByTestId("ask-status")).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId("ask-answer")).toContainText("moored to a mast by its nose");
+    await expect(page.getByTestId("ask-answer")).toContainText("See the plan.");
+    await expect(page.locator('.ask-answer a[href*="evil"]')).toHaveCount(0);
+    await expect(page.getByTestId("ask-uncited")).toHaveCount(0);
+    const cite = page.getByTestId("ask-cite");
+    await expect(cite).toHaveCount(1);
+    await expect(cite.locator(".cite__passage")).toBeHidden();
+    await cite.focus();
+    await expect(cite.locator(".cite__passage")).toContainText(`moored to a tall mast`);
+    await page.screenshot({ path: `end2end/screenshots/${info.project.name}-ask-citation.png` });
+    await cite.click();
+    await expect(page).toHaveURL(new RegExp(`/docs/${doc.slug}#mooring-masts$`));
+    await expect(page.locator("#mooring-masts")).toBeVisible();
+  } finally {
+    await request.post(`${standinURL}/__fault`, { data: "up" });
+    await page.request.delete(`/api/documents/${doc.id}`);
+  }
+});
+
 test("Stop ends the answer; a question the documents cannot answer is told so", async ({ page }) => {
   await page.goto("/ask");
   await hydrated(page);
   await page.getByTestId("ask-input").fill(`What does the ${unique()} say about mooring masts?`);
   await page.getByTestId("ask-submit").click();
-  await expect(page.getByTestId("ask-source").first()).toBeVisible({ timeout: 30_000 });
-  await page.getByTestId("ask-stop").click();
+  // Stopped at once (a whole answer takes the model seconds): no answer ends after it.
+  await page.getByTestId("ask-stop").click({ timeout: 5_000 });
   await expect(page.getByTestId("ask-stop")).toHaveCount(0);
   await expect(page.getByTestId("ask-submit")).toBeEnabled();
+  await page.waitForTimeout(3_000);
+  await expect(page.getByTestId("ask-status")).toHaveCount(0);
 
   // No passage under a tag no document has: no guess, and no model call.
   const res = await page.goto(`/ask?q=${encodeURIComponent("Who painted the Mona Lisa?")}&tag=none-${unique()}`);
@@ -107,6 +142,7 @@ test("without JavaScript, /ask?q= arrives with the sources and the whole answer"
   await expect(page.getByTestId("ask-source").first()).toBeVisible();
   await expect(page.getByTestId("ask-answer")).not.toBeEmpty();
   await expect(page.getByTestId("ask-status")).toBeVisible();
+  await expect(page.getByTestId("ask-input")).toHaveValue(/^How does Folio keep pages fast\?/);
   // The form works without JavaScript too: a GET to /ask.
   await expect(page.getByTestId("ask-form")).toHaveAttribute("action", "/ask");
   await context.close();

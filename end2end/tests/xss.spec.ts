@@ -2,7 +2,7 @@ import { expect, test, type APIRequestContext, type Page } from "@playwright/tes
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { admin } from "../playwright.config";
+import { admin, standinURL } from "../playwright.config";
 import { hydrated } from "./helpers";
 
 // The one XSS suite: every payload of end2end/xss/payloads.json through every sink it lists,
@@ -264,4 +264,31 @@ test("account emails, token names, file names and error messages stay inert", as
     }
   }
   expect(incidents).toEqual([]);
+});
+
+test("what a model writes (summaries, topics, answers) stays inert (the stand-in says every payload)", async ({ page, request }, info) => {
+  test.skip(info.project.name !== "worker", "only the Worker's stand-in can be told what to say");
+  test.setTimeout(180_000);
+  const incidents = await guard(page);
+  await signInApi(page.request);
+  const said = payloads.join(" [1] ").replaceAll("\n", " ");
+  expect((await request.post(`${standinURL}/__fault`, { data: `say:${said}` })).status()).toBe(200);
+  const form = new FormData();
+  form.append("file", new Blob(["# Said by the model\n\nA page whose summary is whatever the model says.\n"]), `said-${Date.now()}.md`);
+  const res = await page.request.post("/api/documents", { multipart: form });
+  expect(res.status()).toBe(201);
+  const [doc] = await res.json();
+  try {
+    await ready(page.request, doc.id);
+    await visit(page, incidents, `/docs/${doc.slug}`);
+    await expect(page.getByTestId("summary")).toBeVisible({ timeout: 120_000 });
+    await visit(page, incidents, `/docs/${doc.slug}`);
+    await visit(page, incidents, `/ask?q=${encodeURIComponent("What does the model say?")}`);
+    await expect(page.getByTestId("ask-answer")).toContainText("alert(1)");
+    expect(await page.locator(".ask-answer a:not(.cite), .ask-answer script, .ask-answer img").count()).toBe(0);
+    expect(incidents).toEqual([]);
+  } finally {
+    await request.post(`${standinURL}/__fault`, { data: "up" });
+    await page.request.delete(`/api/documents/${doc.id}`);
+  }
 });

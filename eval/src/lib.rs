@@ -6,6 +6,8 @@
 //! documents that answer it; any of them counts). Relevance is binary, so nDCG@10 is
 //! 1/log2(1 + rank of the first gold) normalised by the ideal ranking of all golds.
 
+mod ask;
+
 use serde::Deserialize;
 use std::fmt::Write as _;
 use std::process::ExitCode;
@@ -136,8 +138,11 @@ pub fn read_questions(path: &str) -> Result<Vec<Question>, EvalError> {
 
 const USAGE: &str =
     "usage: folio eval <questions.jsonl> --url <site> [--modes keyword,semantic,hybrid] [--sweep]
+       folio eval <questions.jsonl> --url <site> --ask [--unanswerable <questions.jsonl>]
   Prints nDCG@10, recall@10 and MRR@10 per mode, searching through <site>/api/search.
-  --sweep also tries hybrid with each fusion (rrf, convex) and semantic ratios 0.3–0.8.";
+  --sweep also tries hybrid with each fusion (rrf, convex) and semantic ratios 0.3–0.8.
+  --ask asks each question through <site>/api/ask instead: the gold document among the sources
+  and among the cited ones, \"not found\" rates (also over --unanswerable), and timings.";
 
 /// The command: parses `args` (after `eval`), runs, prints a Markdown table.
 pub fn main(args: &[String]) -> ExitCode {
@@ -162,6 +167,8 @@ fn run(args: &[String]) -> Result<String, EvalError> {
     let mut url = None;
     let mut modes = "keyword,semantic,hybrid".to_owned();
     let mut sweep = false;
+    let mut asking = false;
+    let mut unanswerable = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -170,6 +177,8 @@ fn run(args: &[String]) -> Result<String, EvalError> {
                 modes = it.next().cloned().ok_or_else(|| EvalError::Usage("--modes needs a value".into()))?
             }
             "--sweep" => sweep = true,
+            "--ask" => asking = true,
+            "--unanswerable" => unanswerable = it.next().cloned(),
             "-h" | "--help" => return Err(EvalError::Usage("help".into())),
             other if file.is_none() && !other.starts_with('-') => file = Some(other.to_owned()),
             other => return Err(EvalError::Usage(format!("unexpected argument {other}"))),
@@ -179,6 +188,13 @@ fn run(args: &[String]) -> Result<String, EvalError> {
     let url = url.ok_or_else(|| EvalError::Usage("--url is required".into()))?;
     let base = url.trim_end_matches('/');
     let questions = read_questions(&file)?;
+    if asking {
+        let unanswerable = match unanswerable {
+            Some(path) => read_questions(&path)?,
+            None => Vec::new(),
+        };
+        return ask::run(base, &questions, &unanswerable);
+    }
     let mut runs: Vec<(String, String, String)> =
         modes.split(',').map(|m| (m.to_owned(), m.to_owned(), String::new())).collect();
     if sweep {

@@ -14,7 +14,9 @@
 //! answered by the native text model, so enrichment on the Worker gets real text too.
 //!
 //! `POST /__fault` with `down`, `hang`, `slow:<ms>` or `up` makes the model fail, never answer,
-//! answer late, or work again, for tests of what the Worker does without it.
+//! answer late, or work again, for tests of what the Worker does without it; `say:<text>` makes
+//! the text model answer `<text>` (streamed word by word when asked to stream), for tests of
+//! what pages do with a given answer (hostile markup, a known citation).
 
 use anyhow::Context as _;
 use axum::body::Bytes;
@@ -38,6 +40,8 @@ struct StandIn {
     model: LocalModel,
     vectors: VectorIndex,
     fault: std::sync::Mutex<Option<Fault>>,
+    /// What the text model says instead of writing (`say:<text>`).
+    said: std::sync::Mutex<Option<String>>,
     mutations: AtomicU64,
     dims: usize,
 }
@@ -113,7 +117,14 @@ async fn load(config: &Config, data: Option<std::path::PathBuf>) -> anyhow::Resu
     std::fs::create_dir_all(&dir)?;
     let (vectors, _) = VectorIndex::open(&dir.join("vectorize.sqlite3"), dims)?;
     vectors.ready(std::time::Duration::from_secs(60)).await;
-    Ok(StandIn { model, vectors, fault: std::sync::Mutex::new(None), mutations: AtomicU64::new(0), dims })
+    Ok(StandIn {
+        model,
+        vectors,
+        fault: std::sync::Mutex::new(None),
+        said: std::sync::Mutex::new(None),
+        mutations: AtomicU64::new(0),
+        dims,
+    })
 }
 
 fn reply(status: StatusCode, body: Value) -> Response {
@@ -142,11 +153,15 @@ async fn handle(State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Byt
         "__fault" => {
             let said = String::from_utf8_lossy(&body).trim().to_owned();
             let fault = Fault::parse(&said);
-            if fault.is_none() && said != "up" {
-                return error(StatusCode::BAD_REQUEST, "expected down, hang, slow:<ms> or up");
+            let say = said.strip_prefix("say:").map(str::to_owned);
+            if fault.is_none() && say.is_none() && said != "up" {
+                return error(StatusCode::BAD_REQUEST, "expected down, hang, slow:<ms>, say:<text> or up");
             }
             if let Ok(mut slot) = s.fault.lock() {
                 *slot = fault;
+            }
+            if let Ok(mut slot) = s.said.lock() {
+                *slot = say;
             }
             reply(StatusCode::OK, json!({ "down": fault == Some(Fault::Down), "fault": said }))
         }
@@ -223,6 +238,21 @@ async fn chat(s: &Shared, messages: &[Value], stream: bool) -> Response {
         AiError::Busy(_) => error(StatusCode::TOO_MANY_REQUESTS, format!("429 capacity: {err}")),
         err => error(StatusCode::INTERNAL_SERVER_ERROR, err),
     };
+    if let Some(said) = s.said.lock().ok().and_then(|said| said.clone()) {
+        if !stream {
+            return reply(StatusCode::OK, json!({ "response": said }));
+        }
+        let mut events: Vec<String> = said
+            .split_inclusive(' ')
+            .map(|piece| format!("data: {}\n\n", json!({ "response": piece })))
+            .collect();
+        events.push("data: [DONE]\n\n".into());
+        let mut response = Response::new(axum::body::Body::from(events.concat()));
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+        headers.insert("MF-Forwarded-Response", HeaderValue::from_static("true"));
+        return response;
+    }
     if !stream {
         return match s.model.generate(text(true), text(false)).await {
             Ok(response) => reply(StatusCode::OK, json!({ "response": response })),

@@ -302,6 +302,7 @@ async fn a_model_that_fails_or_hangs_leaves_the_sources_and_a_notice() {
         let (_, _, page) = send(&site.router, get("/ask?q=How+are+airships+moored%3F")).await;
         assert!(page.contains("data-testid=\"ask-unavailable\""), "the page says so too");
         assert!(page.contains("Zeppelin mooring"));
+        assert!(page.contains("value=\"How are airships moored?\""), "the form shows the question");
     }
 }
 
@@ -375,12 +376,30 @@ async fn what_the_model_writes_is_text_and_a_question_without_passages_is_not_fo
         page.contains("href=\"/docs/zeppelin#mooring-masts\" data-testid=\"ask-cite\""),
         "[1] links to the passage"
     );
-    assert!(page.contains("[9]"), "an unknown citation stays text");
+    assert!(!page.contains("[9]"), "a number that names no passage is dropped");
 
     let (_, _, answered) = ask_whole(&site.router, &question("Qwxz flibbertigibbet vorpal?")).await;
     assert!(answered.sources.is_empty());
     assert_eq!(answered.answer, ask::prompt::NOT_FOUND);
     assert!(answered.done.expect("done").not_found);
+}
+
+#[tokio::test]
+async fn an_answer_is_checked_against_its_passages() {
+    // Drawn from passage 1 without saying so: the citation is attached.
+    let ai = Scripted::new(Answer::Text("Airships are moored to a mast by the nose."), true);
+    let site = site(ai.clone()).await;
+    let (_, events, answered) = ask_whole(&site.router, &question("How are airships moored?")).await;
+    assert_eq!(answered.answer, "Airships are moored to a mast by the nose [1].");
+    assert!(matches!(events.last(), Some(Event::Done(d)) if d.answer.is_some() && d.citations == vec![1]));
+    let (_, _, stored) = ask_whole(&site.router, &question("How are airships moored?")).await;
+    assert_eq!(stored.answer, answered.answer, "kept as checked");
+
+    // Drawn from none of them (the model answered from what it learned): "not found".
+    *ai.answer.lock().expect("lock") = Answer::Text("The capital of Peru is Lima, a large city.");
+    let (_, _, made_up) = ask_whole(&site.router, &question("How are airships moored at Lima?")).await;
+    assert_eq!(made_up.answer, ask::prompt::NOT_FOUND);
+    assert!(made_up.done.expect("done").not_found);
 }
 
 /// The real text model streams an answer in pieces through the native adapter, and a dropped
@@ -422,4 +441,28 @@ async fn the_local_text_model_streams_an_answer() {
     eprintln!("SmolLM2 answered in {} pieces: {answer:?}", pieces.load(Ordering::SeqCst));
     assert!(pieces.load(Ordering::SeqCst) > 3, "streamed in pieces");
     assert!(answer.to_lowercase().contains("mast"), "{answer}");
+    if std::env::var("FOLIO_PROMPT_PROBE").is_ok() {
+        // Prints what the model makes of other questions, for trying prompts by hand.
+        let more = vec![
+            sources[0].clone(),
+            ask::Source {
+                n: 2,
+                title: "Hangars".into(),
+                heading: "Doors".into(),
+                text: "Hangar doors open sideways on rails. A hangar holds two airships.".into(),
+                ..sources[0].clone()
+            },
+        ];
+        for q in [
+            "How are airships moored?",
+            "How do hangar doors open?",
+            "What is the capital of Peru?",
+            "Who wrote Hamlet?",
+        ] {
+            let a = model
+                .generate_streamed(ask::prompt::SYSTEM.into(), ask::prompt::prompt(q, &more), &|_| {})
+                .await;
+            eprintln!("PROBE {q} → {a:?}");
+        }
+    }
 }

@@ -99,7 +99,8 @@ fn AskPanel(
         <form class="ask-form" method="get" action="/ask" on:submit=on_submit data-testid="ask-form">
             <input type="text" name="q" class="ask-form__question" maxlength=domain::ask::MAX_QUESTION_CHARS.to_string()
                 placeholder="Ask a question in your own words" aria-label="Your question" required=true
-                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))
+                value=text.get_untracked() prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))
                 data-testid="ask-input" />
             <select name="folder" aria-label="Folder" on:change=move |ev| folder.set(event_target_value(&ev))>
                 <option value="">"All folders"</option>

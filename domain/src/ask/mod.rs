@@ -128,6 +128,10 @@ pub struct Done {
     pub unavailable: Option<String>,
     /// Semantic search did not answer; the sources match the words only.
     pub degraded: bool,
+    /// The answer as kept, when it differs from the pieces sent: citations the model left out
+    /// attached, or "not found" in place of an answer drawn from none of the passages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
     pub timings: Timings,
 }
 
@@ -196,7 +200,12 @@ impl Answered {
         match event {
             Event::Sources(sources) => self.sources = sources,
             Event::Text(text) => self.answer.push_str(&text),
-            Event::Done(done) => self.done = Some(done),
+            Event::Done(done) => {
+                if let Some(answer) = &done.answer {
+                    self.answer.clone_from(answer);
+                }
+                self.done = Some(done);
+            }
         }
     }
 }
@@ -325,7 +334,7 @@ pub async fn answer(
             done.unavailable = Some(
                 match refusal {
                     guard::Refusal::BudgetSpent => {
-                        "Answers are unavailable right now: today's model budget is spent."
+                        "Answers are unavailable right now: the model's budget is spent. Try again later."
                     }
                     guard::Refusal::BreakerOpen => {
                         "Answers are unavailable right now: the model is failing and resting."
@@ -397,9 +406,22 @@ pub async fn answer(
     match generated {
         Some(Ok(answer)) if !answer.trim().is_empty() => {
             guard::succeeded(ports).await?;
-            done.citations = prompt::citations(&answer, sources.len());
-            done.not_found = prompt::says_not_found(&answer);
-            cache::store(ports, &key, &model, &answer, &sources).await?;
+            let kept = if prompt::says_not_found(&answer) {
+                answer.clone()
+            } else {
+                let attributed = prompt::attribute(&answer, &sources);
+                if attributed.grounded {
+                    attributed.text
+                } else {
+                    prompt::NOT_FOUND.to_owned()
+                }
+            };
+            done.citations = prompt::citations(&kept, sources.len());
+            done.not_found = prompt::says_not_found(&kept);
+            cache::store(ports, &key, &model, &kept, &sources).await?;
+            if kept != answer {
+                done.answer = Some(kept);
+            }
         }
         failure => {
             let why = match &failure {

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Asks a running Folio the same kind of question N times (each worded apart, so none is
+answered from storage) through POST /api/ask and prints the server's own timings: to the
+sources event, to the first piece of the answer, to the end, and pieces per second while
+the answer is written. Used by scripts/bench.sh.
+
+    scripts/ask-timings.py <site> <label> [n]
+"""
+import json
+import sys
+import urllib.request
+
+QUESTIONS = [
+    "How does Folio keep pages fast when the model is slow",
+    "What runs on Cloudflare and what runs natively",
+    "How are uploaded images stored",
+    "How does search find a page in other words",
+]
+
+
+def ask(site, question):
+    request = urllib.request.Request(
+        f"{site}/api/ask",
+        data=json.dumps({"question": question}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    pieces, done = 0, None
+    with urllib.request.urlopen(request, timeout=300) as response:
+        for block in response.read().decode().split("\n\n"):
+            lines = dict(l.split(": ", 1) for l in block.splitlines() if ": " in l)
+            if lines.get("event") == "text":
+                pieces += 1
+            elif lines.get("event") == "done":
+                done = json.loads(lines["data"])
+    return pieces, done
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] if values else float("nan")
+
+
+def main():
+    site, label = sys.argv[1], sys.argv[2]
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 8
+    sources, first, total, rates, unavailable = [], [], [], [], 0
+    for i in range(n):
+        pieces, done = ask(site, f"{QUESTIONS[i % len(QUESTIONS)]} (bench {i})")
+        t = done["timings"]
+        sources.append(t["sources_ms"])
+        total.append(t["total_ms"])
+        if done.get("unavailable"):
+            unavailable += 1
+        if t.get("first_text_ms") is not None:
+            first.append(t["first_text_ms"])
+            writing = (t["total_ms"] - t["first_text_ms"]) / 1000
+            if pieces > 1 and writing > 0:
+                rates.append(pieces / writing)
+    print(
+        f"{label:<8} ask x{n}: sources p50 {pct(sources, 50):.0f} / p95 {pct(sources, 95):.0f} ms · "
+        f"first piece p50 {pct(first, 50):.0f} / p95 {pct(first, 95):.0f} ms · "
+        f"end p50 {pct(total, 50):.0f} / p95 {pct(total, 95):.0f} ms · "
+        f"{pct(rates, 50):.1f} pieces/s · {unavailable} unavailable"
+    )
+
+
+if __name__ == "__main__":
+    main()
