@@ -60,6 +60,10 @@ export default defineConfig({
         FOLIO_DATA_DIR: path.join(dataDir, "native"),
         FOLIO_SEED_SAMPLES: "true",
         FOLIO_LOG: "warn",
+        // The suite uploads dozens of documents a minute, each a few model calls: the default
+        // 30 a minute would leave later askers "over budget". The budget itself is tested in
+        // server/tests/enrich.rs.
+        FOLIO_AI_CALLS_PER_MINUTE: "300",
         ...adminEnv,
       },
       reuseExistingServer: false,

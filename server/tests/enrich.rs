@@ -27,6 +27,7 @@ enum Answer {
     Text(&'static str),
     Fail,
     Hang,
+    Busy,
 }
 
 /// A text model that answers as told, once its gate opens, counting calls per prompt kind.
@@ -75,6 +76,7 @@ impl Ai for Scripted {
             Answer::Text(text) => Ok(text.to_owned()),
             Answer::Fail => Err(AiError::Request("the scripted model fails".into())),
             Answer::Hang => std::future::pending().await,
+            Answer::Busy => Err(AiError::Busy("the scripted model is writing something else".into())),
         }
     }
 }
@@ -221,6 +223,23 @@ async fn the_budget_caps_calls_and_health_says_it_is_spent() {
     let health = site.health().await;
     assert_eq!(health["ports"]["ai"]["status"], "budget_spent", "{health}");
     assert_eq!(health["status"], "ok", "a spent budget is not an outage");
+}
+
+#[tokio::test]
+async fn a_busy_model_spends_no_budget() {
+    let ai = Scripted::new(Answer::Busy, true);
+    // Two calls a minute: related documents (an embedding, always free here) take one.
+    let site = site(ai.clone(), enrich::Settings { calls_per_minute: 2, ..settings() }).await;
+    for _ in 0..3 {
+        site.page(DOC).await;
+        site.settle().await;
+    }
+    assert!(ai.summaries() >= 1, "the model was asked");
+    assert_ne!(site.health().await["ports"]["ai"]["status"], "budget_spent", "busy calls were given back");
+    ai.answer(Answer::Text("Made once the model was free. Two sentences."));
+    site.page(DOC).await;
+    site.settle().await;
+    assert!(site.summary_row().await.is_some(), "the minute's call for it was still there");
 }
 
 #[tokio::test]

@@ -430,8 +430,11 @@ pub async fn answer(
                 None => "the model took too long".to_owned(),
             };
             tracing::warn!(%why, "ask: no answer");
-            // A busy model is not a failing one: the breaker counts failures only.
-            if !matches!(failure, Some(Err(AiError::Busy(_)))) {
+            // A busy model is not a failing one: the breaker counts failures only, and the call
+            // that never ran goes back to the budget.
+            if matches!(failure, Some(Err(AiError::Busy(_)))) {
+                guard::refund(ports).await?;
+            } else {
                 guard::failed(ports, &ports.enrich).await?;
             }
             done.unavailable =

@@ -58,6 +58,19 @@ async fn take(ports: &Ports, period: &str, seconds: i64, limit: u32) -> Result<b
     Ok(!taken.is_empty() && limit > 0)
 }
 
+/// Gives back the call [`admit`] took, when the model was busy and never ran it: a model
+/// taken by other work must not spend the budget of the callers waiting for it.
+pub async fn refund(ports: &Ports) -> Result<(), DomainError> {
+    ports
+        .db
+        .execute(Statement::new(
+            "UPDATE ai_calls SET calls = calls - 1
+             WHERE calls > 0 AND bucket IN ('m:' || (unixepoch() / 60), 'd:' || (unixepoch() / 86400))",
+        ))
+        .await?;
+    Ok(())
+}
+
 /// A call failed (error or time-out): after `breaker_failures` in a row the breaker opens for
 /// `breaker_cooldown`. Once that passes one call is let through; its failure reopens it.
 pub async fn failed(ports: &Ports, settings: &Settings) -> Result<(), DomainError> {

@@ -426,7 +426,10 @@ async fn make(
             let stored = store(ports, document_id, kind, source.version, model, &hash, Some(&body)).await?;
             Ok(if stored { Outcome::Made } else { Outcome::Gone })
         }
-        Err(AiError::Busy(_)) => Ok(Outcome::Busy),
+        Err(AiError::Busy(_)) => {
+            guard::refund(ports).await?;
+            Ok(Outcome::Busy)
+        }
         Err(why) => {
             if generated {
                 guard::failed(ports, settings).await?;
