@@ -144,6 +144,8 @@ mod live {
         xhr: StoredValue<Option<web_sys::XmlHttpRequest>, LocalStorage>,
     }
 
+    // Derivable only where the request holds nothing (the server build).
+    #[cfg_attr(not(feature = "hydrate"), allow(clippy::derivable_impls))]
     impl Default for Request {
         fn default() -> Self {
             Self {

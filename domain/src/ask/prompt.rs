@@ -89,7 +89,7 @@ pub fn attribute(answer: &str, sources: &[Source]) -> Attributed {
                 let body = sentence.trim_end();
                 let trailing = &sentence[body.len()..];
                 let (words_part, stop) = match body.char_indices().last() {
-                    Some((i, c)) if matches!(c, '.' | '!' | '?') => (&body[..i], &body[i..]),
+                    Some((i, '.' | '!' | '?')) => (&body[..i], &body[i..]),
                     _ => (body, ""),
                 };
                 text.push_str(&format!("{words_part} [{n}]{stop}{trailing}"));
