@@ -9,6 +9,7 @@ for (const [name, path] of [
   ["folder", "/folders/guides"],
   ["not-found", "/nope"],
   ["sign-in", "/sign-in"],
+  ["ask", "/ask"],
 ] as const) {
   for (const [device, viewport] of [
     ["desktop", { width: 1280, height: 900 }],
