@@ -109,6 +109,7 @@ pub fn register_server_fns() {
     register_explicit::<GetDocument>();
     register_explicit::<Vote>();
     register_explicit::<AskQuestion>();
+    register_explicit::<TagDocument>();
     register_explicit::<SignIn>();
     register_explicit::<SignOut>();
     register_explicit::<CurrentUser>();
@@ -278,6 +279,19 @@ pub async fn save_document(
     domain::ingest::run_later(&ports);
     leptos_axum::redirect(&format!("/docs/{}", saved.slug));
     Ok(saved)
+}
+
+/// Turns a suggested topic into one of the document's tags (a new version with the tag in its
+/// front matter), then shows the page. A plain form post, so it works without JavaScript.
+#[server(endpoint = "tag-document")]
+pub async fn tag_document(id: i64, base_version: i64, tag: String) -> Result<(), AppError> {
+    let ports = ports()?;
+    let me = actor(&ports).await?;
+    let limits = use_context::<crate::http::Limits>().unwrap_or_default();
+    let saved = domain::ingest::add_tag(&ports, &me, id, base_version, &tag, limits.max_upload_bytes).await?;
+    domain::ingest::run_later(&ports);
+    leptos_axum::redirect(&format!("/docs/{}", saved.slug));
+    Ok(())
 }
 
 /// Deletes a document (and the files only it used), then goes home.

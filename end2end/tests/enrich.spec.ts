@@ -64,3 +64,25 @@ test("with the model failing, every page is still whole and 200", async ({ page,
     if (info.project.name === "worker") await request.post(`${standinURL}/__fault`, { data: "up" });
   }
 });
+
+test("an editor turns a suggested topic into a tag in one click (the stand-in says the topics)", async ({ page, request }, info) => {
+  test.skip(info.project.name !== "worker", "only the Worker's stand-in can be told what to say");
+  test.setTimeout(120_000);
+  await signIn(page, admin.email, admin.password);
+  expect((await request.post(`${standinURL}/__fault`, { data: "say:Lighthouses, fog signals" })).status()).toBe(200);
+  const doc = await uploadMarkdown(page.request, `topics-${unique()}.md`, lighthouse);
+  try {
+    await page.goto(`/docs/${doc.slug}`);
+    await expect(page.getByTestId("topic-add").first()).toBeVisible({ timeout: 90_000 });
+    await expect(page.getByTestId("topic-add")).toHaveText(["+ lighthouses", "+ fog-signals"]);
+    await page.screenshot({ path: `end2end/screenshots/${info.project.name}-topic-to-tag.png` });
+    await page.getByTestId("topic-add").last().click();
+    await expect(page).toHaveURL(new RegExp(`/docs/${doc.slug}$`));
+    await expect(page.getByTestId("doc-tags")).toContainText("#fog-signals");
+    await expect(page.getByTestId("doc-version")).toHaveAttribute("data-version", "2");
+    await expect(page.getByTestId("topic-add")).toHaveText(["+ lighthouses"], { timeout: 60_000 });
+  } finally {
+    await request.post(`${standinURL}/__fault`, { data: "up" });
+    await page.request.delete(`/api/documents/${doc.id}`);
+  }
+});

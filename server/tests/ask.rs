@@ -236,6 +236,18 @@ async fn a_stored_answer_goes_as_soon_as_its_passage_changes() {
     let (status, _, _) =
         send(&site.native.router, with_cookie(delete(&format!("/api/documents/{id}")), &site.admin)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // SQLite gives the next chunk the deleted one's id: another document's chunk with that id
+    // must not revive the answer.
+    let before: i64 = count(&site.native, "chunks").await;
+    let (status, _) = upload(
+        &site.native,
+        &site.admin,
+        &[("gliders.md", b"# Gliders\n\nGliders have no engine.\n\n## Wings\n\nLong thin wings.\n")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    site.native.tasks.wait_idle().await;
+    assert_eq!(count(&site.native, "chunks").await, before + 2, "the ids the zeppelin's chunks had");
     let (_, _, after_delete) = ask_whole(&site.router, &q).await;
     assert!(after_delete.sources.iter().all(|s| s.title != "Zeppelin mooring"));
     assert!(!after_delete.done.expect("done").cached);

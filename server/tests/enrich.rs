@@ -337,6 +337,45 @@ async fn after_an_edit_the_old_summary_shows_as_refreshing_until_the_new_one_is_
     assert!(page.contains("The second version.") && page.contains("data-freshness=\"fresh\""), "{page}");
 }
 
+#[tokio::test]
+async fn an_editor_turns_a_topic_into_a_tag_in_one_click() {
+    let ai = Scripted::new(Answer::Text("A page about building Folio. Two sentences."), true);
+    let site = site(ai, settings()).await;
+    site.page(DOC).await;
+    site.settle().await;
+    let id = page_id(&site).await;
+    // Readers see topics as text; an editor sees each as a one-click form.
+    let page = site.page(DOC).await;
+    assert!(page.contains("data-testid=\"topic\"") && !page.contains("topic-add"), "readers get no form");
+    let admin = session_cookie(&site.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (_, _, page) = send(&site.router, with_cookie(get(DOC), &admin)).await;
+    assert!(page.contains("action=\"/api/tag-document\""), "editors get the form");
+
+    let post = |cookie: Option<&str>, version: i64| {
+        let req = form("/api/tag-document", format!("id={id}&base_version={version}&tag=edge-computing"));
+        match cookie {
+            Some(c) => with_cookie(req, c),
+            None => req,
+        }
+    };
+    // (Posted through the host's own router: the test router's upload limit is 1 KB.)
+    let (status, _, _) = send(&site.native.router, post(None, 1)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "readers cannot tag");
+    let (status, headers, body) = send(&site.native.router, post(Some(&admin), 1)).await;
+    // A browser's form post is redirected back to the page (tests/editing.rs); here, 200.
+    assert!(status.is_success() || status.is_redirection(), "{status} {body}");
+    if status.is_redirection() {
+        assert_eq!(headers["location"], DOC);
+    }
+    site.settle().await;
+    let (_, _, page) = send(&site.router, with_cookie(get(DOC), &admin)).await;
+    assert!(page.contains("href=\"/tags/edge-computing\""), "the tag is on the page");
+    assert!(page.contains("data-version=\"2\""), "as a new version");
+    // From a page that showed version 1: a conflict, nothing lost.
+    let (status, _, _) = send(&site.native.router, post(Some(&admin), 1)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
 /// The same site with another model.
 fn site_with(site: &Site, ai: Arc<Scripted>) -> (Router, domain::Ports) {
     let ports = site.ports.clone();

@@ -11,25 +11,34 @@ use leptos::prelude::*;
 
 use crate::api::document_enrichment;
 
+/// What an editor needs to turn a suggested topic into a tag: the document, the version the
+/// page shows (a newer save wins: the form gets a conflict) and the tags it has.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Tagging {
+    pub id: i64,
+    pub version: i64,
+    pub tags: Vec<String>,
+}
+
 #[component]
-pub fn EnrichmentPanel(enrichment: Enrichment, slug: String) -> impl IntoView {
+pub fn EnrichmentPanel(enrichment: Enrichment, slug: String, tagging: Option<Tagging>) -> impl IntoView {
     if !enrichment.available {
         return ().into_any();
     }
     if enrichment.settling {
-        view! { <LiveEnrichment enrichment slug /> }.into_any()
+        view! { <LiveEnrichment enrichment slug tagging /> }.into_any()
     } else {
-        view! { <EnrichmentView enrichment /> }.into_any()
+        view! { <EnrichmentView enrichment tagging /> }.into_any()
     }
 }
 
 /// The panel while something is being made: it follows the server until everything is fresh.
 #[island(lazy)]
-fn LiveEnrichment(enrichment: Enrichment, slug: String) -> impl IntoView {
+fn LiveEnrichment(enrichment: Enrichment, slug: String, tagging: Option<Tagging>) -> impl IntoView {
     crate::island_live();
     let (state, set_state) = signal(enrichment);
     Effect::new(move || follow(slug.clone(), set_state, 0, 1_500));
-    view! { {move || view! { <EnrichmentView enrichment=state.get() /> }} }
+    view! { {move || view! { <EnrichmentView enrichment=state.get() tagging=tagging.clone() /> }} }
 }
 
 /// Asks again after `delay_ms`, then 1.4× longer each time (at most 15 s apart, about 5
@@ -60,7 +69,7 @@ fn follow(slug: String, set_state: WriteSignal<Enrichment>, attempt: u32, delay_
 }
 
 #[component]
-fn EnrichmentView(enrichment: Enrichment) -> impl IntoView {
+fn EnrichmentView(enrichment: Enrichment, tagging: Option<Tagging>) -> impl IntoView {
     let now = enrichment.read_at;
     let summary = (!enrichment.summary_hidden).then(|| {
         let Item { value, freshness, made_at } = enrichment.summary;
@@ -84,7 +93,19 @@ fn EnrichmentView(enrichment: Enrichment) -> impl IntoView {
         view! {
             <p class="enrichment__topics" data-testid="topics">
                 <span class="muted">"Topics: "</span>
-                {topics.into_iter().map(|t| view! { <span class="topic" data-testid="topic">{t}</span> }).collect_view()}
+                {topics.into_iter().map(|t| match tagging.as_ref().filter(|g| !g.tags.contains(&t)) {
+                    // Editors: one click makes it a tag (a plain form: works without JS).
+                    Some(g) => view! {
+                        <form class="topic-form" method="post" action="/api/tag-document">
+                            <input type="hidden" name="id" value=g.id />
+                            <input type="hidden" name="base_version" value=g.version />
+                            <input type="hidden" name="tag" value=t.clone() />
+                            <button type="submit" class="topic topic--add" data-testid="topic-add"
+                                title=format!("Add #{t} to this document's tags")>{format!("+ {t}")}</button>
+                        </form>
+                    }.into_any(),
+                    None => view! { <span class="topic" data-testid="topic">{t}</span> }.into_any(),
+                }).collect_view()}
             </p>
         }
     });

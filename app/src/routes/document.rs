@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_document, ingest_status, DeleteDocument, HideSummary, RegenerateSummary, Vote};
-use crate::components::enrichment::EnrichmentPanel;
+use crate::components::enrichment::{EnrichmentPanel, Tagging};
 use crate::components::error_box::ErrorBox;
 use crate::components::listing::views_label;
 use crate::escape::PageTitle;
@@ -61,7 +61,8 @@ fn DocumentView(doc: Document, editor: bool) -> impl IntoView {
                         summary_hidden=doc.enrichment.summary_hidden />
                 })}
             </header>
-            <EnrichmentPanel enrichment=doc.enrichment slug=doc.slug.clone() />
+            <EnrichmentPanel enrichment=doc.enrichment slug=doc.slug.clone()
+                tagging=editor.then(|| Tagging { id: doc.id, version: doc.version, tags: doc.tags.clone() }) />
             {(doc.outline.len() >= 2).then(|| view! {
                 <nav class="toc" aria-label="On this page" data-testid="toc">
                     <p class="toc__title">"On this page"</p>

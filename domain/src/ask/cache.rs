@@ -29,34 +29,59 @@ impl Stored {
     }
 }
 
-/// The stored answer to `key` by `model`, if every passage it cites is unchanged; a stale one
-/// is deleted.
+/// The stored answer to `key` by `model`, if every passage it was built from is unchanged: the
+/// chunk is still in its document's live version, and it is still that document's and says
+/// the same (SQLite reuses the ids of deleted rows, so an id alone proves nothing). A stale
+/// answer is deleted.
 pub(super) async fn lookup(ports: &Ports, key: &str, model: &str) -> Result<Option<Stored>, DomainError> {
     #[derive(Deserialize)]
     struct Row {
         answer: String,
         sources: String,
-        live: i64,
-        wanted: i64,
+        chunk_ids: String,
+    }
+    #[derive(Deserialize)]
+    struct Live {
+        id: i64,
+        document_id: i64,
+        title: String,
+        body: String,
     }
     let row: Option<Row> = ports
         .db
         .query_opt(
             Statement::new(
-                "SELECT a.answer, a.sources, json_array_length(a.chunk_ids) AS wanted,
-                   (SELECT count(*) FROM chunks c
-                    JOIN documents d ON d.id = c.document_id AND d.version = c.version AND d.published = 1
-                    WHERE c.id IN (SELECT value FROM json_each(a.chunk_ids))) AS live
-                 FROM ask_answers a WHERE a.key = ?1 AND a.model = ?2",
+                "SELECT answer, sources, chunk_ids FROM ask_answers WHERE key = ?1 AND model = ?2",
             )
             .bind(key)
             .bind(model),
         )
         .await?;
     let Some(row) = row else { return Ok(None) };
+    let live: Vec<Live> = ports
+        .db
+        .query_all(
+            Statement::new(
+                "SELECT c.id, c.document_id, d.title, c.body FROM chunks c
+                 JOIN documents d ON d.id = c.document_id AND d.version = c.version AND d.published = 1
+                 WHERE c.id IN (SELECT value FROM json_each(?1))",
+            )
+            .bind(row.chunk_ids),
+        )
+        .await?;
     let sources: Option<Vec<Source>> = serde_json::from_str(&row.sources).ok();
+    let unchanged = |sources: &[Source]| {
+        sources.iter().all(|s| {
+            live.iter().any(|l| {
+                l.id == s.chunk_id
+                    && l.document_id == s.document_id
+                    && l.title == s.title
+                    && super::prompt::passage(&l.body) == s.text
+            })
+        })
+    };
     match sources {
-        Some(sources) if row.live == row.wanted => Ok(Some(Stored { sources, answer: row.answer })),
+        Some(sources) if unchanged(&sources) => Ok(Some(Stored { sources, answer: row.answer })),
         _ => {
             ports.db.execute(Statement::new("DELETE FROM ask_answers WHERE key = ?1").bind(key)).await?;
             Ok(None)

@@ -230,6 +230,42 @@ fn parse_front_matter(block: &str) -> FrontMatter {
     front
 }
 
+/// `markdown` with `tag` among its front matter's tags (a block is added when there is none).
+/// The block's other lines stay as written; its tags become one `tags: [a, b]` line. Unchanged
+/// when the tag is there already.
+pub fn with_tag(markdown: &str, tag: &str) -> String {
+    let (front, body) = split_front_matter(markdown);
+    if front.tags.iter().any(|t| t == tag) {
+        return markdown.to_owned();
+    }
+    let mut tags = front.tags.clone();
+    tags.push(tag.to_owned());
+    let tags_line = format!("tags: [{}]", tags.join(", "));
+    if body.len() == markdown.len() {
+        // No front matter: a block with the tag alone.
+        return format!("---\n{tags_line}\n---\n{markdown}");
+    }
+    let block_end = markdown.len() - body.len();
+    let block = &markdown[..block_end];
+    let mut lines: Vec<&str> = Vec::new();
+    let mut in_tag_list = false;
+    for line in block.lines() {
+        let key = line.split_once(':').map(|(k, _)| k.trim().to_ascii_lowercase());
+        if in_tag_list && line.trim_start().starts_with("- ") {
+            continue;
+        }
+        in_tag_list = false;
+        if matches!(key.as_deref(), Some("tags" | "tag")) {
+            in_tag_list = line.split_once(':').is_some_and(|(_, v)| v.trim().is_empty());
+            continue;
+        }
+        lines.push(line);
+    }
+    // `lines` is the opening `---`, the other keys and the closing `---`.
+    let closing = lines.pop().unwrap_or("---");
+    format!("{}\n{tags_line}\n{closing}\n{body}", lines.join("\n"))
+}
+
 /// A tag as it appears in addresses: lower-case ASCII letters, digits and single dashes, at
 /// most 40 characters. `None` when nothing usable is left.
 pub fn tag_name(raw: &str) -> Option<String> {
@@ -274,6 +310,19 @@ pub fn excerpt(markdown: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tag_is_added_to_the_front_matter_once() {
+        assert_eq!(with_tag("# T\nText", "rust"), "---\ntags: [rust]\n---\n# T\nText");
+        let inline = "---\ntitle: T\ntags: [a, b]\nother: x\n---\n# T\n";
+        assert_eq!(with_tag(inline, "rust"), "---\ntitle: T\nother: x\ntags: [a, b, rust]\n---\n# T\n");
+        let listed = "---\ntags:\n  - one\n  - two\ntitle: T\n---\nBody";
+        let added = with_tag(listed, "three");
+        assert_eq!(split_front_matter(&added).0.tags, vec!["one", "two", "three"]);
+        assert_eq!(split_front_matter(&added).0.title.as_deref(), Some("T"));
+        assert!(added.ends_with("---\nBody"), "{added}");
+        assert_eq!(with_tag(inline, "a"), inline, "there already: unchanged");
+    }
 
     #[test]
     fn front_matter_gives_title_and_tags() {

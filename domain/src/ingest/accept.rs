@@ -160,6 +160,24 @@ pub async fn edit(
     add_version(ports, Some(actor), id, &existing.slug, Some(&existing), Bytes::from(markdown), new).await
 }
 
+/// Adds `tag` to document `id`'s front matter as its next version (an editor turning a
+/// suggested topic into a real tag). Nothing is written when the tag is there already.
+pub async fn add_tag(
+    ports: &Ports,
+    actor: &User,
+    id: i64,
+    base_version: i64,
+    tag: &str,
+    max_bytes: usize,
+) -> Result<UploadResult, DomainError> {
+    let tag = crate::content::markdown::tag_name(tag)
+        .ok_or_else(|| DomainError::BadInput("A tag needs letters or digits.".into()))?;
+    let existing = latest_by_id(ports, id).await?.ok_or(DomainError::NotFound("document"))?;
+    let source = crate::documents::source(ports, &existing.slug.clone().try_into()?).await?;
+    let markdown = crate::content::markdown::with_tag(&source.markdown, &tag);
+    edit(ports, actor, id, base_version, &markdown, max_bytes).await
+}
+
 struct NewVersion {
     name: String,
     kind: Kind,

@@ -15,7 +15,7 @@ mod jobs;
 mod stages;
 mod status;
 
-pub use accept::{accept, edit, Outcome, UploadResult};
+pub use accept::{accept, add_tag, edit, Outcome, UploadResult};
 pub use delete::delete;
 pub use jobs::{release_leases, run_later, run_pending, sweep, Swept};
 pub use stages::{vector_id, Stage};
