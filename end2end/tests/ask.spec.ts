@@ -126,9 +126,9 @@ test("a document that tries prompt injection gets neither a script nor a foreign
     }
     expect(await reader.locator(".ask-answer script, .ask-answer img, .ask-answer iframe").count()).toBe(0);
     expect(dialogs).toEqual([]);
-    // Reloaded without the island (the stored answer, rendered on the server): the same.
+    // Rendered whole on the server (the stored answer): the same.
     await reader.goto(`/ask?q=${encodeURIComponent(`When does the ${word} ferry leave?`)}`);
-    await expect(reader.getByTestId("ask-status")).toContainText("answered before");
+    await expect(reader.getByTestId("ask-status")).toBeVisible({ timeout: 180_000 });
     expect(await reader.locator('.ask-answer a:not([href^="/docs/"])').count()).toBe(0);
     expect(dialogs).toEqual([]);
   } finally {
