@@ -36,6 +36,8 @@ struct Scripted {
     gate: tokio::sync::Semaphore,
     summaries: AtomicUsize,
     topics: AtomicUsize,
+    /// Every summary prompt, in order: which documents were summarised, and how often.
+    summary_prompts: Mutex<Vec<String>>,
 }
 
 impl Scripted {
@@ -46,6 +48,7 @@ impl Scripted {
             gate: tokio::sync::Semaphore::new(permits),
             summaries: AtomicUsize::new(0),
             topics: AtomicUsize::new(0),
+            summary_prompts: Mutex::new(Vec::new()),
         })
     }
     fn open(&self) {
@@ -66,9 +69,12 @@ impl Ai for Scripted {
         Ok(texts.iter().map(|_| vec![0.5; 4]).collect())
     }
 
-    async fn generate(&self, system: String, _prompt: String) -> Result<String, AiError> {
+    async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
         let counter = if system == text::SUMMARY_SYSTEM { &self.summaries } else { &self.topics };
         counter.fetch_add(1, Ordering::SeqCst);
+        if system == text::SUMMARY_SYSTEM {
+            self.summary_prompts.lock().expect("lock").push(prompt);
+        }
         drop(self.gate.acquire().await.map_err(|e| AiError::Unavailable(e.to_string()))?);
         let answer = self.answer.lock().expect("lock").clone();
         match answer {
@@ -180,6 +186,69 @@ async fn fifty_concurrent_views_of_a_page_without_a_summary_make_one() {
     assert_eq!(ai.summaries(), 1);
 }
 
+/// A burst of 200 views over 50 pages whose summaries are missing: every view is a 200 at once,
+/// no page is summarised twice, and the day's budget caps the calls however many views ask.
+#[tokio::test]
+async fn a_burst_of_200_views_of_50_pages_is_bounded_by_claims_and_the_budget() {
+    const BUDGET: u32 = 40;
+    let ai = Scripted::new(Answer::Text("A page among many. It was summarised once."), false);
+    let site = site(ai.clone(), enrich::Settings { calls_per_day: BUDGET, ..settings() }).await;
+    let admin = session_cookie(&site.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let sources: Vec<(String, String)> = (0..50)
+        .map(|n| {
+            (format!("burst-{n}.md"), format!("# Burst page {n}\n\nPage {n} is about harbour number {n}.\n"))
+        })
+        .collect();
+    let mut slugs = Vec::new();
+    for batch in sources.chunks(10) {
+        let files: Vec<(&str, &[u8])> =
+            batch.iter().map(|(name, text)| (name.as_str(), text.as_bytes())).collect();
+        let (status, _, body) = send(&site.router, with_cookie(multipart(&files), &admin)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let made: Vec<Value> = serde_json::from_str(&body).expect("json");
+        slugs.extend(made.iter().map(|d| d["slug"].as_str().expect("slug").to_owned()));
+    }
+    assert_eq!(slugs.len(), 50);
+    // Live before the burst (the model's gate is shut: nothing is summarised yet).
+    for slug in &slugs {
+        let mut live = false;
+        for _ in 0..100 {
+            if send(&site.router, get(&format!("/docs/{slug}"))).await.0 == StatusCode::OK {
+                live = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(live, "{slug} went live");
+    }
+
+    let views = futures::future::join_all(
+        (0..200).map(|n| send(&site.router, get(&format!("/docs/{}", slugs[n % 50])))),
+    )
+    .await;
+    for (status, _, page) in &views {
+        assert_eq!(*status, StatusCode::OK, "{page}");
+        assert!(page.contains("data-testid=\"summary-placeholder\""), "{page}");
+    }
+    ai.open();
+    site.settle().await;
+
+    let calls = ai.summaries() + ai.topics.load(Ordering::SeqCst);
+    assert!(calls <= BUDGET as usize, "{calls} calls for a budget of {BUDGET}");
+    assert!(ai.summaries() > 0, "the budget was used, not refused outright");
+    let prompts = ai.summary_prompts.lock().expect("lock").clone();
+    let distinct: std::collections::HashSet<&String> = prompts.iter().collect();
+    assert_eq!(distinct.len(), prompts.len(), "no page was summarised twice");
+    let health = site.health().await;
+    assert_eq!(health["ports"]["ai"]["status"], "budget_spent", "{health}");
+    // What was made is stored; the rest stays a placeholder, and pages stay whole.
+    let stored = count(&site.native, "enrichments WHERE kind = 'summary'").await;
+    assert_eq!(stored, ai.summaries() as i64);
+    for slug in slugs.iter().take(5) {
+        assert!(site.page(&format!("/docs/{slug}")).await.contains("data-testid=\"enrichment\""));
+    }
+}
+
 #[tokio::test]
 async fn a_hanging_model_times_out_and_an_erroring_one_opens_the_breaker() {
     let ai = Scripted::new(Answer::Hang, true);
@@ -223,6 +292,8 @@ async fn the_budget_caps_calls_and_health_says_it_is_spent() {
     let health = site.health().await;
     assert_eq!(health["ports"]["ai"]["status"], "budget_spent", "{health}");
     assert_eq!(health["status"], "ok", "a spent budget is not an outage");
+    assert_eq!(health["ai_calls"]["this_minute"], 1, "{health}");
+    assert_eq!(health["ai_calls"]["per_minute"], 1, "{health}");
 }
 
 #[tokio::test]

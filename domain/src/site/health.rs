@@ -39,6 +39,18 @@ pub struct Health {
     pub status: Overall,
     pub host: &'static str,
     pub ports: BTreeMap<&'static str, PortStatus>,
+    /// Text-model calls counted against the budget (absent without a model): operators see how
+    /// near the budget is, and tests count generations across a host they cannot reach into.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai_calls: Option<AiCalls>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AiCalls {
+    pub this_minute: i64,
+    pub today: i64,
+    pub per_minute: u32,
+    pub per_day: u32,
 }
 
 impl Health {
@@ -56,23 +68,34 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
     let blobs = PortStatus::from_result(ports.blobs.ping().await);
     // The text model's guard: a spent budget leaves items stale (fine); an open breaker means
     // the model keeps failing (degraded).
-    let ai = match &ports.ai {
+    let guard = match &ports.ai {
+        None => None,
+        Some(_) => Some(crate::enrich::guard::status(ports, &ports.enrich).await),
+    };
+    let ai = match &guard {
         None => PortStatus::not_configured(),
-        Some(_) => match crate::enrich::guard::status(ports, &ports.enrich).await {
-            Ok(guard) if guard.breaker_open => PortStatus {
-                status: "breaker_open",
-                error: Some("the model failed repeatedly; enrichment pauses for a cool-down".into()),
-            },
-            Ok(guard) if guard.budget_spent => PortStatus {
-                status: "budget_spent",
-                error: Some(format!(
-                    "AI budget spent ({} calls this minute, {} today); items stay as they are",
-                    guard.calls_this_minute, guard.calls_today
-                )),
-            },
-            Ok(_) => PortStatus { status: "ok", error: None },
-            Err(err) => PortStatus { status: "error", error: Some(err.to_string()) },
+        Some(Ok(guard)) if guard.breaker_open => PortStatus {
+            status: "breaker_open",
+            error: Some("the model failed repeatedly; enrichment pauses for a cool-down".into()),
         },
+        Some(Ok(guard)) if guard.budget_spent => PortStatus {
+            status: "budget_spent",
+            error: Some(format!(
+                "AI budget spent ({} calls this minute, {} today); items stay as they are",
+                guard.calls_this_minute, guard.calls_today
+            )),
+        },
+        Some(Ok(_)) => PortStatus { status: "ok", error: None },
+        Some(Err(err)) => PortStatus { status: "error", error: Some(err.to_string()) },
+    };
+    let ai_calls = match guard {
+        Some(Ok(guard)) => Some(AiCalls {
+            this_minute: guard.calls_this_minute,
+            today: guard.calls_today,
+            per_minute: ports.enrich.calls_per_minute,
+            per_day: ports.enrich.calls_per_day,
+        }),
+        _ => None,
     };
     let status = if db.status != "ok" {
         Overall::Unavailable
@@ -96,7 +119,7 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
         ("vectors", configured(ports.vectors.is_some())),
         ("ai", ai),
     ]);
-    Health { status, host, ports }
+    Health { status, host, ports, ai_calls }
 }
 
 /// What the site holds, for editors and for checking that refused input left nothing behind.
