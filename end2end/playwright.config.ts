@@ -14,6 +14,11 @@ const workerPort = Number(process.env.FOLIO_E2E_WORKER_PORT ?? 3200);
 // A second native server whose model is down (FOLIO_AI_FAULT): what readers get without it.
 const degradedPort = Number(process.env.FOLIO_E2E_DEGRADED_PORT ?? 3101);
 export const degradedURL = `http://127.0.0.1:${degradedPort}`;
+// A third, whose every model call first waits 5 s and then says a known summary
+// (FOLIO_AI_FAULT), and which has no sample pages: tests see enrichment's in-between states and
+// count its calls undisturbed (a model that says is never busy, so each call is one).
+const slowPort = Number(process.env.FOLIO_E2E_SLOW_PORT ?? 3102);
+export const slowURL = `http://127.0.0.1:${slowPort}`;
 // Workers AI and Vectorize for the Worker in workerd: `folio cloudflare-standin`, the native
 // model and vector index behind Miniflare's real binding classes.
 const standinPort = Number(process.env.FOLIO_E2E_STANDIN_PORT ?? 3202);
@@ -81,6 +86,23 @@ export default defineConfig({
         FOLIO_SEED_SAMPLES: "true",
         FOLIO_AI_FAULT: "down",
         FOLIO_LOG: "error",
+      },
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `"${targetDir}/release/folio"`,
+      cwd: root,
+      url: `${slowURL}/healthz`,
+      env: {
+        FOLIO_ADDR: `127.0.0.1:${slowPort}`,
+        FOLIO_DATA_DIR: path.join(dataDir, "native-slow"),
+        FOLIO_SEED_SAMPLES: "false",
+        FOLIO_AI_FAULT: "slow:5000;say:Harbour lights guide ships home. They burn all night.",
+        FOLIO_LOG: "error",
+        ...adminEnv,
       },
       reuseExistingServer: false,
       timeout: 60_000,

@@ -1,5 +1,5 @@
-import { expect, test } from "@playwright/test";
-import { admin, degradedURL, standinURL } from "../playwright.config";
+import { expect, test, type APIRequestContext, type Browser, type TestInfo } from "@playwright/test";
+import { admin, degradedURL, slowURL, standinURL } from "../playwright.config";
 import { hydrated, signIn, unique, uploadMarkdown } from "./helpers";
 
 // AI enrichment as a reader meets it: the page is there at once, with a placeholder while the
@@ -67,8 +67,9 @@ test("with the model failing, every page is still whole and 200", async ({ page,
 
 test("an editor turns a suggested topic into a tag in one click (the stand-in says the topics)", async ({ page, request }, info) => {
   test.skip(info.project.name !== "worker", "only the Worker's stand-in can be told what to say");
-  test.setTimeout(120_000);
+  test.setTimeout(210_000);
   await signIn(page, admin.email, admin.password);
+  await breakerClosed(request);
   expect((await request.post(`${standinURL}/__fault`, { data: "say:Lighthouses, fog signals" })).status()).toBe(200);
   // Worded apart from the other lighthouse pages, so no stored topics fit its input.
   const doc = await uploadMarkdown(page.request, `topics-${unique()}.md`, `${lighthouse}\nKeeper ${unique()} logs ships.\n`);
@@ -85,5 +86,120 @@ test("an editor turns a suggested topic into a tag in one click (the stand-in sa
   } finally {
     await request.post(`${standinURL}/__fault`, { data: "up" });
     await page.request.delete(`/api/documents/${doc.id}`);
+  }
+});
+
+/**
+ * Where a test sees enrichment's in-between states: natively the server whose model waits 5 s
+ * and says a known summary (no sample pages, so its call count is the test's own); on the
+ * Worker the usual site, its model (the stand-in) told to take its time when the test needs it.
+ */
+async function slowSite(browser: Browser, info: TestInfo) {
+  const worker = info.project.name === "worker";
+  const context = await browser.newContext(worker ? {} : { baseURL: slowURL });
+  const page = await context.newPage();
+  await signIn(page, admin.email, admin.password);
+  return { worker, context, page, request: context.request };
+}
+
+/** Waits out the breaker a test of a failing model may have opened (a 60 s cool-down). */
+async function breakerClosed(request: APIRequestContext) {
+  await expect
+    .poll(async () => (await (await request.get("/healthz")).json()).ports.ai.status, { timeout: 90_000, intervals: [2_000] })
+    .not.toBe("breaker_open");
+}
+
+/** Text-model calls a site has counted today (its budget's count, from `/healthz`). */
+async function callsToday(request: APIRequestContext): Promise<number> {
+  return (await (await request.get("/healthz")).json()).ai_calls.today;
+}
+
+/** Chats the Worker's model (the stand-in) was asked for whose prompt holds `word`. */
+async function standinCalls(request: APIRequestContext, word: string): Promise<number> {
+  return (await (await request.get(`${standinURL}/__calls?containing=${word}`)).json()).calls;
+}
+
+/** Waits until nothing about the document is being made any more. */
+async function settled(request: APIRequestContext, slug: string) {
+  await expect
+    .poll(async () => (await (await request.get(`/api/document-enrichment?slug=${slug}`)).json()).settling, {
+      timeout: 200_000,
+      intervals: [2_000],
+    })
+    .toBe(false);
+}
+
+test("50 concurrent views of a page without a summary make one generation (calls counted)", async ({ browser, request }, info) => {
+  test.setTimeout(300_000);
+  const site = await slowSite(browser, info);
+  await breakerClosed(site.request);
+  const word = `harbour${unique()}`;
+  const before = site.worker ? 0 : await callsToday(site.request);
+  // Slow, and a known answer: the stand-in's local model is never busy, so each call is one.
+  if (site.worker) {
+    expect((await request.post(`${standinURL}/__fault`, { data: "slow:4000;say:Harbour lights guide ships. They burn all night." })).status()).toBe(200);
+  }
+  try {
+    const doc = await uploadMarkdown(site.request, `${word}.md`, `${lighthouse}\nThe ${word} keeps a second light.\n`);
+    const views = await Promise.all(Array.from({ length: 50 }, () => site.request.get(`/docs/${doc.slug}`)));
+    expect(views.map((v) => v.status())).toEqual(Array(50).fill(200));
+    const pages = await Promise.all(views.map((v) => v.text()));
+    expect(pages.filter((html) => html.includes('data-testid="summary-placeholder"')).length, "every view found no summary").toBe(50);
+    await settled(site.request, doc.slug);
+    // However many views asked: one summary and one set of topics (the stand-in's chats), and
+    // natively the budget's count also holds the one embedding that found related documents.
+    if (site.worker) expect(await standinCalls(request, word)).toBe(2);
+    else expect((await callsToday(site.request)) - before).toBe(3);
+    await site.page.goto(`/docs/${doc.slug}`);
+    await expect(site.page.getByTestId("summary")).toBeVisible();
+    await site.request.delete(`/api/documents/${doc.id}`);
+  } finally {
+    if (site.worker) await request.post(`${standinURL}/__fault`, { data: "up" });
+    await site.context.close();
+  }
+});
+
+test("after an edit the old summary shows as refreshing, then the new one, without a reload", async ({ browser, request }, info) => {
+  test.setTimeout(300_000);
+  const site = await slowSite(browser, info);
+  await breakerClosed(site.request);
+  const name = `lamps-${unique()}.md`;
+  // On the Worker the stand-in says two known summaries, the second late enough to be seen
+  // coming; natively the slow server says the same one for both versions, each 5 s late.
+  if (site.worker) await request.post(`${standinURL}/__fault`, { data: "say:Oil lamps burn oil. The old summary." });
+  try {
+    const doc = await uploadMarkdown(site.request, name, "# Lamps\n\nOil lamps burn whale oil or kerosene, and a keeper trims the wick each night.\n");
+    await settled(site.request, doc.slug);
+    const reader = await (await browser.newContext(site.worker ? {} : { baseURL: slowURL })).newPage();
+    await reader.goto(`/docs/${doc.slug}`);
+    await expect(reader.getByTestId("summary")).toHaveAttribute("data-freshness", "fresh");
+    const first = (await reader.getByTestId("summary").textContent()) ?? "";
+    expect(first.trim().length).toBeGreaterThan(0);
+
+    if (site.worker) await request.post(`${standinURL}/__fault`, { data: "slow:6000;say:Electric lamps need no oil. The new summary." });
+    const form = new FormData();
+    form.append("file", new Blob(["# Lamps\n\nElectric lamps run on mains power or batteries; a bulb lasts for years and nobody trims it.\n"]), name);
+    expect((await site.request.post("/api/documents", { multipart: form })).status()).toBe(201);
+    await expect
+      .poll(async () => (await (await site.request.get(`/docs/${doc.slug}`)).text()).includes('data-version="2"'), { timeout: 30_000 })
+      .toBe(true);
+    await reader.goto(`/docs/${doc.slug}`);
+    // The old summary, marked as being refreshed.
+    await expect(reader.getByTestId("summary-refreshing")).toBeVisible();
+    await expect(reader.getByTestId("summary")).toHaveText(first);
+    await hydrated(reader);
+    await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-enrichment-refreshing.png` });
+    const navigations: string[] = [];
+    reader.on("framenavigated", (frame) => navigations.push(frame.url()));
+    // Then the new one, fresh, without a reload.
+    await expect(reader.getByTestId("summary")).toHaveAttribute("data-freshness", "fresh", { timeout: 200_000 });
+    await expect(reader.getByTestId("summary-refreshing")).toHaveCount(0);
+    if (site.worker) await expect(reader.getByTestId("summary")).toContainText("The new summary.");
+    expect(navigations).toEqual([]);
+    await reader.close();
+    await site.request.delete(`/api/documents/${doc.id}`);
+  } finally {
+    if (site.worker) await request.post(`${standinURL}/__fault`, { data: "up" });
+    await site.context.close();
   }
 });

@@ -291,11 +291,12 @@ pub fn layer(
         config.model_cache = cache.into();
     }
     if let Some(fault) = env("FOLIO_AI_FAULT").filter(|v| !v.is_empty()) {
-        if crate::adapters::local_model::Fault::parse(&fault).is_none() {
+        if crate::adapters::local_model::Misbehaviour::parse(&fault).is_none() {
             return Err(ConfigError::Env {
                 var: "FOLIO_AI_FAULT",
                 value: fault,
-                why: "expected down, hang or slow:<milliseconds>".into(),
+                why: "expected down, hang, slow:<milliseconds>, say:<text> or slow:<milliseconds>;say:<text>"
+                    .into(),
             });
         }
         config.ai_fault = Some(fault);

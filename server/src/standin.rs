@@ -16,7 +16,9 @@
 //! `POST /__fault` with `down`, `hang`, `slow:<ms>` or `up` makes the model fail, never answer,
 //! answer late, or work again, for tests of what the Worker does without it; `say:<text>` makes
 //! the text model answer `<text>` (streamed word by word when asked to stream), for tests of
-//! what pages do with a given answer (hostile markup, a known citation).
+//! what pages do with a given answer (hostile markup, a known citation); `slow:<ms>;say:<text>`
+//! does both. `GET /__calls?containing=<text>` counts the chats asked for whose prompt holds
+//! `<text>` (a word: it is not URL-decoded).
 
 use anyhow::Context as _;
 use axum::body::Bytes;
@@ -32,7 +34,7 @@ use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::adapters::local_model::{Fault, LocalModel};
+use crate::adapters::local_model::{Fault, LocalModel, Misbehaviour};
 use crate::adapters::vector_index::VectorIndex;
 use crate::config::Config;
 
@@ -42,6 +44,9 @@ struct StandIn {
     fault: std::sync::Mutex<Option<Fault>>,
     /// What the text model says instead of writing (`say:<text>`).
     said: std::sync::Mutex<Option<String>>,
+    /// The user part of every chat asked for (the latest 1,000): `GET /__calls?containing=`
+    /// counts them, so tests see how many generations a page caused.
+    chats: std::sync::Mutex<std::collections::VecDeque<String>>,
     mutations: AtomicU64,
     dims: usize,
 }
@@ -122,6 +127,7 @@ async fn load(config: &Config, data: Option<std::path::PathBuf>) -> anyhow::Resu
         vectors,
         fault: std::sync::Mutex::new(None),
         said: std::sync::Mutex::new(None),
+        chats: std::sync::Mutex::default(),
         mutations: AtomicU64::new(0),
         dims,
     })
@@ -152,11 +158,12 @@ async fn handle(State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Byt
     match last {
         "__fault" => {
             let said = String::from_utf8_lossy(&body).trim().to_owned();
-            let fault = Fault::parse(&said);
-            let say = said.strip_prefix("say:").map(str::to_owned);
-            if fault.is_none() && say.is_none() && said != "up" {
-                return error(StatusCode::BAD_REQUEST, "expected down, hang, slow:<ms>, say:<text> or up");
-            }
+            let Some(Misbehaviour { fault, say }) = Misbehaviour::parse(&said) else {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "expected down, hang, slow:<ms>, say:<text>, slow:<ms>;say:<text> or up",
+                );
+            };
             if let Ok(mut slot) = s.fault.lock() {
                 *slot = fault;
             }
@@ -164,6 +171,15 @@ async fn handle(State(s): State<Shared>, uri: Uri, headers: HeaderMap, body: Byt
                 *slot = say;
             }
             reply(StatusCode::OK, json!({ "down": fault == Some(Fault::Down), "fault": said }))
+        }
+        "__calls" => {
+            let containing = target
+                .query()
+                .and_then(|q| q.split('&').find_map(|pair| pair.strip_prefix("containing=")))
+                .unwrap_or_default();
+            let calls =
+                s.chats.lock().map_or(0, |chats| chats.iter().filter(|c| c.contains(containing)).count());
+            reply(StatusCode::OK, json!({ "calls": calls }))
         }
         "run" => run_ai(&s, &headers, &body).await,
         "info" => reply(
@@ -238,6 +254,12 @@ async fn chat(s: &Shared, messages: &[Value], stream: bool) -> Response {
         AiError::Busy(_) => error(StatusCode::TOO_MANY_REQUESTS, format!("429 capacity: {err}")),
         err => error(StatusCode::INTERNAL_SERVER_ERROR, err),
     };
+    if let Ok(mut chats) = s.chats.lock() {
+        if chats.len() == 1_000 {
+            chats.pop_front();
+        }
+        chats.push_back(text(false));
+    }
     if let Some(said) = s.said.lock().ok().and_then(|said| said.clone()) {
         if !stream {
             return reply(StatusCode::OK, json!({ "response": said }));

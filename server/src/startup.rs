@@ -17,7 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::adapters::access_keys::HttpsKeySource;
 use crate::adapters::argon2id::Argon2Passwords;
 use crate::adapters::blob_folder::FsBlobs;
-use crate::adapters::local_model::{Fault, Faulty, LocalModel};
+use crate::adapters::local_model::{Faulty, LocalModel, Misbehaviour};
 use crate::adapters::sqlite::SqliteDb;
 use crate::adapters::tokio_tasks::TokioTasks;
 use crate::adapters::vector_index::{Opened, VectorIndex};
@@ -159,12 +159,12 @@ async fn semantic(
             tracing::warn!(%err, "could not queue chunks for embedding");
         }
     }
-    let ai: Arc<dyn domain::ports::Ai> = match config.ai_fault.as_deref().and_then(Fault::parse) {
-        Some(fault) => {
-            tracing::warn!(?fault, "the model misbehaves on purpose (FOLIO_AI_FAULT)");
-            Arc::new(Faulty { inner: model, fault })
+    let ai: Arc<dyn domain::ports::Ai> = match config.ai_fault.as_deref().and_then(Misbehaviour::parse) {
+        Some(misbehaviour) if misbehaviour != Misbehaviour::default() => {
+            tracing::warn!(?misbehaviour, "the model misbehaves on purpose (FOLIO_AI_FAULT)");
+            Arc::new(Faulty { inner: model, misbehaviour })
         }
-        None => Arc::new(model),
+        _ => Arc::new(model),
     };
     Some((ai, Arc::new(vectors), text_model))
 }

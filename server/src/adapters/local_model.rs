@@ -152,20 +152,44 @@ impl Fault {
     }
 }
 
+/// How a model misbehaves on purpose: a [`Fault`], a fixed answer its text model gives instead
+/// of writing, or both. `FOLIO_AI_FAULT` natively and the stand-in's `/__fault` take the same
+/// words: `down`, `hang`, `slow:<ms>`, `say:<text>`, `slow:<ms>;say:<text>`, or `up` (none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Misbehaviour {
+    pub fault: Option<Fault>,
+    pub say: Option<String>,
+}
+
+impl Misbehaviour {
+    pub fn parse(value: &str) -> Option<Self> {
+        let (fault, say) = match value.split_once(";say:") {
+            Some((fault, text)) => (Some(Fault::parse(fault)?), Some(text)),
+            None => match value.strip_prefix("say:") {
+                Some(text) => (None, Some(text)),
+                None if value == "up" => (None, None),
+                None => (Some(Fault::parse(value)?), None),
+            },
+        };
+        Some(Self { fault, say: say.map(str::to_owned) })
+    }
+}
+
 pub struct Faulty<A> {
     pub inner: A,
-    pub fault: Fault,
+    pub misbehaviour: Misbehaviour,
 }
 
 impl<A: Ai> Faulty<A> {
     async fn misbehave(&self) -> Result<(), AiError> {
-        match self.fault {
-            Fault::Down => Err(AiError::Unavailable("the model is down (FOLIO_AI_FAULT=down)".into())),
-            Fault::Slow(wait) => {
+        match self.misbehaviour.fault {
+            None => Ok(()),
+            Some(Fault::Down) => Err(AiError::Unavailable("the model is down (FOLIO_AI_FAULT=down)".into())),
+            Some(Fault::Slow(wait)) => {
                 tokio::time::sleep(wait).await;
                 Ok(())
             }
-            Fault::Hang => std::future::pending().await,
+            Some(Fault::Hang) => std::future::pending().await,
         }
     }
 }
@@ -179,7 +203,10 @@ impl<A: Ai> Ai for Faulty<A> {
 
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
         self.misbehave().await?;
-        self.inner.generate(system, prompt).await
+        match &self.misbehaviour.say {
+            Some(said) => Ok(said.clone()),
+            None => self.inner.generate(system, prompt).await,
+        }
     }
 
     async fn generate_streamed(
@@ -189,6 +216,35 @@ impl<A: Ai> Ai for Faulty<A> {
         on_text: OnText<'_>,
     ) -> Result<String, AiError> {
         self.misbehave().await?;
-        self.inner.generate_streamed(system, prompt, on_text).await
+        match &self.misbehaviour.say {
+            Some(said) => {
+                said.split_inclusive(' ').for_each(on_text);
+                Ok(said.clone())
+            }
+            None => self.inner.generate_streamed(system, prompt, on_text).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn misbehaviour_reads_a_fault_an_answer_or_both() {
+        let slow = |ms| Some(Fault::Slow(Duration::from_millis(ms)));
+        assert_eq!(Misbehaviour::parse("up"), Some(Misbehaviour::default()));
+        assert_eq!(Misbehaviour::parse("down").and_then(|m| m.fault), Some(Fault::Down));
+        assert_eq!(
+            Misbehaviour::parse("say:Two words; and more"),
+            Some(Misbehaviour { fault: None, say: Some("Two words; and more".into()) })
+        );
+        assert_eq!(
+            Misbehaviour::parse("slow:4000;say:Late, but known."),
+            Some(Misbehaviour { fault: slow(4000), say: Some("Late, but known.".into()) })
+        );
+        for wrong in ["", "slow", "slow:soon", "later;say:x", "sometimes"] {
+            assert_eq!(Misbehaviour::parse(wrong), None, "{wrong}");
+        }
     }
 }
