@@ -117,6 +117,7 @@ echo "worker, AI stalled / AI failing: p50 $(awk -v a="$st50" -v b="$off50" 'BEG
 ask_port=${FOLIO_BENCH_ASK_PORT:-3304}
 kill "${pids[-1]}" 2>/dev/null || true # the stalled site: its late answers would share the cores
 FOLIO_ADDR=127.0.0.1:$ask_port FOLIO_DATA_DIR=$data/ask FOLIO_LOG=error FOLIO_AI_CALLS_PER_MINUTE=1000 \
+  FOLIO_ADMIN_EMAIL=bench@folio.test FOLIO_ADMIN_PASSWORD="bench admin password" \
   "$CARGO_TARGET_DIR/release/folio" &
 pids+=($!)
 wait_for "http://127.0.0.1:$ask_port/healthz"
@@ -128,6 +129,7 @@ done
 sleep 60 # the sample pages' summaries and topics are being written; let them finish
 echo
 python3 scripts/ask-timings.py "http://127.0.0.1:$ask_port" native 8
+python3 scripts/summary-timing.py "http://127.0.0.1:$ask_port" bench@folio.test "bench admin password" 5
 kill "${pids[1]}" 2>/dev/null || true # the stand-in without a text model
 sleep 1
 FOLIO_LOG=error "$CARGO_TARGET_DIR/release/folio" cloudflare-standin --port "$standin_port" --data "$data/standin" \
