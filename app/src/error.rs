@@ -24,6 +24,14 @@ impl AppError {
     }
 }
 
+/// What a person reads when a call to the REST API fails: the body's `error.message` (the
+/// shape every REST error has), or the status when the body holds none.
+pub fn rest_failure(status: u16, body: &serde_json::Value) -> String {
+    body.pointer("/error/message")
+        .and_then(serde_json::Value::as_str)
+        .map_or_else(|| format!("The server answered {status}."), str::to_owned)
+}
+
 impl From<DomainError> for AppError {
     fn from(err: DomainError) -> Self {
         if err.is_internal() {

@@ -236,6 +236,11 @@ async fn run_ai(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     }
 }
 
+/// One piece of a streamed answer, as Workers AI sends it.
+fn sse_piece(piece: &str) -> String {
+    format!("data: {}\n\n", json!({ "response": piece }))
+}
+
 /// A chat model's answer: the system message, then the rest as the user's. With `stream`,
 /// Workers AI's server-sent events (`data: {"response": "…"}` a piece, then `data: [DONE]`);
 /// a reader who leaves stops the model.
@@ -264,10 +269,7 @@ async fn chat(s: &Shared, messages: &[Value], stream: bool) -> Response {
         if !stream {
             return reply(StatusCode::OK, json!({ "response": said }));
         }
-        let mut events: Vec<String> = said
-            .split_inclusive(' ')
-            .map(|piece| format!("data: {}\n\n", json!({ "response": piece })))
-            .collect();
+        let mut events: Vec<String> = said.split_inclusive(' ').map(sse_piece).collect();
         events.push("data: [DONE]\n\n".into());
         let mut response = Response::new(axum::body::Body::from(events.concat()));
         let headers = response.headers_mut();
@@ -287,7 +289,7 @@ async fn chat(s: &Shared, messages: &[Value], stream: bool) -> Response {
         let send = {
             let pieces = pieces.clone();
             move |piece: &str| {
-                let _ = pieces.send(Ok(format!("data: {}\n\n", json!({ "response": piece }))));
+                let _ = pieces.send(Ok(sse_piece(piece)));
             }
         };
         tokio::select! {

@@ -220,12 +220,8 @@ mod live {
                         if status != 200 {
                             let body = xhr.response_text().ok().flatten().unwrap_or_default();
                             let json: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-                            let message = json
-                                .pointer("/error/message")
-                                .and_then(|m| m.as_str())
-                                .map_or_else(|| format!("The server answered {status}."), str::to_owned);
                             answered.set(None);
-                            failure.set(Some(message));
+                            failure.set(Some(crate::error::rest_failure(status, &json)));
                         }
                     })
                 };

@@ -221,14 +221,12 @@ fn send(file: web_sys::File, folder: &str, upload: Upload) {
 fn handle_response(http_status: u16, body: &str, upload: Upload) {
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     let first = if http_status == 201 { json.get(0).cloned().unwrap_or_default() } else { json };
-    if let Some(message) = first.pointer("/error/message").and_then(|m| m.as_str()) {
-        upload.error.set(Some(message.to_owned()));
-        return;
-    }
-    let (Some(id), Some(result)) =
-        (first.get("id").and_then(|v| v.as_i64()), first.get("result").and_then(|v| v.as_str()))
-    else {
-        upload.error.set(Some(format!("The server answered {http_status}.")));
+    let (None, Some(id), Some(result)) = (
+        first.get("error"),
+        first.get("id").and_then(|v| v.as_i64()),
+        first.get("result").and_then(|v| v.as_str()),
+    ) else {
+        upload.error.set(Some(crate::error::rest_failure(http_status, &first)));
         return;
     };
     upload.result.set(Some(result.to_owned()));

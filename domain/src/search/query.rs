@@ -58,17 +58,6 @@ impl KeywordQuery {
         (0..self.terms.len()).map(|i| self.fts_term(i, self.is_prefix(i))).collect::<Vec<_>>().join(" ")
     }
 
-    /// The FTS5 query for "any of the words" (a question in a sentence matches few chunks with
-    /// every word): common English words dropped, the rest OR-ed, ranked by bm25. `None` when
-    /// nothing but common words is left, or there is only one term (then it is [`Self::to_fts`]).
-    pub fn to_fts_any(&self) -> Option<String> {
-        let terms: Vec<String> = (0..self.terms.len())
-            .filter(|&i| !self.is_stop_term(i))
-            .map(|i| self.fts_term(i, self.is_prefix(i)))
-            .collect();
-        (self.terms.len() > 1 && !terms.is_empty()).then(|| terms.join(" OR "))
-    }
-
     /// Term `i` as an FTS5 string; with `prefix` it matches words that begin with it.
     pub fn fts_term(&self, i: usize, prefix: bool) -> String {
         // Words hold only letters and digits, so no `"` needs doubling.
@@ -150,14 +139,6 @@ mod tests {
         assert_eq!(fts("sqlite fts ").as_deref(), Some("\"sqlite\" \"fts\""), "a finished word is exact");
         assert_eq!(fts("Crème brûlée").as_deref(), Some("\"Crème\" \"brûlée\"*"));
         assert_eq!(fts("a").as_deref(), Some("\"a\""), "one letter is too short to be a prefix");
-    }
-
-    #[test]
-    fn any_of_the_words_drops_common_ones() {
-        let q = KeywordQuery::parse("how do I back up the database").expect("query");
-        assert_eq!(q.to_fts_any().as_deref(), Some("\"back\" OR \"up\" OR \"database\"*"));
-        assert_eq!(KeywordQuery::parse("vacuum").expect("q").to_fts_any(), None, "one term: use to_fts");
-        assert_eq!(KeywordQuery::parse("what is the").expect("q").to_fts_any(), None);
     }
 
     #[test]
