@@ -25,6 +25,9 @@ const DOC: &str = "/docs/how-folio-is-built";
 #[derive(Clone)]
 enum Answer {
     Text(&'static str),
+    /// The answer for the first `(word, answer)` whose word the prompt holds: which document a
+    /// call was for shows in what it wrote.
+    ByPrompt(&'static [(&'static str, &'static str)]),
     Fail,
     Hang,
     Busy,
@@ -38,6 +41,8 @@ struct Scripted {
     topics: AtomicUsize,
     /// Every summary prompt, in order: which documents were summarised, and how often.
     summary_prompts: Mutex<Vec<String>>,
+    /// Calls let through the gate.
+    answered: AtomicUsize,
 }
 
 impl Scripted {
@@ -49,10 +54,14 @@ impl Scripted {
             summaries: AtomicUsize::new(0),
             topics: AtomicUsize::new(0),
             summary_prompts: Mutex::new(Vec::new()),
+            answered: AtomicUsize::new(0),
         })
     }
     fn open(&self) {
         self.gate.add_permits(tokio::sync::Semaphore::MAX_PERMITS);
+    }
+    fn let_one_through(&self) {
+        self.gate.add_permits(1);
     }
     fn answer(&self, answer: Answer) {
         *self.answer.lock().expect("lock") = answer;
@@ -73,13 +82,21 @@ impl Ai for Scripted {
         let counter = if system == text::SUMMARY_SYSTEM { &self.summaries } else { &self.topics };
         counter.fetch_add(1, Ordering::SeqCst);
         if system == text::SUMMARY_SYSTEM {
-            self.summary_prompts.lock().expect("lock").push(prompt);
+            self.summary_prompts.lock().expect("lock").push(prompt.clone());
         }
-        drop(self.gate.acquire().await.map_err(|e| AiError::Unavailable(e.to_string()))?);
+        // One permit per call: `let_one_through` releases a single waiter, the first to come.
+        self.gate.acquire().await.map_err(|e| AiError::Unavailable(e.to_string()))?.forget();
+        self.answered.fetch_add(1, Ordering::SeqCst);
         let answer = self.answer.lock().expect("lock").clone();
         match answer {
             Answer::Text(_) if system == text::TOPICS_SYSTEM => Ok("Rust, edge computing, pages".into()),
             Answer::Text(text) => Ok(text.to_owned()),
+            Answer::ByPrompt(_) if system == text::TOPICS_SYSTEM => Ok("Rust, edge computing, pages".into()),
+            Answer::ByPrompt(answers) => answers
+                .iter()
+                .find(|(word, _)| prompt.contains(word))
+                .map(|(_, answer)| (*answer).to_owned())
+                .ok_or_else(|| AiError::Request("no scripted answer for this prompt".into())),
             Answer::Fail => Err(AiError::Request("the scripted model fails".into())),
             Answer::Hang => std::future::pending().await,
             Answer::Busy => Err(AiError::Busy("the scripted model is writing something else".into())),
@@ -372,6 +389,84 @@ async fn a_document_deleted_while_its_summary_is_made_gets_nothing() {
     assert_eq!(ai.summaries(), 1, "the call was under way");
     assert_eq!(count(&site.native, "enrichments").await, 0);
     assert_eq!(count(&site.native, "enrichment_claims").await, 0);
+}
+
+/// SQLite gives a deleted document's id to the next one, at version 1 again: a late answer for
+/// the deleted document must not become the new one's summary (it did, on the Worker in e2e).
+#[tokio::test]
+async fn a_late_answer_for_a_deleted_document_never_lands_on_the_next_one_with_its_id() {
+    let ai = Scripted::new(
+        Answer::ByPrompt(&[
+            ("ropes", "About the deleted page. It was about ropes."),
+            ("sails", "About the new page. It covers sails."),
+        ]),
+        false,
+    );
+    let site = site(ai.clone(), settings()).await;
+    let admin = session_cookie(&site.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let upload =
+        |name: &'static str, text: &'static str| with_cookie(multipart(&[(name, text.as_bytes())]), &admin);
+    let (status, _, body) =
+        send(&site.router, upload("old.md", "# Old page\n\nThe old page is about ropes.\n")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let old: Vec<Value> = serde_json::from_str(&body).expect("json");
+    let id = old[0]["id"].as_i64().expect("id");
+    // Live, and its summary is being written (the model's gate is shut).
+    let mut live = false;
+    for _ in 0..100 {
+        if send(&site.router, get("/docs/old")).await.0 == StatusCode::OK {
+            live = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(live);
+    let (status, _, _) =
+        send(&site.router, with_cookie(delete(&format!("/api/documents/{id}")), &admin)).await;
+    assert!(status.is_success());
+    let (status, _, body) =
+        send(&site.router, upload("new.md", "# New page\n\nThe new page is about sails.\n")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let new: Vec<Value> = serde_json::from_str(&body).expect("json");
+    assert_eq!(new[0]["id"].as_i64(), Some(id), "the id is reused (what this test is about)");
+    let mut live = false;
+    for _ in 0..100 {
+        if send(&site.router, get("/docs/new")).await.0 == StatusCode::OK {
+            live = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(live, "the new page is live, at version 1 like the deleted one");
+
+    // The deleted page's call (under way since its publish, first at the gate) answers first,
+    // while the new page's own call still waits.
+    ai.let_one_through();
+    let summary = || async {
+        site.ports
+            .db
+            .query(
+                Statement::new("SELECT body FROM enrichments WHERE document_id = ?1 AND kind = 'summary'")
+                    .bind(id),
+            )
+            .await
+            .expect("query")
+    };
+    for _ in 0..40 {
+        if ai.answered.load(Ordering::SeqCst) == 1 && !summary().await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(ai.answered.load(Ordering::SeqCst), 1);
+    assert!(
+        summary().await.is_empty(),
+        "the deleted page's summary landed on the new one: {:?}",
+        summary().await
+    );
+    ai.open();
+    site.settle().await;
+    assert!(site.page("/docs/new").await.contains("About the new page. It covers sails."));
 }
 
 #[tokio::test]

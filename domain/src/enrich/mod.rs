@@ -357,6 +357,9 @@ pub async fn refresh(ports: &Ports, document_id: i64, kind: Kind) -> Result<Outc
 #[derive(Deserialize)]
 struct Source {
     version: i64,
+    // What the item is made from: checked again when it is stored, since a deleted document's
+    // id is given to the next one (SQLite reuses the highest rowid) and a late answer for the
+    // old document must not land on the new one, which is also at version 1.
     title: String,
     body_md: String,
     body_key: Option<BlobKey>,
@@ -384,7 +387,7 @@ async fn make(
         )
         .await?;
     let Some(source) = source else { return Ok(Outcome::Gone) };
-    let markdown = blobs::load_text(ports, Some(source.body_md), source.body_key.as_ref()).await?;
+    let markdown = blobs::load_text(ports, Some(source.body_md.clone()), source.body_key.as_ref()).await?;
     let input = text::input(&source.title, &markdown);
     let model = match kind {
         Kind::Related => "vectors",
@@ -396,7 +399,7 @@ async fn make(
         && source.stored_hash.as_deref() == Some(hash.as_str())
         && source.stored_model.as_deref() == Some(model)
     {
-        store(ports, document_id, kind, source.version, model, &hash, None).await?;
+        store(ports, document_id, kind, &source, model, &hash, None).await?;
         return Ok(Outcome::Unchanged);
     }
     if let Err(refusal) = guard::admit(ports, settings).await? {
@@ -423,7 +426,7 @@ async fn make(
             if generated {
                 guard::succeeded(ports).await?;
             }
-            let stored = store(ports, document_id, kind, source.version, model, &hash, Some(&body)).await?;
+            let stored = store(ports, document_id, kind, &source, model, &hash, Some(&body)).await?;
             Ok(if stored { Outcome::Made } else { Outcome::Gone })
         }
         Err(AiError::Busy(_)) => {
@@ -495,7 +498,7 @@ async fn store(
     ports: &Ports,
     document_id: i64,
     kind: Kind,
-    version: i64,
+    source: &Source,
     model: &str,
     hash: &str,
     body: Option<&str>,
@@ -507,6 +510,7 @@ async fn store(
                 "INSERT INTO enrichments (document_id, kind, version, model, input_hash, body)
                  SELECT ?1, ?2, ?3, ?4, ?5, COALESCE(?6, '') FROM documents
                  WHERE id = ?1 AND version = ?3 AND published = 1
+                   AND title = ?7 AND body_md = ?8 AND body_key IS ?9
                  ON CONFLICT (document_id, kind) DO UPDATE SET version = excluded.version,
                    model = excluded.model, input_hash = excluded.input_hash,
                    body = CASE WHEN ?6 IS NULL THEN enrichments.body ELSE excluded.body END,
@@ -515,10 +519,13 @@ async fn store(
             )
             .bind(document_id)
             .bind(kind.as_str())
-            .bind(version)
+            .bind(source.version)
             .bind(model)
             .bind(hash)
-            .bind(body),
+            .bind(body)
+            .bind(source.title.as_str())
+            .bind(source.body_md.as_str())
+            .bind(source.body_key.clone()),
         )
         .await?;
     Ok(!written.is_empty())
