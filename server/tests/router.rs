@@ -617,3 +617,47 @@ async fn the_json_listing_pages_with_a_cursor() {
     let (status, _, _) = send(&native.router, get("/api/documents?cursor=nope")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// Every page, to a reader and to an editor, reaches the browser as the tree it was rendered
+/// as (islands hydrate that tree; see `assert_parses_as_written`).
+#[tokio::test]
+async fn every_page_parses_into_the_tree_it_was_rendered_as() {
+    let (native, _dir) = native().await;
+    let (_, _, home) = send(&native.router, get("/")).await;
+    let first_href = |prefix: &str| {
+        let start = home.find(&format!("href=\"{prefix}")).unwrap_or_else(|| panic!("a {prefix} link")) + 6;
+        home[start..].split('"').next().expect("href").to_owned()
+    };
+    let pages = [
+        "/".to_owned(),
+        "/docs/how-folio-is-built".to_owned(),
+        "/docs/how-folio-is-built/edit".to_owned(),
+        first_href("/folders/"),
+        first_href("/tags/"),
+        "/search?q=folio".to_owned(),
+        "/search?q=".to_owned(),
+        "/ask".to_owned(),
+        "/sign-in".to_owned(),
+        "/upload".to_owned(),
+        "/admin".to_owned(),
+        "/no-such-page".to_owned(),
+    ];
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    for page in &pages {
+        for cookie in [None, Some(admin.as_str())] {
+            let req = match cookie {
+                Some(c) => with_cookie(get(page), c),
+                None => get(page),
+            };
+            let (status, _, html) = send(&native.router, req).await;
+            assert!(
+                status.is_success() || status.is_redirection() || status == StatusCode::NOT_FOUND,
+                "{page}: {status}"
+            );
+            if status.is_redirection() {
+                continue;
+            }
+            assert_parses_as_written(&html);
+        }
+    }
+}

@@ -91,7 +91,9 @@ fn EnrichmentView(enrichment: Enrichment, tagging: Option<Tagging>) -> impl Into
     });
     let topics = enrichment.topics.value.filter(|t| !t.is_empty()).map(|topics| {
         view! {
-            <p class="enrichment__topics" data-testid="topics">
+            // A <div>, not a <p>: an editor's topics are forms, and a <form> closes an open <p>
+            // (the browser's tree would no longer be the one the island hydrates).
+            <div class="enrichment__topics" data-testid="topics">
                 <span class="muted">"Topics: "</span>
                 {topics.into_iter().map(|t| match tagging.as_ref().filter(|g| !g.tags.contains(&t)) {
                     // Editors: one click makes it a tag (a plain form: works without JS).
@@ -106,7 +108,7 @@ fn EnrichmentView(enrichment: Enrichment, tagging: Option<Tagging>) -> impl Into
                     }.into_any(),
                     None => view! { <span class="topic" data-testid="topic">{t}</span> }.into_any(),
                 }).collect_view()}
-            </p>
+            </div>
         }
     });
     let related = related_view(enrichment.related, now);

@@ -144,3 +144,31 @@ pub async fn upload(
 pub fn delete(uri: &str) -> Request<Body> {
     Request::delete(uri).body(Body::empty()).expect("request")
 }
+
+/// Fails unless a browser builds the page's tree as the server wrote it. Leptos hydrates the
+/// tree it rendered, so markup the HTML parser silently rearranges (a `<form>` inside a `<p>`
+/// closes the `<p>`) looks fine without JavaScript but stops an island from hydrating. The
+/// parser reports every rearrangement as an error. Two are Leptos's own and harmless: its `<!>`
+/// markers, and the resource scripts it writes after `</html>` (a browser appends them to
+/// `<body>`, after every island).
+pub fn assert_parses_as_written(html: &str) {
+    use html5ever::tendril::TendrilSink;
+    let opts = html5ever::ParseOpts {
+        tree_builder: html5ever::tree_builder::TreeBuilderOpts { exact_errors: true, ..Default::default() },
+        ..Default::default()
+    };
+    let dom = html5ever::parse_document(markup5ever_rcdom::RcDom::default(), opts)
+        .from_utf8()
+        .read_from(&mut html.as_bytes())
+        .expect("read");
+    let errors: Vec<String> = dom
+        .errors
+        .borrow()
+        .iter()
+        .filter(|e| {
+            !e.contains("in state MarkupDeclarationOpen") && !e.contains("in insertion mode AfterAfterBody")
+        })
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "a browser rearranges this page: {errors:?}\n{html}");
+}
