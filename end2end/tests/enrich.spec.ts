@@ -19,7 +19,7 @@ const lighthouse = [
   "",
 ].join("\n");
 
-test("a new document's page loads at once, then shows its summary without a reload", async ({ page, browser }, info) => {
+test("a new document's page loads at once, then shows its summary, topics and related pages without a reload", async ({ page, browser }, info) => {
   test.setTimeout(240_000);
   await signIn(page, admin.email, admin.password);
   const doc = await uploadMarkdown(page.request, `keeping-${info.project.name}-${unique()}.md`, lighthouse);
@@ -40,8 +40,13 @@ test("a new document's page loads at once, then shows its summary without a relo
   const navigations: string[] = [];
   reader.on("framenavigated", (frame) => navigations.push(frame.url()));
   await expect(reader.getByTestId("summary")).toBeVisible({ timeout: 200_000 });
-  expect(navigations).toEqual([]);
   await expect(reader.getByTestId("summary")).not.toBeEmpty();
+  // Topics from the same model, and the nearest live pages by their vectors (the samples).
+  await expect(reader.getByTestId("topic").first()).toBeVisible({ timeout: 120_000 });
+  await expect(reader.getByTestId("related-doc").first()).toBeVisible({ timeout: 120_000 });
+  expect(await reader.getByTestId("related-doc").count()).toBeLessThanOrEqual(5);
+  await expect(reader.locator(`[data-testid="related-doc"][href="/docs/${doc.slug}"]`)).toHaveCount(0);
+  expect(navigations).toEqual([]);
   await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-enrichment.png`, fullPage: true });
   await reader.close();
   await page.request.delete(`/api/documents/${doc.id}`);

@@ -136,6 +136,31 @@ async fn site(ai: Arc<Scripted>, settings: enrich::Settings) -> Site {
     Site { router, ports, native, _dir: dir }
 }
 
+/// One vector per live version (the samples were published before the model arrived), so
+/// every page has neighbours.
+async fn index_every_live_version(site: &Site) {
+    let rows = site
+        .ports
+        .db
+        .query(Statement::new(
+            "SELECT v.id, v.document_id, d.folder FROM documents d
+             JOIN document_versions v ON v.document_id = d.id AND v.version = d.version",
+        ))
+        .await
+        .expect("versions");
+    let records = rows
+        .iter()
+        .map(|r| domain::ports::VectorRecord {
+            id: format!("{}:0", r["id"]),
+            values: vec![0.5; 4],
+            document_id: r["document_id"].as_i64().expect("id"),
+            folder: r["folder"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect::<Vec<_>>();
+    assert!(records.len() > 2, "the samples are live");
+    site.ports.vectors.as_ref().expect("vectors").upsert(records).await.expect("upsert");
+}
+
 impl Site {
     async fn page(&self, uri: &str) -> String {
         let (status, _, page) = send(&self.router, get(uri)).await;
@@ -168,10 +193,12 @@ impl Site {
 async fn a_page_never_waits_for_the_model_and_the_next_view_shows_what_it_wrote() {
     let ai = Scripted::new(Answer::Text("Folio is built in Rust. It serves pages from the edge."), false);
     let site = site(ai.clone(), settings()).await;
+    index_every_live_version(&site).await;
     // The model has not answered (its gate is shut), yet the page is here, with a placeholder.
     let page = site.page(DOC).await;
     assert!(page.contains("data-testid=\"summary-placeholder\""), "{page}");
     assert!(page.contains("A summary is being written"));
+    assert_parses_as_written(&page);
     ai.open();
     site.settle().await;
     let page = site.page(DOC).await;
@@ -179,11 +206,22 @@ async fn a_page_never_waits_for_the_model_and_the_next_view_shows_what_it_wrote(
     assert!(page.contains("data-freshness=\"fresh\""), "{page}");
     // Topics came from the same text; related documents from the vector index's neighbours.
     assert!(page.contains("data-testid=\"topics\""), "{page}");
+    assert!(page.contains("data-testid=\"related-doc\""), "{page}");
+    assert_parses_as_written(&page);
     // The poll endpoint reads the same state.
     let (status, _, body) = send(&site.router, get("/api/document-enrichment?slug=how-folio-is-built")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let state: Value = serde_json::from_str(&body).expect("json");
     assert_eq!(state["summary"]["freshness"], "fresh");
+    assert_eq!(state["related"]["freshness"], "fresh");
+    let related: Vec<&str> = state["related"]["value"]
+        .as_array()
+        .expect("related")
+        .iter()
+        .filter_map(|r| r["slug"].as_str())
+        .collect();
+    assert!(!related.is_empty() && related.len() <= 5, "{related:?}");
+    assert!(!related.contains(&"how-folio-is-built"), "a page is not related to itself: {related:?}");
     assert_eq!((ai.summaries(), ai.topics.load(Ordering::SeqCst)), (1, 1));
 }
 

@@ -128,7 +128,9 @@ fn related_view(related: Item<Vec<Related>>, now: i64) -> Option<impl IntoView> 
     Some(view! {
         <nav class="enrichment__related" data-testid="related" aria-label="Related documents">
             <span class="muted">"Related: "</span>
-            {list.into_iter().map(|r| view! {
+            // The separator sits between the links, outside their underline.
+            {list.into_iter().enumerate().map(|(i, r)| view! {
+                {(i > 0).then(|| view! { <span class="muted" aria-hidden="true">"·"</span> })}
                 <a class="related" data-testid="related-doc" href=format!("/docs/{}", r.slug)>{r.title}</a>
             }).collect_view()}
             {refreshing(freshness, made_at, now, "related-refreshing")}
