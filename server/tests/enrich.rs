@@ -167,6 +167,16 @@ impl Site {
         assert_eq!(status, StatusCode::OK, "{page}");
         page
     }
+    /// Waits until `/docs/{slug}` is live (ingest publishes it in the background).
+    async fn wait_live(&self, slug: &str) {
+        for _ in 0..100 {
+            if send(&self.router, get(&format!("/docs/{slug}"))).await.0 == StatusCode::OK {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{slug} did not go live");
+    }
     async fn settle(&self) {
         self.native.tasks.wait_idle().await;
     }
@@ -266,15 +276,7 @@ async fn a_burst_of_200_views_of_50_pages_is_bounded_by_claims_and_the_budget() 
     assert_eq!(slugs.len(), 50);
     // Live before the burst (the model's gate is shut: nothing is summarised yet).
     for slug in &slugs {
-        let mut live = false;
-        for _ in 0..100 {
-            if send(&site.router, get(&format!("/docs/{slug}"))).await.0 == StatusCode::OK {
-                live = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(live, "{slug} went live");
+        site.wait_live(slug).await;
     }
 
     let views = futures::future::join_all(
@@ -450,15 +452,7 @@ async fn a_late_answer_for_a_deleted_document_never_lands_on_the_next_one_with_i
     let old: Vec<Value> = serde_json::from_str(&body).expect("json");
     let id = old[0]["id"].as_i64().expect("id");
     // Live, and its summary is being written (the model's gate is shut).
-    let mut live = false;
-    for _ in 0..100 {
-        if send(&site.router, get("/docs/old")).await.0 == StatusCode::OK {
-            live = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(live);
+    site.wait_live("old").await;
     let (status, _, _) =
         send(&site.router, with_cookie(delete(&format!("/api/documents/{id}")), &admin)).await;
     assert!(status.is_success());
@@ -467,15 +461,7 @@ async fn a_late_answer_for_a_deleted_document_never_lands_on_the_next_one_with_i
     assert_eq!(status, StatusCode::CREATED, "{body}");
     let new: Vec<Value> = serde_json::from_str(&body).expect("json");
     assert_eq!(new[0]["id"].as_i64(), Some(id), "the id is reused (what this test is about)");
-    let mut live = false;
-    for _ in 0..100 {
-        if send(&site.router, get("/docs/new")).await.0 == StatusCode::OK {
-            live = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(live, "the new page is live, at version 1 like the deleted one");
+    site.wait_live("new").await; // at version 1, like the deleted one
 
     // The deleted page's call (under way since its publish, first at the gate) answers first,
     // while the new page's own call still waits.
