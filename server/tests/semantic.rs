@@ -40,6 +40,19 @@ fn assert_all_pass(checks: &[domain::contract::Check], expected: usize) {
     assert_eq!(checks.len(), expected);
 }
 
+/// A query runs on one thread and a batch on every core: the same text gets the same vector
+/// either way (the batch pads it to its longest text; the mask keeps padding out of the mean).
+#[test]
+fn a_short_query_gets_the_same_vector_alone_as_in_a_long_batch() {
+    let embedder = embedder();
+    let query = "How do I undo the last commit?".to_owned();
+    let long = "A commit records a snapshot of the project. ".repeat(20);
+    let alone = embedder.embed(std::slice::from_ref(&query)).expect("alone").remove(0);
+    let batched = embedder.embed(&[query, long]).expect("batched").remove(0);
+    let cosine: f32 = alone.iter().zip(&batched).map(|(a, b)| a * b).sum();
+    assert!(cosine > 0.9999, "cosine {cosine}");
+}
+
 #[tokio::test]
 async fn the_local_model_passes_the_ai_contract() {
     let model = LocalModel::new(embedder());
