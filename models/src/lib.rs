@@ -40,8 +40,8 @@ pub struct SentenceEmbedder {
     name: String,
     /// Where short inputs (a reader's query) run: one thread. Splitting a 15-token query's
     /// matrices across cores costs more than it saves, and in a hybrid search the other core
-    /// is running the keyword query meanwhile (`make bench-search`: hybrid p95 at 50k chunks
-    /// 29 → 26 ms, semantic 19 → 16 ms). Ingest batches keep every core.
+    /// is running the keyword query meanwhile (`make bench-search`, hybrid p95 at 50k chunks:
+    /// 27.5–29.4 → 19.6–24.1 ms; README). Ingest batches keep every core.
     short_inputs: rayon::ThreadPool,
 }
 
