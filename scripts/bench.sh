@@ -34,6 +34,7 @@ wait_for() { # url
 FOLIO_ADDR=127.0.0.1:$native_port FOLIO_DATA_DIR=$data/native FOLIO_LOG=warn FOLIO_TEXT_MODEL=off \
   "$CARGO_TARGET_DIR/release/folio" &
 pids+=($!)
+pids_native=$!
 # The Worker's Workers AI and Vectorize, answered locally by the native model and index.
 FOLIO_TEXT_MODEL=off "$CARGO_TARGET_DIR/release/folio" cloudflare-standin --port "$standin_port" --data "$data/standin" \
   >"$data/standin.log" 2>&1 &
@@ -53,26 +54,43 @@ css=$(curl -s "http://127.0.0.1:$native_port/" | grep -o '/pkg/[^"]*\.css' | hea
 # wrk's latency ("574.00us", "1.23ms", "2.01s") in milliseconds.
 ms() { awk '{ v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /ms$/) v *= 1000; printf "%.3f", v }' <<<"$1"; }
 
+# CPU time the serving processes have used so far, in clock ticks: the native server, or every
+# workerd (the Worker). wrk shares the two cores and neighbours on a shared machine change
+# req/s from run to run; the server's own CPU per request varies far less, so A/B comparisons
+# of a change read this column.
+ticks_per_s=$(getconf CLK_TCK)
+cpu_ticks() { # host
+  local pids
+  if [ "$1" = native ]; then pids=${pids_native:-}; else pids=$(pgrep -x workerd || true); fi
+  for pid in $pids; do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true; done |
+    awk '{ t += $1 } END { print t + 0 }'
+}
+
 # One wrk run: prints a row and leaves the req/s in $rps (and p50/p99 in $p50, $p99).
 run() { # host port connections path label
-  local out p90 errors
+  local out p90 errors requests before after
+  before=$(cpu_ticks "$1")
   out=$(wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${seconds}s" --latency "http://127.0.0.1:$2$4")
+  after=$(cpu_ticks "$1")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p90=$(awk '$1 == "90%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu=$(awk -v t=$((after - before)) -v n="${requests:-0}" -v hz="$ticks_per_s" \
+    'BEGIN { if (n > 0) printf "%.0f", t * 1e6 / hz / n; else print "-" }')
   errors=$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)
-  printf '%-8s %-26s %4s %10s %9s %9s %9s  %s\n' "$1" "$5" "$3" "$rps" "$p50" "$p90" "$p99" "$errors"
+  printf '%-8s %-26s %4s %10s %9s %9s %9s %10s  %s\n' "$1" "$5" "$3" "$rps" "$p50" "$p90" "$p99" "$cpu" "$errors"
 }
 
-printf '\n%-8s %-26s %4s %10s %9s %9s %9s\n' host path conn "req/s" p50 p90 p99
-declare -A ratio
+printf '\n%-8s %-26s %4s %10s %9s %9s %9s %10s\n' host path conn "req/s" p50 p90 p99 "cpu us/req"
+declare -A ratio cpu_of
 for host in native worker; do
   port=$native_port connections=32
   # workerd runs one isolate here: fewer connections keep queueing from dominating latency.
   [ "$host" = worker ] && port=$worker_port connections=8
-  run "$host" "$port" "$connections" "$css" "static file (ceiling)"; static=$rps
-  run "$host" "$port" "$connections" "$doc" "$doc"; page=$rps
+  run "$host" "$port" "$connections" "$css" "static file (ceiling)"; static=$rps static_cpu=$cpu
+  run "$host" "$port" "$connections" "$doc" "$doc"; page=$rps page_cpu=$cpu
   run "$host" "$port" "$connections" / "/"
   [ "$host" = native ] && run "$host" "$port" "$connections" "$image" "/blobs/<png>"
   [ "$host" = native ] && run "$host" "$port" "$connections" /healthz /healthz
@@ -89,9 +107,11 @@ for host in native worker; do
     run "$host" "$port" 1 "/api/search?q=how+are+pages+rendered&mode=$mode" "search ($mode)"
   done
   ratio[$host]=$(awk -v p="$page" -v s="$static" 'BEGIN { printf "%.2f", p / s }')
+  cpu_of[$host]="$page_cpu against $static_cpu us"
 done
 echo
 echo "document page / static file req/s: native ${ratio[native]}, worker ${ratio[worker]}"
+echo "server CPU per request, document page against static file: native ${cpu_of[native]}, worker ${cpu_of[worker]}"
 
 # AI never blocks a page: the document page (its summary missing, so each view schedules a
 # generation) with every model call stalled 10 s against no text model, one connection each.
