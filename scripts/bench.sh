@@ -14,6 +14,7 @@ standin_port=${FOLIO_BENCH_STANDIN_PORT:-3302}
 stalled_port=${FOLIO_BENCH_STALLED_PORT:-3303}
 data=$(mktemp -d /tmp/folio-bench.XXXXXX)
 pids=()
+declare -A server_pid # port → the native server's pid, for its CPU time
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
@@ -34,7 +35,7 @@ wait_for() { # url
 FOLIO_ADDR=127.0.0.1:$native_port FOLIO_DATA_DIR=$data/native FOLIO_LOG=warn FOLIO_TEXT_MODEL=off \
   "$CARGO_TARGET_DIR/release/folio" &
 pids+=($!)
-pids_native=$!
+server_pid[$native_port]=$!
 # The Worker's Workers AI and Vectorize, answered locally by the native model and index.
 FOLIO_TEXT_MODEL=off "$CARGO_TARGET_DIR/release/folio" cloudflare-standin --port "$standin_port" --data "$data/standin" \
   >"$data/standin.log" 2>&1 &
@@ -54,24 +55,25 @@ css=$(curl -s "http://127.0.0.1:$native_port/" | grep -o '/pkg/[^"]*\.css' | hea
 # wrk's latency ("574.00us", "1.23ms", "2.01s") in milliseconds.
 ms() { awk '{ v = $1 + 0; if ($1 ~ /us$/) v /= 1000; else if ($1 ~ /[0-9]s$/ && $1 !~ /ms$/) v *= 1000; printf "%.3f", v }' <<<"$1"; }
 
-# CPU time the serving processes have used so far, in clock ticks: the native server, or every
-# workerd (the Worker). wrk shares the two cores and neighbours on a shared machine change
+# CPU time the process serving a port has used so far, in clock ticks: that native server, or
+# every workerd (the Worker). wrk shares the two cores and neighbours on a shared machine change
 # req/s from run to run; the server's own CPU per request varies far less, so A/B comparisons
 # of a change read this column.
 ticks_per_s=$(getconf CLK_TCK)
-cpu_ticks() { # host
-  local pids
-  if [ "$1" = native ]; then pids=${pids_native:-}; else pids=$(pgrep -x workerd || true); fi
+cpu_ticks() { # port
+  local pids=${server_pid[$1]:-}
+  [ -n "$pids" ] || pids=$(pgrep -x workerd || true)
   for pid in $pids; do awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null || true; done |
     awk '{ t += $1 } END { print t + 0 }'
 }
 
-# One wrk run: prints a row and leaves the req/s in $rps (and p50/p99 in $p50, $p99).
+# One wrk run: prints a row and leaves the req/s in $rps (p50/p99 in $p50, $p99, and the
+# server's CPU µs per request in $cpu).
 run() { # host port connections path label
   local out p90 errors requests before after
-  before=$(cpu_ticks "$1")
+  before=$(cpu_ticks "$2")
   out=$(wrk -t"$(( $3 < 2 ? 1 : 2 ))" -c"$3" -d"${seconds}s" --latency "http://127.0.0.1:$2$4")
-  after=$(cpu_ticks "$1")
+  after=$(cpu_ticks "$2")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p90=$(awk '$1 == "90%" {print $2}' <<<"$out")
@@ -120,6 +122,7 @@ echo "server CPU per request, document page against static file: native ${cpu_of
 FOLIO_ADDR=127.0.0.1:$stalled_port FOLIO_DATA_DIR=$data/stalled FOLIO_LOG=error FOLIO_AI_FAULT=slow:10000 \
   "$CARGO_TARGET_DIR/release/folio" &
 pids+=($!)
+server_pid[$stalled_port]=$!
 for _ in $(seq 1 360); do curl -sf -o /dev/null "http://127.0.0.1:$stalled_port/healthz" && break; sleep 0.5; done
 echo
 run native "$native_port" 1 "$doc" "$doc (no text model)"; off50=$(ms "$p50") off99=$(ms "$p99")
