@@ -126,6 +126,26 @@ pub async fn db(db: &dyn Db) -> Vec<Check> {
     };
     report.record("RETURNING rows come back from query", outcome.await);
 
+    let outcome = async {
+        // Kept pages are served while this holds: every committed write must move it.
+        let Some(start) = db.writes() else { return Ok(()) };
+        db.query(read_all()).await.map_err(|e| e.to_string())?;
+        expect(db.writes() == Some(start), || "a read moved writes()".into())?;
+        db.execute(insert(7, Some(7), "seven")).await.map_err(|e| e.to_string())?;
+        let after_execute = db.writes().unwrap_or(start);
+        expect(after_execute > start, || "execute did not move writes()".into())?;
+        db.batch(vec![insert(8, Some(8), "eight")]).await.map_err(|e| e.to_string())?;
+        let after_batch = db.writes().unwrap_or(after_execute);
+        expect(after_batch > after_execute, || "batch did not move writes()".into())?;
+        db.query(Statement::new("UPDATE contract_scratch SET n = 9 WHERE id = 8 RETURNING n"))
+            .await
+            .map_err(|e| e.to_string())?;
+        expect(db.writes().unwrap_or(after_batch) > after_batch, || {
+            "a RETURNING write did not move writes()".into()
+        })
+    };
+    report.record("writes(), where counted, moves with every write and no read", outcome.await);
+
     let cleanup = db.execute(Statement::new("DROP TABLE IF EXISTS contract_scratch")).await;
     report.record("drop scratch table", cleanup.map(drop).map_err(|e| e.to_string()));
     report.checks

@@ -14,6 +14,12 @@ pub trait Db: Send + Sync {
     async fn execute(&self, stmt: Statement) -> Result<u64, DbError>;
     /// Runs writes atomically: all of them or none (a transaction natively, a D1 batch).
     async fn batch(&self, stmts: Vec<Statement>) -> Result<(), DbError>;
+    /// A number that moves after every committed write that changed something, or `None` where
+    /// this process cannot see every write (D1: other isolates write too). What rendered
+    /// pages are cached against: a page stored at one value is current while it holds.
+    fn writes(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Typed reads on any [`Db`]: rows decode into `T` by column name. Separate from [`Db`] because

@@ -4,6 +4,7 @@
 //! One writer connection (SQLite serialises writers anyway) and a few read-only connections:
 //! with WAL, a page's reads never wait behind a write such as a view count. A query goes to a
 //! reader when SQLite says its statement is read-only, else to the writer (`… RETURNING`).
+//! Every write goes through that one writer, so it can count them ([`domain::Db::writes`]).
 
 use async_trait::async_trait;
 use domain::sql::{Param, Row, Statement};
@@ -11,7 +12,7 @@ use domain::DbError;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params_from_iter, Connection, ErrorCode, OpenFlags};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Read-only connections: enough for every core to read at once.
@@ -32,6 +33,8 @@ pub struct SqliteDb {
     writer: Arc<Mutex<Connection>>,
     readers: Arc<[Mutex<Connection>]>,
     next_reader: Arc<AtomicUsize>,
+    /// Moves after each use of the writer that changed rows, once it is committed.
+    writes: Arc<AtomicU64>,
 }
 
 impl SqliteDb {
@@ -74,6 +77,7 @@ impl SqliteDb {
             writer: Arc::new(Mutex::new(conn)),
             readers: readers.into(),
             next_reader: Arc::new(AtomicUsize::new(0)),
+            writes: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -81,13 +85,17 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
-        let writer = self.writer.clone();
-        blocking(move || f(&mut *lock(&writer)?)).await
+        let (writer, writes) = (self.writer.clone(), self.writes.clone());
+        blocking(move || {
+            let mut conn = lock(&writer)?;
+            written(&mut conn, &writes, f)
+        })
+        .await
     }
 
     /// Runs a query on a reader if its statement only reads, else on the writer.
     async fn read_or_write(&self, stmt: Statement) -> Result<Vec<Row>, DbError> {
-        let (readers, writer) = (self.readers.clone(), self.writer.clone());
+        let (readers, writer, writes) = (self.readers.clone(), self.writer.clone(), self.writes.clone());
         let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
         blocking(move || {
             // A free reader if there is one, else wait for the next in turn.
@@ -98,10 +106,27 @@ impl SqliteDb {
                 return run_query(&reader, &stmt);
             }
             drop(reader);
-            run_query(&*lock(&writer)?, &stmt)
+            let mut conn = lock(&writer)?;
+            written(&mut conn, &writes, |conn| run_query(conn, &stmt))
         })
         .await
     }
+}
+
+/// Runs `f` on the writer and moves `writes` if it changed rows. Counted after `f` returns,
+/// when its transaction is committed (or rolled back: a spare move only costs a cache miss),
+/// so a reader that sees the new number also sees the write.
+fn written<T>(
+    conn: &mut Connection,
+    writes: &AtomicU64,
+    f: impl FnOnce(&mut Connection) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    let before = conn.total_changes();
+    let result = f(conn);
+    if conn.total_changes() != before {
+        writes.fetch_add(1, Ordering::Release);
+    }
+    result
 }
 
 fn lock(conn: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>, DbError> {
@@ -188,5 +213,9 @@ impl domain::Db for SqliteDb {
             tx.commit().map_err(map_err)
         })
         .await
+    }
+
+    fn writes(&self) -> Option<u64> {
+        Some(self.writes.load(Ordering::Acquire))
     }
 }
