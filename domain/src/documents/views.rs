@@ -1,11 +1,13 @@
 //! Counting page views without a database write per view. Views are added to an in-memory
 //! tally and written by one background flush at a time; views that arrive while a flush runs
-//! go into the next one, which that same flush starts. Under load a flush writes many views in
-//! one batch; a lone view is written right after its response, as before.
+//! go into the next one, which that same flush starts after gathering for [`GATHER`]. Under
+//! load a flush writes many views in one batch; a lone view is written right after its
+//! response.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::ports::Ports;
 use crate::sql::Statement;
@@ -47,21 +49,28 @@ pub(super) fn record_later(ports: &Ports, document_id: i64) {
     }
 }
 
+/// How long a busy flusher gathers views before its next write. A lone view is written at
+/// once; under load the counts are written once a second rather than back to back, which is
+/// also how often a cached page showing them is rendered again (each write moves
+/// [`crate::Db::writes`]).
+pub const GATHER: Duration = Duration::from_secs(1);
+
 /// Writes the tally until it is empty, then lets the next view start a flush again. Checking
 /// once more after letting go closes the gap where a view arrived just before that.
 async fn flush(ports: &Ports) {
+    // Let go of the claim however this ends, even if the task is dropped mid-write or asleep.
+    let mut claim = Claim(&ports.views.flushing);
     loop {
-        {
-            // Let go of the claim however this ends, even if the task is dropped mid-write.
-            let _claim = Claim(&ports.views.flushing);
-            let counts = ports.views.take();
-            if !counts.is_empty() {
-                write(ports, counts).await;
-            }
+        let counts = ports.views.take();
+        if !counts.is_empty() {
+            write(ports, counts).await;
         }
+        drop(claim);
         if ports.views.is_empty() || !ports.views.claim() {
             return;
         }
+        claim = Claim(&ports.views.flushing);
+        ports.tasks.sleep(GATHER).await;
     }
 }
 
