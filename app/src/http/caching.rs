@@ -3,16 +3,23 @@
 //! not), and a `304 Not Modified` when the reader already has it. A signed-in page (editor
 //! controls, the account's email) is never stored anywhere: `private, no-store`.
 //!
+//! Natively, a page whose render offered it ([`super::page_cache::allow`]) is also kept in
+//! memory and served to the next anonymous readers until the database is written to
+//! ([`super::page_cache`]); `X-Cache: HIT` marks a page served that way.
+//!
 //! A 304 carries no `Content-Security-Policy`: the browser keeps the stored page together with
 //! the stored policy whose nonce that page's scripts have.
 
 use axum::body::Body;
-use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use domain::Ports;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
+use super::page_cache::{offered, Page, PageCache, OFFER};
 use super::security::CspNonce;
 
 /// Anonymous pages: revalidate on every view (a 304 is cheap), and a shared cache may answer
@@ -20,16 +27,57 @@ use super::security::CspNonce;
 pub const PAGE_CACHE: &str = "public, max-age=0, stale-while-revalidate=30";
 /// Pages for someone signed in.
 pub const PRIVATE_PAGE: &str = "private, no-store";
+/// Says whether the page came from the kept pages (`HIT`) or was rendered and kept (`MISS`).
+pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
-pub(super) async fn pages(req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD) {
-        return next.run(req).await;
+/// What the page layer reads: the kept pages (`None` where this host cannot see every write)
+/// and the ports (the database's write count, the views a hit counts).
+#[derive(Clone)]
+pub struct Pages {
+    cache: Option<Arc<PageCache>>,
+    ports: Ports,
+}
+
+impl Pages {
+    /// Keeps pages only if `keep` and the database counts its writes ([`domain::Db::writes`]).
+    pub fn new(ports: Ports, keep: bool) -> Self {
+        let cache = (keep && ports.db.writes().is_some()).then(|| Arc::new(PageCache::default()));
+        Self { cache, ports }
     }
-    let signed_in =
-        req.headers().contains_key(header::AUTHORIZATION) || super::session::token(req.headers()).is_some();
+}
+
+pub(super) async fn pages(State(pages): State<Pages>, req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let mut res = next.run(req).await;
+        res.headers_mut().remove(OFFER);
+        return res;
+    }
+    let headers = req.headers();
+    let signed_in = headers.contains_key(header::AUTHORIZATION)
+        || headers.contains_key(domain::accounts::access::HEADER)
+        || super::session::token(headers).is_some();
     let nonce = req.extensions().get::<CspNonce>().map(|n| n.0.clone());
-    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
+    let if_none_match = headers.get(header::IF_NONE_MATCH).cloned();
+    // Only an anonymous reader's GET is answered from, or kept in, the cache.
+    let keep = match (&pages.cache, pages.ports.db.writes(), req.uri().path_and_query()) {
+        (Some(cache), Some(writes), Some(key)) if !signed_in && req.method() == Method::GET => {
+            Some((cache.clone(), writes, key.as_str().to_owned()))
+        }
+        _ => None,
+    };
+    if let Some((cache, writes, key)) = &keep {
+        if let Some(page) = cache.get(key, *writes) {
+            if let Some(document_id) = page.view {
+                domain::documents::record_view_later(&pages.ports, document_id);
+            }
+            let mut res = Response::new(Body::from(page.body(nonce.as_deref())));
+            *res.headers_mut() = page.headers.clone();
+            res.headers_mut().insert(X_CACHE, HeaderValue::from_static("HIT"));
+            return public(res, &page.etag, if_none_match.as_ref());
+        }
+    }
     let mut res = next.run(req).await;
+    let offer = offered(res.headers_mut().remove(OFFER).as_ref());
     if res.status() != StatusCode::OK || !super::security::is_html(res.headers()) {
         return res;
     }
@@ -42,20 +90,32 @@ pub(super) async fn pages(req: Request, next: Next) -> Response {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let etag = page_etag(&bytes, nonce.as_deref());
+    if let (Some((cache, writes, key)), Some(view)) = (keep, offer) {
+        if !parts.headers.contains_key(header::SET_COOKIE) {
+            let page = Page::new(writes, parts.headers.clone(), &bytes, nonce.as_deref(), etag.clone(), view);
+            cache.put(key, page, pages.ports.db.writes().unwrap_or(writes));
+            parts.headers.insert(X_CACHE, HeaderValue::from_static("MISS"));
+        }
+    }
+    public(Response::from_parts(parts, Body::from(bytes)), &etag, if_none_match.as_ref())
+}
+
+/// An anonymous page with its caching headers, or a `304` when the reader has it already.
+fn public(mut res: Response, etag: &str, if_none_match: Option<&HeaderValue>) -> Response {
     let mut cache_headers = HeaderMap::new();
     cache_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PAGE_CACHE));
     // The same URL is a different page once signed in.
     cache_headers.insert(header::VARY, HeaderValue::from_static("Cookie"));
-    if let Ok(value) = HeaderValue::from_str(&etag) {
+    if let Ok(value) = HeaderValue::from_str(etag) {
         cache_headers.insert(header::ETAG, value);
     }
-    if if_none_match.as_ref().is_some_and(|v| matches_etag(v, &etag)) {
+    if if_none_match.is_some_and(|v| matches_etag(v, etag)) {
         let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
         not_modified.headers_mut().extend(cache_headers);
         return not_modified;
     }
-    parts.headers.extend(cache_headers);
-    Response::from_parts(parts, Body::from(bytes))
+    res.headers_mut().extend(cache_headers);
+    res
 }
 
 /// `W/"…"`: the first 128 bits of SHA-256 over the page with every occurrence of `nonce`

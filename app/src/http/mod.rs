@@ -5,6 +5,7 @@
 
 pub mod caching;
 pub mod middleware;
+pub mod page_cache;
 pub mod rest;
 pub mod security;
 pub mod session;
@@ -30,6 +31,9 @@ pub struct AppState {
     pub max_upload_bytes: usize,
     /// Where the client's address comes from (sign-in throttling).
     pub client_ip: crate::http::security::ClientIpSource,
+    /// Keep rendered pages for anonymous readers where the database counts its writes
+    /// ([`page_cache`]); off shows what every render costs.
+    pub keep_pages: bool,
 }
 
 /// Limits server functions need, provided through context next to the ports.
@@ -51,6 +55,7 @@ pub fn router(state: AppState, host_routes: Router) -> Router {
     crate::api::register_server_fns();
     let routes = route_list();
     let ports = state.ports.clone();
+    let pages = caching::Pages::new(ports.clone(), state.keep_pages);
     let limits = Limits { max_upload_bytes: state.max_upload_bytes };
     let context = move || {
         provide_context(ports.clone());
@@ -69,7 +74,7 @@ pub fn router(state: AppState, host_routes: Router) -> Router {
         .layer(from_fn_with_state(state.client_ip, security::client_addr))
         .with_state(state)
         .merge(host_routes)
-        .layer(from_fn(caching::pages))
+        .layer(from_fn_with_state(pages, caching::pages))
         .layer(from_fn(security::headers))
 }
 

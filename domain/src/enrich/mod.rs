@@ -128,6 +128,19 @@ pub struct Enrichment {
 }
 
 impl Enrichment {
+    /// Nothing missing or stale (a hidden summary aside): what a page shows of it changes only
+    /// with a write, never with the clock (no "updated … ago", no back-off running out).
+    pub fn settled(&self) -> bool {
+        !self.available
+            || [
+                self.summary.freshness == Freshness::Fresh || self.summary_hidden,
+                self.topics.freshness == Freshness::Fresh,
+                self.related.freshness == Freshness::Fresh,
+            ]
+            .iter()
+            .all(|fresh| *fresh)
+    }
+
     /// What to make again: missing or stale items, except a hidden summary and items backing
     /// off after a failure.
     pub fn wanted(&self) -> Vec<Kind> {
@@ -607,4 +620,42 @@ pub async fn set_summary_hidden(ports: &Ports, document_id: i64, hidden: bool) -
         return Err(DomainError::NotFound("document"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fresh<T>(value: T) -> Item<T> {
+        Item { value: Some(value), freshness: Freshness::Fresh, made_at: Some(1) }
+    }
+
+    fn enrichment() -> Enrichment {
+        Enrichment {
+            available: true,
+            summary: fresh("s".to_owned()),
+            summary_hidden: false,
+            topics: fresh(vec!["t".to_owned()]),
+            related: fresh(Vec::new()),
+            backing_off: Vec::new(),
+            settling: false,
+            read_at: 10,
+        }
+    }
+
+    #[test]
+    fn settled_only_when_nothing_can_change_without_a_write() {
+        assert!(enrichment().settled());
+        let stale =
+            Enrichment { topics: Item { freshness: Freshness::Stale, ..fresh(vec![]) }, ..enrichment() };
+        assert!(!stale.settled(), "\"updated … ago\" moves with the clock");
+        // Backing off: nothing is asked for now, but the back-off ends with the clock.
+        let waiting =
+            Enrichment { summary: Item::missing(), backing_off: vec![Kind::Summary], ..enrichment() };
+        assert!(waiting.wanted().is_empty());
+        assert!(!waiting.settled());
+        let hidden = Enrichment { summary: Item::missing(), summary_hidden: true, ..enrichment() };
+        assert!(hidden.settled());
+        assert!(Enrichment { available: false, ..waiting }.settled(), "no model: nothing is shown");
+    }
 }

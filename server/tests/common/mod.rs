@@ -38,6 +38,7 @@ pub fn router_with(ports: domain::Ports) -> Router {
         host: "native",
         max_upload_bytes: 1024,
         client_ip: app::http::security::ClientIpSource::Peer,
+        keep_pages: true,
     };
     app::http::router(state, Router::new())
 }
