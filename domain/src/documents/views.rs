@@ -1,6 +1,6 @@
 //! Counting page views without a database write per view. Views are added to an in-memory
 //! tally and written by one background flush at a time; views that arrive while a flush runs
-//! go into the next one, which that same flush starts after gathering for [`GATHER`]. Under
+//! go into the next one, which that same flush writes after gathering for [`GATHER`]. Under
 //! load a flush writes many views in one batch; a lone view is written right after its
 //! response.
 
@@ -49,28 +49,33 @@ pub(super) fn record_later(ports: &Ports, document_id: i64) {
     }
 }
 
-/// How long a busy flusher gathers views before its next write. A lone view is written at
-/// once; under load the counts are written once a second rather than back to back, which is
-/// also how often a cached page showing them is rendered again (each write moves
-/// [`crate::Db::writes`]).
+/// How long a flusher gathers views after each write. A lone view is written at once; the
+/// views that follow within this time are written together at its end, so counts are written
+/// at most once a second however views arrive (one connection after another, or many at once).
+/// That is also how often a kept page showing them is rendered again (each write moves
+/// [`crate::Db::writes`]), and on a Worker one D1 write a second instead of one a view.
 pub const GATHER: Duration = Duration::from_secs(1);
 
-/// Writes the tally until it is empty, then lets the next view start a flush again. Checking
-/// once more after letting go closes the gap where a view arrived just before that.
+/// Writes the tally, then gathers for [`GATHER`] and writes again, until a gathering finds no
+/// views; then lets the next view start a flush. Checking once more after letting go closes the
+/// gap where a view arrived just before that.
 async fn flush(ports: &Ports) {
-    // Let go of the claim however this ends, even if the task is dropped mid-write or asleep.
-    let mut claim = Claim(&ports.views.flushing);
     loop {
-        let counts = ports.views.take();
-        if !counts.is_empty() {
-            write(ports, counts).await;
+        {
+            // Let go of the claim however this ends, even if the task is dropped mid-write or asleep.
+            let _claim = Claim(&ports.views.flushing);
+            loop {
+                let counts = ports.views.take();
+                if counts.is_empty() {
+                    break;
+                }
+                write(ports, counts).await;
+                ports.tasks.sleep(GATHER).await;
+            }
         }
-        drop(claim);
         if ports.views.is_empty() || !ports.views.claim() {
             return;
         }
-        claim = Claim(&ports.views.flushing);
-        ports.tasks.sleep(GATHER).await;
     }
 }
 
