@@ -3,11 +3,44 @@
 //! counted in the database, so every process and isolate shares them.
 
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use super::Settings;
 use crate::error::DomainError;
 use crate::ports::{DbExt, Ports};
 use crate::sql::Statement;
+
+/// How long this process or isolate remembers a refusal (open breaker, spent budget).
+pub const REMEMBER: Duration = Duration::from_secs(3);
+
+/// A refusal remembered for [`REMEMBER`] (state, not a port: shared by one process's or
+/// isolate's requests). While the breaker is open or the budget spent, every view of a page
+/// that still wants enrichment would otherwise read the guard again; now one view a few seconds
+/// does. A lapse is only a few seconds late to notice a closed breaker.
+#[derive(Default)]
+pub struct RecentRefusal(AtomicBool);
+
+impl RecentRefusal {
+    pub fn is_remembered(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    /// Remembers a refusal; a task forgets it after [`REMEMBER`] (no clock needed: the host's
+    /// timer, a tokio sleep or a Worker's `setTimeout` under `waitUntil`).
+    pub(super) fn remember(ports: &Ports) {
+        if !ports.enrich_refused.0.swap(true, Ordering::AcqRel) {
+            let task_ports = ports.clone();
+            ports.tasks.spawn(
+                "forget-refusal",
+                Box::pin(async move {
+                    task_ports.tasks.sleep(REMEMBER).await;
+                    task_ports.enrich_refused.0.store(false, Ordering::Release);
+                }),
+            );
+        }
+    }
+}
 
 /// Why a call was not made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -265,9 +265,14 @@ pub async fn read(ports: &Ports, slug: &str) -> Result<(i64, Enrichment), Domain
     Ok((row.id, assess(ports, row.version, row.stored)))
 }
 
-/// Refreshes `kinds` of a document after the response (Tasks), when the host has a model.
+/// Refreshes `kinds` of a document after the response (Tasks), when the host has a model and
+/// no refusal is remembered ([`guard::RecentRefusal`]: an open breaker or a spent budget).
 pub fn refresh_later(ports: &Ports, document_id: i64, kinds: Vec<Kind>) {
-    if kinds.is_empty() || ports.ai.is_none() || ports.enrich.text_model.is_empty() {
+    if kinds.is_empty()
+        || ports.ai.is_none()
+        || ports.enrich.text_model.is_empty()
+        || ports.enrich_refused.is_remembered()
+    {
         return;
     }
     let task_ports = ports.clone();
@@ -275,8 +280,14 @@ pub fn refresh_later(ports: &Ports, document_id: i64, kinds: Vec<Kind>) {
         "enrich",
         Box::pin(async move {
             for kind in kinds {
-                if let Err(err) = refresh(&task_ports, document_id, kind).await {
-                    tracing::warn!(document_id, kind = kind.as_str(), %err, "enrichment failed");
+                match refresh(&task_ports, document_id, kind).await {
+                    // The other kinds would be refused too.
+                    Ok(Outcome::Refused(_)) => {
+                        guard::RecentRefusal::remember(&task_ports);
+                        return;
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(document_id, kind = kind.as_str(), %err, "enrichment failed"),
                 }
             }
         }),

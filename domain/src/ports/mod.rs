@@ -42,6 +42,8 @@ pub struct Ports {
     pub enrich: Arc<crate::enrich::Settings>,
     /// Askers being answered now (state, not a port: bounds them per process or isolate).
     pub asking: Arc<crate::ask::Gate>,
+    /// Enrichment's last refusal, remembered a few seconds (state, not a port).
+    pub enrich_refused: Arc<crate::enrich::guard::RecentRefusal>,
 }
 
 impl Ports {
@@ -63,6 +65,7 @@ impl Ports {
             search: Arc::default(),
             enrich: Arc::default(),
             asking: Arc::default(),
+            enrich_refused: Arc::default(),
         }
     }
 
