@@ -43,15 +43,16 @@ pub async fn browse_facets() -> Result<Browse, AppError> {
 }
 
 /// Reads a document; after the response, counts the view and makes what its enrichment lacks
-/// (stale-while-revalidate: the page never waits for a model). A page whose enrichment is
-/// settled may be kept until the next write (what else it shows changes only with one).
+/// (stale-while-revalidate: the page never waits for a model). A page showing no stale item
+/// may be kept until the next write (nothing else it shows moves with the clock); its own view
+/// count is such a write within a second, so a kept page asks for what it lacks again soon.
 #[server(endpoint = "document")]
 pub async fn get_document(slug: String) -> Result<Document, AppError> {
     let ports = ports()?;
     let doc = domain::documents::get(&ports, &slug_or_not_found(slug)?).await?;
     domain::documents::record_view_later(&ports, doc.id);
     domain::enrich::refresh_later(&ports, doc.id, doc.enrichment.wanted());
-    if doc.enrichment.settled() {
+    if doc.enrichment.timeless() {
         crate::http::page_cache::allow(Some(doc.id));
     }
     Ok(doc)

@@ -128,17 +128,18 @@ pub struct Enrichment {
 }
 
 impl Enrichment {
-    /// Nothing missing or stale (a hidden summary aside): what a page shows of it changes only
-    /// with a write, never with the clock (no "updated … ago", no back-off running out).
-    pub fn settled(&self) -> bool {
+    /// Nothing stale is shown, so nothing of it moves with the clock ("updated … ago" does): a
+    /// page showing it changes only with a write. Missing items show fixed placeholders (or
+    /// nothing); whether one is still backing off only decides what the next render asks for.
+    pub fn timeless(&self) -> bool {
         !self.available
             || [
-                self.summary.freshness == Freshness::Fresh || self.summary_hidden,
-                self.topics.freshness == Freshness::Fresh,
-                self.related.freshness == Freshness::Fresh,
+                self.summary.freshness != Freshness::Stale || self.summary_hidden,
+                self.topics.freshness != Freshness::Stale,
+                self.related.freshness != Freshness::Stale,
             ]
             .iter()
-            .all(|fresh| *fresh)
+            .all(|timeless| *timeless)
     }
 
     /// What to make again: missing or stale items, except a hidden summary and items backing
@@ -655,18 +656,20 @@ mod tests {
     }
 
     #[test]
-    fn settled_only_when_nothing_can_change_without_a_write() {
-        assert!(enrichment().settled());
+    fn timeless_unless_a_stale_item_says_how_old_it_is() {
+        assert!(enrichment().timeless());
         let stale =
             Enrichment { topics: Item { freshness: Freshness::Stale, ..fresh(vec![]) }, ..enrichment() };
-        assert!(!stale.settled(), "\"updated … ago\" moves with the clock");
-        // Backing off: nothing is asked for now, but the back-off ends with the clock.
-        let waiting =
+        assert!(!stale.timeless(), "\"updated … ago\" moves with the clock");
+        let missing =
             Enrichment { summary: Item::missing(), backing_off: vec![Kind::Summary], ..enrichment() };
-        assert!(waiting.wanted().is_empty());
-        assert!(!waiting.settled());
-        let hidden = Enrichment { summary: Item::missing(), summary_hidden: true, ..enrichment() };
-        assert!(hidden.settled());
-        assert!(Enrichment { available: false, ..waiting }.settled(), "no model: nothing is shown");
+        assert!(missing.timeless(), "a placeholder is fixed text");
+        let hidden = Enrichment {
+            summary: Item { freshness: Freshness::Stale, ..fresh(String::new()) },
+            summary_hidden: true,
+            ..enrichment()
+        };
+        assert!(hidden.timeless(), "a hidden summary is not shown");
+        assert!(Enrichment { available: false, ..stale }.timeless(), "no model: nothing is shown");
     }
 }
