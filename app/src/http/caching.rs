@@ -72,8 +72,10 @@ pub(super) async fn pages(State(pages): State<Pages>, req: Request, next: Next) 
             }
             let mut res = Response::new(Body::from(page.body(nonce.as_deref())));
             *res.headers_mut() = page.headers.clone();
+            let mut res = public(res, &page.etag, if_none_match.as_ref());
+            // On the 304 too: a browser revalidating its copy is answered from the kept page.
             res.headers_mut().insert(X_CACHE, HeaderValue::from_static("HIT"));
-            return public(res, &page.etag, if_none_match.as_ref());
+            return res;
         }
     }
     let mut res = next.run(req).await;
