@@ -142,11 +142,6 @@ fn x_cache(headers: &axum::http::HeaderMap) -> &str {
     headers.get("x-cache").and_then(|v| v.to_str().ok()).unwrap_or("-")
 }
 
-fn views(page: &str) -> i64 {
-    let at = page.find("data-views=\"").expect("the page shows its views") + "data-views=\"".len();
-    page[at..].split('"').next().and_then(|n| n.parse().ok()).expect("a number")
-}
-
 #[tokio::test]
 async fn a_reading_page_is_rendered_once_until_the_next_write_and_hits_count_views() {
     let (native, _dir) = native().await;
@@ -158,7 +153,7 @@ async fn a_reading_page_is_rendered_once_until_the_next_write_and_hits_count_vie
 
     let (status, headers, first) = send(&router, get(doc)).await;
     assert_eq!((status, x_cache(&headers)), (StatusCode::OK, "MISS"));
-    let before = views(&first);
+    let before = views_in(&first);
     let (_, headers, second) = send(&router, get(doc)).await;
     assert_eq!(x_cache(&headers), "HIT");
     assert_ne!(first, second, "a kept page gets this response's nonce");
@@ -184,7 +179,7 @@ async fn a_reading_page_is_rendered_once_until_the_next_write_and_hits_count_vie
     held.run().await;
     let (_, headers, page) = send(&router, get(doc)).await;
     assert_eq!(x_cache(&headers), "MISS");
-    assert_eq!(views(&page), before + 4, "every view counted, hits too");
+    assert_eq!(views_in(&page), before + 4, "every view counted, hits too");
 
     // A vote is a write: the next reader sees it at once.
     let (status, _, _) = send(&router, form("/api/vote", "slug=welcome-to-folio&helpful=true")).await;

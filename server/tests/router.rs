@@ -11,11 +11,6 @@ use std::sync::Arc;
 mod common;
 use common::*;
 
-fn views_in(html: &str) -> i64 {
-    let start = html.find("data-views=\"").expect("views attribute") + "data-views=\"".len();
-    html[start..].split('"').next().and_then(|v| v.parse().ok()).expect("a number")
-}
-
 #[tokio::test]
 async fn home_lists_the_samples_in_order() {
     let (native, _dir) = native().await;

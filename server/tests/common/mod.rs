@@ -51,6 +51,12 @@ pub async fn send(router: &Router, req: Request<Body>) -> (StatusCode, axum::htt
     (status, headers, String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// The view count a document page shows (`data-views`).
+pub fn views_in(html: &str) -> i64 {
+    let start = html.find("data-views=\"").expect("views attribute") + "data-views=\"".len();
+    html[start..].split('"').next().and_then(|v| v.parse().ok()).expect("a number")
+}
+
 pub fn get(uri: &str) -> Request<Body> {
     Request::get(uri).body(Body::empty()).expect("request")
 }
