@@ -23,6 +23,8 @@ pub mod contract;
 pub mod documents;
 pub mod enrich;
 pub mod error;
+#[cfg(test)]
+mod hostile_tests;
 pub mod ingest;
 pub mod ports;
 pub mod search;

@@ -34,8 +34,17 @@ pub fn reading_minutes(words: usize) -> u32 {
 
 /// Renders Markdown to sanitised HTML. `resolve` maps a bare attachment name used as a link or
 /// image target (`![diagram](hosts.png)`) to its URL; other targets are left as written.
-/// Every heading gets a stable anchor id (and a `#` link to itself).
+/// Every heading gets a stable anchor id (and a `#` link to itself). Text nested too deeply to
+/// parse in bounded time (uploads refuse it first) is shown as plain text.
 pub fn render(markdown: &str, resolve: impl Fn(&str) -> Option<String>) -> Rendered {
+    if crate::content::nesting::depth(markdown) > crate::content::nesting::MAX_NESTING {
+        // Escaped text has no structure to parse (though it still reads as deep to the check).
+        return render_parsed(&crate::content::convert::text_to_markdown(markdown), resolve);
+    }
+    render_parsed(markdown, resolve)
+}
+
+fn render_parsed(markdown: &str, resolve: impl Fn(&str) -> Option<String>) -> Rendered {
     let mut events: Vec<Event<'_>> = Parser::new_ext(markdown, options())
         .map(|event| match event {
             Event::Start(Tag::Image { link_type, dest_url, title, id }) => {

@@ -4,6 +4,7 @@
 
 pub mod convert;
 pub mod markdown;
+pub mod nesting;
 pub mod upload;
 
 /// Appends `c` as HTML text: the characters that could start markup or end an attribute become

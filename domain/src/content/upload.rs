@@ -261,6 +261,10 @@ pub fn inspect(raw_name: &str, bytes: &[u8], max_bytes: usize) -> Result<Inspect
             )));
         }
     }
+    // Refused here, before anything is stored, rather than by the converter later.
+    if matches!(kind, Kind::Html | Kind::Markdown) {
+        super::nesting::check(&String::from_utf8_lossy(bytes), &format!("file ({name})"))?;
+    }
     Ok(Inspected { kind, name })
 }
 

@@ -152,6 +152,7 @@ pub async fn edit(
             max_bytes / 1_048_576
         )));
     }
+    crate::content::nesting::check(&markdown, "text")?;
     let new = NewVersion {
         name: format!("{}.md", existing.slug),
         kind: Kind::Markdown,

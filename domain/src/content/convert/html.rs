@@ -6,9 +6,10 @@
 //! handlers are dropped here; rendering sanitises again with ammonia, so nothing executable
 //! survives either step.
 
-use html5ever::serialize::{serialize, SerializeOpts, TraversalScope};
-use html5ever::tendril::TendrilSink;
-use markup5ever_rcdom::{Handle, NodeData, RcDom, SerializableHandle};
+use std::cell::RefCell;
+
+use html5ever::tendril::{StrTendril, TendrilSink};
+use markup5ever_rcdom::{Handle, Node, NodeData, RcDom};
 
 use crate::error::DomainError;
 
@@ -20,9 +21,16 @@ const NOT_CONTENT: &[&str] = &[
 /// The page's own header and footer: dropped when the page has no main element to pick. Inside
 /// one (an `<article>`'s `<header>` holds its title) they stay.
 const PAGE_CHROME: &[&str] = &["header", "footer"];
+/// Elements nested deeper than this keep only their text. Real pages stay far inside it (a
+/// Sphinx page is ~15 deep); the Markdown converter recurses once per level, so a hostile file
+/// of 60,000 nested `<div>`s would otherwise overflow the stack and abort the host.
+const MAX_DEPTH: usize = 64;
 
-/// HTML → Markdown of its main content, titled by the page's `<title>`.
+/// HTML → Markdown of its main content, titled by the page's `<title>`. Every walk here uses an
+/// explicit stack (html5ever's parser and the tree's drop do too), and the tree handed to the
+/// converter is at most [`MAX_DEPTH`] deep, so no nesting can exhaust the stack.
 pub fn html_to_markdown(html: &str) -> Result<String, DomainError> {
+    crate::content::nesting::check(html, "HTML file")?;
     let unreadable = |e: std::io::Error| DomainError::BadInput(format!("That HTML could not be read: {e}"));
     let dom = html5ever::parse_document(RcDom::default(), Default::default())
         .from_utf8()
@@ -33,16 +41,9 @@ pub fn html_to_markdown(html: &str) -> Result<String, DomainError> {
     let picked = find(&dom.document, &is_main);
     let main = picked.clone().unwrap_or_else(|| dom.document.clone());
     strip(&main, if picked.is_some() { &[] } else { PAGE_CHROME });
-    let mut content = Vec::new();
-    let scope = if is_main(&main) { TraversalScope::IncludeNode } else { TraversalScope::ChildrenOnly(None) };
-    serialize(
-        &mut content,
-        &SerializableHandle::from(main),
-        SerializeOpts { traversal_scope: scope, ..Default::default() },
-    )
-    .map_err(unreadable)?;
+    flatten_below(&main, MAX_DEPTH);
     let converter = htmd::HtmlToMarkdown::builder().skip_tags(NOT_CONTENT.to_vec()).build();
-    let markdown = converter.convert(&String::from_utf8_lossy(&content)).map_err(unreadable)?;
+    let markdown = converter.tree_to_markdown(&main);
     let markdown = markdown.trim();
     Ok(match title {
         // One line (text_of folds whitespace), kept as written: front matter is not Markdown.
@@ -62,23 +63,54 @@ fn is_main(node: &Handle) -> bool {
         || attrs.borrow().iter().any(|a| &*a.name.local == "role" && &*a.value == "main")
 }
 
+/// Every node below `node` (itself included) in document order, with its depth below `node`.
+fn walk(node: &Handle, mut visit: impl FnMut(&Handle, usize) -> bool) {
+    let mut stack = vec![(node.clone(), 0)];
+    while let Some((node, depth)) = stack.pop() {
+        // `false`: do not go below this node.
+        if visit(&node, depth) {
+            stack.extend(node.children.borrow().iter().rev().map(|child| (child.clone(), depth + 1)));
+        }
+    }
+}
+
 /// The first node, in document order, that `wanted` accepts.
 fn find(node: &Handle, wanted: &dyn Fn(&Handle) -> bool) -> Option<Handle> {
-    if wanted(node) {
-        return Some(node.clone());
-    }
-    node.children.borrow().iter().find_map(|child| find(child, wanted))
+    let mut found = None;
+    walk(node, |n, _| {
+        if found.is_none() && wanted(n) {
+            found = Some(n.clone());
+        }
+        found.is_none()
+    });
+    found
 }
 
 /// Removes, below `node`, the elements that are not content (and `also`), and permalinks.
 fn strip(node: &Handle, also: &[&str]) {
-    node.children.borrow_mut().retain(|child| {
-        let tags = NOT_CONTENT.iter().chain(also);
-        !(tags.into_iter().any(|tag| is_element(child, tag)) || is_permalink(child))
+    walk(node, |n, _| {
+        n.children.borrow_mut().retain(|child| {
+            let tags = NOT_CONTENT.iter().chain(also);
+            !(tags.into_iter().any(|tag| is_element(child, tag)) || is_permalink(child))
+        });
+        true
     });
-    for child in node.children.borrow().iter() {
-        strip(child, also);
-    }
+}
+
+/// Replaces what is below each element `max_depth` levels under `node` with its text.
+fn flatten_below(node: &Handle, max_depth: usize) {
+    walk(node, |n, depth| {
+        if depth < max_depth {
+            return true;
+        }
+        if !n.children.borrow().is_empty() {
+            let text = Node::new(NodeData::Text { contents: RefCell::new(StrTendril::from(text_of(n))) });
+            text.parent.set(Some(std::rc::Rc::downgrade(n)));
+            // The old subtree is dropped here; its `Drop` is iterative.
+            *n.children.borrow_mut() = vec![text];
+        }
+        false
+    });
 }
 
 /// A link whose whole text is a permalink glyph (`¶`, `#`, `§`, `🔗`).
@@ -86,17 +118,15 @@ fn is_permalink(node: &Handle) -> bool {
     is_element(node, "a") && matches!(text_of(node).as_str(), "¶" | "#" | "§" | "🔗")
 }
 
+/// The text below `node`, whitespace folded to single spaces.
 fn text_of(node: &Handle) -> String {
-    fn collect(node: &Handle, out: &mut String) {
-        if let NodeData::Text { contents } = &node.data {
+    let mut out = String::new();
+    walk(node, |n, _| {
+        if let NodeData::Text { contents } = &n.data {
             out.push_str(&contents.borrow());
         }
-        for child in node.children.borrow().iter() {
-            collect(child, out);
-        }
-    }
-    let mut out = String::new();
-    collect(node, &mut out);
+        true
+    });
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

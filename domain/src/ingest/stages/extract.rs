@@ -25,7 +25,11 @@ pub(super) async fn extract(ports: &Ports, version_id: i64) -> Result<(), Domain
     })?;
     let text = || String::from_utf8_lossy(&bytes).into_owned();
     let body_md = match kind {
-        Kind::Markdown => text(),
+        Kind::Markdown => {
+            let markdown = text();
+            crate::content::nesting::check(&markdown, "Markdown file")?;
+            markdown
+        }
         Kind::Text => convert::text_to_markdown(&text()),
         Kind::Html => convert::html_to_markdown(&text())?,
         // Parsing a large PDF takes seconds of CPU: off the async threads where a host has them.
