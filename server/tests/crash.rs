@@ -1,6 +1,7 @@
 //! Crash safety with the real binary: `folio` is killed with SIGKILL while it extracts a large
 //! PDF, then started again on the same data folder. The document must end up ready, with no
-//! job left behind and exactly one stored file per blob row.
+//! job left behind and exactly one stored file per blob row; a file that keeps killing it is set
+//! aside after three runs; and a first start never waits for a hung model.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -75,12 +76,16 @@ impl Drop for Folio {
 
 /// Starts `folio` on `data` and waits until it answers.
 fn start(data: &Path, port: u16) -> Folio {
+    // This test is about extraction; embedding the report would only keep its job longer.
+    start_with(data, port, &[("FOLIO_SEED_SAMPLES", "false"), ("FOLIO_EMBEDDING_MODEL", "off")], 30)
+}
+
+/// Starts `folio` on `data` with `settings`, and waits up to `within_secs` until it answers.
+fn start_with(data: &Path, port: u16, settings: &[(&str, &str)], within_secs: u64) -> Folio {
     let child = Command::new(env!("CARGO_BIN_EXE_folio"))
         .env("FOLIO_DATA_DIR", data)
         .env("FOLIO_ADDR", format!("127.0.0.1:{port}"))
-        .env("FOLIO_SEED_SAMPLES", "false")
-        // This test is about extraction; embedding the report would only keep its job longer.
-        .env("FOLIO_EMBEDDING_MODEL", "off")
+        .envs(settings.iter().copied())
         .env("FOLIO_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("FOLIO_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("FOLIO_LOG", "warn")
@@ -89,17 +94,19 @@ fn start(data: &Path, port: u16) -> Folio {
         .spawn()
         .expect("start folio");
     let child = Folio(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(within_secs);
     while ureq::get(&format!("http://127.0.0.1:{port}/healthz")).call().is_err() {
-        assert!(Instant::now() < deadline, "folio did not start");
+        assert!(Instant::now() < deadline, "folio did not answer within {within_secs} s");
         std::thread::sleep(Duration::from_millis(100));
     }
     child
 }
 
-/// The document's ingest status, and its error if it failed.
-fn status(port: u16, id: i64) -> (String, String) {
-    let Ok(mut res) = ureq::get(&format!("http://127.0.0.1:{port}/api/documents/{id}")).call() else {
+/// The document's ingest status, and its error if it failed, as an editor sees it.
+fn status(port: u16, cookie: &str, id: i64) -> (String, String) {
+    let Ok(mut res) =
+        ureq::get(&format!("http://127.0.0.1:{port}/api/documents/{id}")).header("Cookie", cookie).call()
+    else {
         return (String::new(), String::new());
     };
     let body: serde_json::Value =
@@ -108,6 +115,48 @@ fn status(port: u16, id: i64) -> (String, String) {
         body["status"].as_str().unwrap_or_default().to_owned(),
         body["error"].as_str().unwrap_or_default().to_owned(),
     )
+}
+
+/// Signs the admin in; the session cookie (`name=value`).
+fn sign_in(port: u16) -> String {
+    let login = serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }).to_string();
+    let res = ureq::post(&format!("http://127.0.0.1:{port}/api/session"))
+        .header("Content-Type", "application/json")
+        .send(login.as_bytes())
+        .expect("sign in");
+    res.headers()["set-cookie"].to_str().expect("cookie").split(';').next().expect("pair").to_owned()
+}
+
+/// Uploads one file through the API; its document id.
+fn upload(port: u16, cookie: &str, name: &str, bytes: &[u8]) -> i64 {
+    let boundary = "crash-test-boundary";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n")
+            .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let mut res = ureq::post(&format!("http://127.0.0.1:{port}/api/documents"))
+        .header("Cookie", cookie)
+        .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"))
+        .send(&body[..])
+        .expect("upload");
+    assert_eq!(res.status(), 201);
+    let results: serde_json::Value =
+        serde_json::from_str(&res.body_mut().read_to_string().expect("body")).expect("json");
+    results[0]["id"].as_i64().expect("id")
+}
+
+/// Waits until the document's status is `wanted` (or fails the test on `failed` unless wanted).
+fn wait_for(port: u16, cookie: &str, id: i64, wanted: &str, within: Duration) -> (String, String) {
+    let deadline = Instant::now() + within;
+    let mut seen = status(port, cookie, id);
+    while seen.0 != wanted {
+        assert!(seen.0 != "failed", "ingest failed: {seen:?}");
+        assert!(Instant::now() < deadline, "not {wanted} within {within:?} (status {seen:?})");
+        std::thread::sleep(Duration::from_millis(200));
+        seen = status(port, cookie, id);
+    }
+    seen
 }
 
 fn files_under(dir: &Path) -> usize {
@@ -123,41 +172,17 @@ fn killed_mid_ingest_the_server_finishes_the_job_after_a_restart_and_leaves_no_o
     let data = tempfile::tempdir().expect("data dir");
     let port = free_port();
     let mut first = start(data.path(), port);
-
-    // Upload with a token, as a script would.
-    let login = serde_json::json!({ "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD }).to_string();
-    let res = ureq::post(&format!("http://127.0.0.1:{port}/api/session"))
-        .header("Content-Type", "application/json")
-        .send(login.as_bytes())
-        .expect("sign in");
-    let cookie =
-        res.headers()["set-cookie"].to_str().expect("cookie").split(';').next().expect("pair").to_owned();
-    let pdf = large_pdf(1500);
-    let boundary = "crash-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"annual-report.pdf\"\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(&pdf);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    let mut res = ureq::post(&format!("http://127.0.0.1:{port}/api/documents"))
-        .header("Cookie", &cookie)
-        .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"))
-        .send(&body[..])
-        .expect("upload");
-    assert_eq!(res.status(), 201);
-    let results: serde_json::Value =
-        serde_json::from_str(&res.body_mut().read_to_string().expect("body")).expect("json");
-    let id = results[0]["id"].as_i64().expect("id");
+    let cookie = sign_in(port);
+    let id = upload(port, &cookie, "annual-report.pdf", &large_pdf(1500));
 
     // Kill it while the PDF is being extracted.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = status(port, id);
+    let mut seen = status(port, &cookie, id);
     while seen.0 != "extracting" {
         assert!(seen.0 == "queued", "extraction ended before the kill ({seen:?}): make the PDF larger");
         assert!(Instant::now() < deadline, "ingest never started (status {seen:?})");
         std::thread::sleep(Duration::from_millis(20));
-        seen = status(port, id);
+        seen = status(port, &cookie, id);
     }
     first.0.kill().expect("SIGKILL");
     first.0.wait().expect("reaped");
@@ -168,14 +193,8 @@ fn killed_mid_ingest_the_server_finishes_the_job_after_a_restart_and_leaves_no_o
 
     let port = free_port();
     let second = start(data.path(), port);
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let mut seen = status(port, id);
-    while seen.0 != "ready" {
-        assert!(seen.0 != "failed", "ingest failed after the restart: {seen:?}");
-        assert!(Instant::now() < deadline, "not ready two minutes after the restart (status {seen:?})");
-        std::thread::sleep(Duration::from_millis(200));
-        seen = status(port, id);
-    }
+    // Sessions are stored: the cookie still signs the editor in after the restart.
+    wait_for(port, &cookie, id, "ready", Duration::from_secs(120));
     let mut page = ureq::get(&format!("http://127.0.0.1:{port}/docs/annual-report")).call().expect("page");
     let html = page.body_mut().with_config().limit(50 << 20).read_to_string().expect("html");
     assert!(html.contains("The very last line of the report."), "the whole PDF was extracted");
@@ -197,4 +216,82 @@ fn killed_mid_ingest_the_server_finishes_the_job_after_a_restart_and_leaves_no_o
     let stored = files_under(&data.path().join("blobs")) - files_under(&data.path().join("blobs/tmp"));
     assert_eq!(i64::try_from(stored).ok(), Some(rows), "one file per blob row");
     assert_eq!(files_under(&data.path().join("blobs/tmp")), 0, "no half-written temp files");
+}
+
+/// The job's claims that have not come back, read from the database while `folio` runs.
+fn unfinished_claims(data: &Path) -> i64 {
+    rusqlite::Connection::open(data.join("folio.db"))
+        .and_then(|db| db.query_row("SELECT unfinished FROM ingest_jobs", [], |r| r.get(0)))
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_file_that_stops_the_server_three_times_is_set_aside_and_the_site_goes_on() {
+    let data = tempfile::tempdir().expect("data dir");
+    let port = free_port();
+    let mut server = start(data.path(), port);
+    let cookie = sign_in(port);
+    let id = upload(port, &cookie, "fatal-report.pdf", &large_pdf(1500));
+
+    // Three runs die mid-extraction (as a converter that aborts the process would make them):
+    // each start resumes the job at once, and each time the process dies again.
+    for run in 1..=3 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while unfinished_claims(data.path()) < run {
+            assert!(Instant::now() < deadline, "run {run} never claimed the job");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        server.0.kill().expect("SIGKILL");
+        server.0.wait().expect("reaped");
+        server = start(data.path(), port);
+    }
+
+    // The fourth start sets it aside instead of dying again, and says why.
+    let (state, error) = {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let seen = status(port, &cookie, id);
+            if seen.0 == "failed" {
+                break seen;
+            }
+            assert!(Instant::now() < deadline, "not set aside (status {seen:?})");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    assert_eq!(state, "failed");
+    assert!(error.contains("stopped the converter 3 times"), "{error}");
+    assert_eq!(unfinished_claims(data.path()), 0, "no job left to run again");
+
+    // Nothing waits behind it: the next upload goes live.
+    let next = upload(port, &cookie, "notes.md", b"# Notes\n\nStill working after a bad file.\n");
+    wait_for(port, &cookie, next, "ready", Duration::from_secs(60));
+    let page = ureq::get(&format!("http://127.0.0.1:{port}/docs/notes")).call().expect("page");
+    assert_eq!(page.status(), 200);
+    drop(server);
+}
+
+#[test]
+fn a_first_start_with_a_hung_model_serves_the_sample_pages_at_once() {
+    // What `make run` starts, with the model hung: each embedding call would wait 120 s, and
+    // seeding used to wait for them before the port opened (over 200 s).
+    let data = tempfile::tempdir().expect("data dir");
+    let port = free_port();
+    let _server =
+        start_with(data.path(), port, &[("FOLIO_SEED_SAMPLES", "true"), ("FOLIO_AI_FAULT", "hang")], 60);
+    let mut res = ureq::get(&format!("http://127.0.0.1:{port}/api/search?q=folio&mode=keyword"))
+        .call()
+        .expect("search");
+    let body: serde_json::Value =
+        serde_json::from_str(&res.body_mut().read_to_string().expect("body")).expect("json");
+    let results = body["results"].as_array().map_or(0, Vec::len);
+    assert!(results >= 2, "the sample pages are live and keyword-searchable: {body}");
+    // Their vectors are the background's: the jobs wait at `embed`, nothing earlier.
+    let stages: Vec<String> = rusqlite::Connection::open(data.path().join("folio.db"))
+        .and_then(|db| {
+            let mut stmt = db.prepare("SELECT DISTINCT stage FROM ingest_jobs")?;
+            let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<Vec<String>, _>>()?;
+            Ok(rows)
+        })
+        .expect("jobs");
+    assert!(stages.iter().all(|s| s == "embed"), "{stages:?}");
 }

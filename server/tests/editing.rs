@@ -222,12 +222,23 @@ async fn leases_are_released_when_the_only_worker_restarts() {
         .db
         .execute(Statement::new("UPDATE ingest_jobs SET lease_until = unixepoch() + 600"))
         .await
-        .expect("hold");
+        .expect("a retry's back-off");
     assert_eq!(
         domain::ingest::run_pending(&native.ports, 10).await.expect("run"),
         0,
         "a live lease is respected"
     );
+    assert_eq!(
+        domain::ingest::release_leases(&native.ports).await.expect("release"),
+        0,
+        "a back-off is not a lease a dead process held: it keeps waiting"
+    );
+    native
+        .ports
+        .db
+        .execute(Statement::new("UPDATE ingest_jobs SET unfinished = 1"))
+        .await
+        .expect("a claim that never came back");
     assert_eq!(domain::ingest::release_leases(&native.ports).await.expect("release"), 1);
     assert_eq!(domain::ingest::run_pending(&native.ports, 10).await.expect("run"), 1);
     let (_, _, page) = send(&native.router, get("/docs/held")).await;

@@ -14,6 +14,9 @@ use crate::storage::blobs;
 const LEASE_SECONDS: i64 = 120;
 /// Internal failures (storage hiccups) are retried this many times; bad content fails at once.
 const MAX_ATTEMPTS: i64 = 3;
+/// Claims that may end without an outcome (the host died mid-stage) before the job is set
+/// aside: a file that aborts the converter must not crash-loop the host.
+const MAX_UNFINISHED: i64 = 3;
 /// Blobs younger than this are never collected: they may belong to an upload in progress.
 const ORPHAN_MIN_AGE_SECONDS: i64 = 3600;
 /// Embedding retries wait this long, doubling per attempt up to the maximum.
@@ -38,31 +41,107 @@ struct Claimed {
     version_id: i64,
     stage: Stage,
     attempts: i64,
+    /// This claim included.
+    unfinished: i64,
+}
+
+/// How far a run takes its jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Until {
+    /// Every stage.
+    Done,
+    /// Until the version is live; `embed` is left for the background.
+    Live,
 }
 
 /// Leases up to `limit` jobs whose lease has expired and runs them. Returns how many ran.
 pub async fn run_pending(ports: &Ports, limit: u32) -> Result<usize, DomainError> {
+    run_claimed(ports, limit, Until::Done).await
+}
+
+/// Like [`run_pending`], but only jobs before `embed`, and only until their version is live:
+/// what seeding waits for, so a first start never waits for a model.
+pub async fn run_until_live(ports: &Ports, limit: u32) -> Result<usize, DomainError> {
+    run_claimed(ports, limit, Until::Live).await
+}
+
+async fn run_claimed(ports: &Ports, limit: u32, until: Until) -> Result<usize, DomainError> {
+    // The claim is counted before any stage runs: a claim that never reports back (the
+    // process aborted) still counts, which is what stops a crash loop.
     let claimed: Vec<Claimed> = ports
         .db
         .query_all(
             Statement::new(
                 "UPDATE ingest_jobs SET lease_until = unixepoch() + ?2, attempts = attempts + 1,
-                   updated_at = unixepoch()
+                   unfinished = unfinished + 1, updated_at = unixepoch()
                  WHERE version_id IN (SELECT version_id FROM ingest_jobs WHERE lease_until < unixepoch()
+                                        AND (?3 = 0 OR stage <> 'embed')
                                       ORDER BY version_id LIMIT ?1)
-                 RETURNING version_id, stage, attempts",
+                 RETURNING version_id, stage, attempts, unfinished",
             )
             .bind(i64::from(limit))
-            .bind(LEASE_SECONDS),
+            .bind(LEASE_SECONDS)
+            .bind(i64::from(until == Until::Live)),
         )
         .await?;
     for job in &claimed {
-        run_one(ports, job).await?;
+        if job.unfinished > MAX_UNFINISHED {
+            quarantine(ports, job).await?;
+        } else {
+            run_one(ports, job, until).await?;
+        }
     }
     Ok(claimed.len())
 }
 
-async fn run_one(ports: &Ports, job: &Claimed) -> Result<(), DomainError> {
+/// A job whose last [`MAX_UNFINISHED`] claims never came back: its file stops the host, so it
+/// is set aside and the jobs behind it run. Before `embed` the version fails with a reason a
+/// person understands; at `embed` the version is already live and keyword-searchable, so its
+/// vectors only wait the longest back-off.
+async fn quarantine(ports: &Ports, job: &Claimed) -> Result<(), DomainError> {
+    let times = MAX_UNFINISHED;
+    let what = match job.stage {
+        Stage::Extract => "the converter",
+        Stage::Index => "the search indexer",
+        Stage::Publish => "publishing",
+        Stage::Embed => {
+            tracing::warn!(version = job.version_id, "embedding stopped the host {times} times; waiting");
+            let err = DomainError::Internal(format!("embedding stopped {times} times without an outcome"));
+            return retry_in(ports, job.version_id, EMBED_RETRY_MAX_SECONDS, &err).await;
+        }
+    };
+    tracing::warn!(
+        version = job.version_id,
+        stage = job.stage.as_str(),
+        "set aside after {times} unfinished runs"
+    );
+    fail(
+        ports,
+        job.version_id,
+        &format!(
+            "This file stopped {what} {times} times without finishing, so it was set aside. \
+             Check that the file opens elsewhere, or upload a simpler copy."
+        ),
+    )
+    .await
+}
+
+/// Marks the version failed with `reason` (shown to editors) and ends its job.
+async fn fail(ports: &Ports, version_id: i64, reason: &str) -> Result<(), DomainError> {
+    ports
+        .db
+        .batch(vec![
+            Statement::new("UPDATE document_versions SET status = ?3, error = ?2 WHERE id = ?1")
+                .bind(version_id)
+                .bind(reason)
+                .bind(VersionStatus::Failed.as_str()),
+            Statement::new("DELETE FROM ingest_jobs WHERE version_id = ?1").bind(version_id),
+        ])
+        .await?;
+    Ok(())
+}
+
+async fn run_one(ports: &Ports, job: &Claimed, until: Until) -> Result<(), DomainError> {
     let mut stage = job.stage;
     let outcome = async {
         loop {
@@ -71,12 +150,19 @@ async fn run_one(ports: &Ports, job: &Claimed) -> Result<(), DomainError> {
             // Recorded, so a crash after this point resumes at the next stage.
             advance(ports, job.version_id, next).await?;
             stage = next;
+            // Without a model `embed` is a no-op: it runs here, and nothing is left behind.
+            let can_embed = ports.ai.is_some() && ports.vectors.is_some();
+            if until == Until::Live && next == Stage::Embed && can_embed {
+                // Live: the rest is the background's, at once and with nothing counted.
+                return Ok(false);
+            }
         }
-        Ok::<(), DomainError>(())
+        Ok::<bool, DomainError>(true)
     }
     .await;
     match outcome {
-        Ok(()) => {
+        Ok(false) => hand_over(ports, job.version_id).await,
+        Ok(true) => {
             ports
                 .db
                 .execute(Statement::new("DELETE FROM ingest_jobs WHERE version_id = ?1").bind(job.version_id))
@@ -97,22 +183,12 @@ async fn run_one(ports: &Ports, job: &Claimed) -> Result<(), DomainError> {
         }
         Err(err) => {
             tracing::info!(version = job.version_id, %err, "ingest failed");
-            ports
-                .db
-                .batch(vec![
-                    Statement::new("UPDATE document_versions SET status = ?3, error = ?2 WHERE id = ?1")
-                        .bind(job.version_id)
-                        .bind(err.public_message())
-                        .bind(VersionStatus::Failed.as_str()),
-                    Statement::new("DELETE FROM ingest_jobs WHERE version_id = ?1").bind(job.version_id),
-                ])
-                .await?;
-            Ok(())
+            fail(ports, job.version_id, &err.public_message()).await
         }
     }
 }
 
-/// Leaves the job for a sweep `seconds` from now.
+/// Leaves the job for a sweep `seconds` from now; the claim came back, so it is not unfinished.
 async fn retry_in(
     ports: &Ports,
     version_id: i64,
@@ -123,11 +199,24 @@ async fn retry_in(
         .db
         .execute(
             Statement::new(
-                "UPDATE ingest_jobs SET lease_until = unixepoch() + ?3, last_error = ?2 WHERE version_id = ?1",
+                "UPDATE ingest_jobs SET lease_until = unixepoch() + ?3, last_error = ?2, unfinished = 0
+                 WHERE version_id = ?1",
             )
             .bind(version_id)
             .bind(err.to_string())
             .bind(seconds),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Ends this claim with the job runnable at once by the next run or sweep.
+async fn hand_over(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
+    ports
+        .db
+        .execute(
+            Statement::new("UPDATE ingest_jobs SET lease_until = 0, unfinished = 0 WHERE version_id = ?1")
+                .bind(version_id),
         )
         .await?;
     Ok(())
@@ -173,13 +262,15 @@ pub async fn sweep(ports: &Ports) -> Result<Swept, DomainError> {
     Ok(Swept { jobs_run, blobs_collected, embeds_queued, vectors_forgotten })
 }
 
-/// Makes every job runnable now, and every enrichment claimable. Only for a host where nothing
-/// else can hold a lease: the native server at start-up (after a crash, its leases would
-/// otherwise run out first).
+/// Makes every job a claim still holds runnable now, and every enrichment claimable. Only for a
+/// host where nothing else can hold a lease: the native server at start-up (after a crash, its
+/// leases would otherwise run out first). A job waiting out a retry's back-off keeps waiting.
 pub async fn release_leases(ports: &Ports) -> Result<u64, DomainError> {
     ports.db.execute(Statement::new("DELETE FROM enrichment_claims")).await?;
     Ok(ports
         .db
-        .execute(Statement::new("UPDATE ingest_jobs SET lease_until = 0 WHERE lease_until > 0"))
+        .execute(Statement::new(
+            "UPDATE ingest_jobs SET lease_until = 0 WHERE lease_until > 0 AND unfinished > 0",
+        ))
         .await?)
 }

@@ -17,7 +17,7 @@ mod status;
 
 pub use accept::{accept, add_tag, edit, Outcome, UploadResult};
 pub use delete::delete;
-pub use jobs::{release_leases, run_later, run_pending, sweep, Swept};
+pub use jobs::{release_leases, run_later, run_pending, run_until_live, sweep, Swept};
 pub use stages::{vector_id, Stage};
 pub use status::{status, DocumentStatus};
 

@@ -36,7 +36,8 @@ pub async fn is_empty(ports: &Ports) -> Result<bool, DomainError> {
 
 /// Stores the files, adds each page as version 1 with an ingest job (like an upload, so editing
 /// a sample works like editing an upload), attaches the files a page names, then runs the jobs
-/// so the pages are live when this returns. Pages are added last-first: the first page gets
+/// until the pages are live (keyword-searchable) when this returns; their vectors come from the
+/// background like an upload's, so a first start never waits for a model. Pages are added last-first: the first page gets
 /// the highest id and heads the listing.
 pub async fn seed(ports: &Ports, docs: &[SampleDoc], files: &[SampleFile]) -> Result<(), DomainError> {
     let mut stored = Vec::with_capacity(files.len());
@@ -69,6 +70,7 @@ pub async fn seed(ports: &Ports, docs: &[SampleDoc], files: &[SampleFile]) -> Re
         }
     }
     // Jobs whose lease is out of reach (a retry waiting) are left to the sweep.
-    while ingest::run_pending(ports, 20).await? > 0 {}
+    while ingest::run_until_live(ports, 20).await? > 0 {}
+    ingest::run_later(ports);
     Ok(())
 }
