@@ -88,7 +88,10 @@ pub async fn hide_summary(id: i64, hidden: bool) -> Result<(), AppError> {
 #[server(endpoint = "vote")]
 pub async fn vote(slug: String, helpful: bool) -> Result<Votes, AppError> {
     let ports = ports()?;
-    Ok(domain::documents::vote(&ports, &slug_or_not_found(slug)?, helpful).await?)
+    let parts = request_parts()?;
+    // One vote per reader: the reader is their address (unknown only in tests).
+    let voter = crate::http::security::client_of(&parts).unwrap_or("unknown").to_owned();
+    Ok(domain::documents::vote(&ports, &slug_or_not_found(slug)?, helpful, &voter).await?)
 }
 
 /// Searches the documents (the `/search` page and the header's search box; `/api/search` is

@@ -1,8 +1,15 @@
 import { expect, test } from "@playwright/test";
-import { degradedURL } from "../playwright.config";
+import { admin, degradedURL } from "../playwright.config";
+import { unique, uploadMarkdown } from "./helpers";
 
-test("the helpful button works after hydration, without a reload", async ({ page }) => {
-  await page.goto("/docs/writing-documents");
+test("the helpful button works after hydration, without a reload, once per reader", async ({ page, playwright, baseURL }) => {
+  // A page of its own: one vote per reader per document, and every run (or retry) is a new reader
+  // of a new page.
+  const editor = await playwright.request.newContext({ baseURL });
+  expect((await editor.post("/api/session", { data: admin })).status()).toBe(200);
+  const { slug } = await uploadMarkdown(editor, `vote-${unique()}.md`, "# Vote on me\n\nWas this helpful?\n");
+  await editor.dispose();
+  await page.goto(`/docs/${slug}`);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   const yes = page.getByTestId("helpful-yes");
   const before = Number(await yes.textContent());
@@ -18,6 +25,18 @@ test("the helpful button works after hydration, without a reload", async ({ page
   // The vote persisted: a fresh page load shows it.
   await page.reload();
   await expect(page.getByTestId("helpful-yes")).toHaveText(String(before + 1));
+
+  // The same reader voting again changes nothing; changing their mind moves their one vote.
+  const again = await page.request.post("/api/vote", {
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    data: `slug=${slug}&helpful=true`,
+  });
+  expect(await again.json()).toEqual({ helpful_yes: before + 1, helpful_no: 0 });
+  const changed = await page.request.post("/api/vote", {
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    data: `slug=${slug}&helpful=false`,
+  });
+  expect(await changed.json()).toEqual({ helpful_yes: before, helpful_no: 1 });
 });
 
 test("the view counter increases after the request, not during it", async ({ request }) => {

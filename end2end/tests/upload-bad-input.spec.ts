@@ -145,3 +145,28 @@ test("a 10 MB single-line text file is accepted and renders without stalling the
   expect((await request.get("/healthz")).status()).toBe(200);
   expect((await request.delete(`/api/documents/${id}`)).status()).toBe(204);
 });
+
+test("a file nested 60,000 deep is refused at once, a deep but real one is read, and the site goes on", async ({ request }, info) => {
+  // The trust issue's file: it overflowed the converter's stack and aborted the native host.
+  const deepHtml = "<title>Deep</title>" + "<div>".repeat(60_000) + "<p>bottom</p>" + "</div>".repeat(60_000);
+  const deepQuotes = "> ".repeat(50_000) + "deep quote";
+  const before = await inventory(request);
+  for (const [name, bytes] of [["deep.html", deepHtml], ["deep.md", deepQuotes]]) {
+    const res = await send(request, name, bytes);
+    expect(res.status(), name).toBe(400);
+    expect((await res.json()).error.message, name).toMatch(/nests more than 1000 levels/);
+  }
+  expect(await inventory(request)).toEqual(before);
+  expect((await request.get("/")).status()).toBe(200);
+
+  // 900 levels is past what the converter walks by recursion (64): flattened, its text kept.
+  const name = `nested-${info.project.name}-${Date.now()}.html`;
+  const nested = "<title>Nested but real</title>" + "<div>".repeat(900) + "<p>found at the bottom</p>" + "</div>".repeat(900);
+  const res = await send(request, name, nested);
+  expect(res.status()).toBe(201);
+  const [{ id, slug }] = await res.json();
+  expect(await readyOrFailed(request, id)).toBe("ready");
+  const page = await request.get(`/docs/${slug}`);
+  expect(page.status()).toBe(200);
+  expect(await page.text()).toContain("found at the bottom");
+});

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0011_enrichment.sql", include_str!("../../migrations/0011_enrichment.sql")),
     ("0012_ask.sql", include_str!("../../migrations/0012_ask.sql")),
     ("0014_unfinished_claims.sql", include_str!("../../migrations/0014_unfinished_claims.sql")),
+    ("0016_one_vote_per_reader.sql", include_str!("../../migrations/0016_one_vote_per_reader.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

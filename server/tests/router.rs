@@ -94,14 +94,44 @@ async fn views_are_counted_in_the_background_after_the_response() {
 }
 
 #[tokio::test]
-async fn votes_persist_and_bad_payloads_are_400() {
+async fn votes_persist_one_per_reader_and_bad_payloads_are_400() {
+    use domain::ports::DbExt as _;
     let (native, _dir) = native().await;
-    let (status, _, body) =
-        send(&native.router, form("/api/vote", "slug=welcome-to-folio&helpful=true")).await;
+    let vote = |from: &str, helpful: bool| {
+        let mut req = form("/api/vote", format!("slug=welcome-to-folio&helpful={helpful}"));
+        req.extensions_mut()
+            .insert(axum::extract::ConnectInfo(from.parse::<std::net::SocketAddr>().expect("addr")));
+        req
+    };
+    let (status, _, body) = send(&native.router, vote("192.0.2.1:1", true)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, r#"{"helpful_yes":1,"helpful_no":0}"#);
-    let (_, _, body) = send(&native.router, form("/api/vote", "slug=welcome-to-folio&helpful=false")).await;
-    assert_eq!(body, r#"{"helpful_yes":1,"helpful_no":1}"#);
+    // The same reader again: nothing is written, not even the kept pages' write count moves.
+    let writes = native.ports.db.writes();
+    for _ in 0..5 {
+        let (_, _, body) = send(&native.router, vote("192.0.2.1:2", true)).await;
+        assert_eq!(body, r#"{"helpful_yes":1,"helpful_no":0}"#, "one vote per reader");
+    }
+    assert_eq!(native.ports.db.writes(), writes, "a repeated vote writes nothing");
+    // Changing their mind moves their one vote; another reader adds one.
+    let (_, _, body) = send(&native.router, vote("192.0.2.1:3", false)).await;
+    assert_eq!(body, r#"{"helpful_yes":0,"helpful_no":1}"#);
+    let (_, _, body) = send(&native.router, vote("198.51.100.7:1", false)).await;
+    assert_eq!(body, r#"{"helpful_yes":0,"helpful_no":2}"#);
+    let stored: Vec<String> = native
+        .ports
+        .db
+        .query_all::<serde_json::Value>(Statement::new("SELECT voter FROM document_votes"))
+        .await
+        .expect("votes")
+        .into_iter()
+        .map(|row| row["voter"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored.iter().all(|v| v.len() == 64 && !v.contains("192.0.2.1")),
+        "no address stored: {stored:?}"
+    );
 
     for bad in ["", "slug=welcome-to-folio", "slug=welcome-to-folio&helpful=perhaps", "%%%"] {
         let (status, _, body) = send(&native.router, form("/api/vote", bad)).await;

@@ -288,23 +288,37 @@ pub fn record_view_later(ports: &Ports, document_id: i64) {
     views::record_later(ports, document_id);
 }
 
-/// Adds one vote and returns the new totals. A vote is a write: refused while changes are paused.
-pub async fn vote(ports: &Ports, slug: &Slug, helpful: bool) -> Result<Votes, DomainError> {
+/// Records `voter`'s vote and returns the totals. One vote per reader per document: voting
+/// again changes the vote, and the same vote again writes nothing (so it cannot empty the kept
+/// pages either). `voter` is who the reader is (their address); only a hash of it is stored.
+/// A vote is a write: refused while changes are paused.
+pub async fn vote(ports: &Ports, slug: &Slug, helpful: bool, voter: &str) -> Result<Votes, DomainError> {
+    use sha2::{Digest, Sha256};
     settings::ensure_writable(ports).await?;
+    let voter = hex::encode(Sha256::digest(format!("folio vote\n{voter}").as_bytes()));
+    // The triggers on document_votes keep document_stats' totals (migration 0016).
+    ports
+        .db
+        .execute(
+            Statement::new(
+                "INSERT INTO document_votes (document_id, voter, helpful)
+                 SELECT id, ?2, ?3 FROM documents WHERE slug = ?1
+                 ON CONFLICT (document_id, voter) DO UPDATE SET helpful = excluded.helpful, voted_at = unixepoch()
+                 WHERE helpful <> excluded.helpful",
+            )
+            .bind(slug.as_str())
+            .bind(voter)
+            .bind(helpful),
+        )
+        .await?;
     ports
         .db
         .query_opt(
             Statement::new(
-                "INSERT INTO document_stats (document_id, helpful_yes, helpful_no)
-                 SELECT id, ?2, ?3 FROM documents WHERE slug = ?1
-                 ON CONFLICT (document_id) DO UPDATE SET
-                   helpful_yes = helpful_yes + excluded.helpful_yes,
-                   helpful_no = helpful_no + excluded.helpful_no
-                 RETURNING helpful_yes, helpful_no",
+                "SELECT coalesce(s.helpful_yes, 0) AS helpful_yes, coalesce(s.helpful_no, 0) AS helpful_no
+                 FROM documents d LEFT JOIN document_stats s ON s.document_id = d.id WHERE d.slug = ?1",
             )
-            .bind(slug.as_str())
-            .bind(helpful)
-            .bind(!helpful),
+            .bind(slug.as_str()),
         )
         .await?
         .ok_or(DomainError::NotFound("document"))
