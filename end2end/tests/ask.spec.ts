@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { admin, degradedURL, standinURL } from "../playwright.config";
-import { hydrated, signIn, unique, uploadMarkdown } from "./helpers";
+import { embedded, hydrated, signIn, unique, uploadMarkdown } from "./helpers";
 
 // Ask as a reader meets it, on both hosts with the real text model (SmolLM2-135M on candle:
 // natively in-process, on the Worker through the Workers AI binding answered, streamed, by
@@ -68,6 +68,9 @@ test("a citation shows its passage on focus and opens its section (the stand-in 
   await signIn(page, admin.email, admin.password);
   const word = `zep${unique()}`;
   const doc = await uploadMarkdown(page.request, `cited-${word}.md`, zeppelin(word));
+  // Asked before its vectors exist, semantic search (most of the hybrid's weight) ranks an
+  // older page first on a machine still embedding, and [1] would cite that page.
+  await embedded(page.request, doc.id);
   const said = "The airship is moored to a mast by its nose [1]. See [the plan](https://evil.example/x) [7].";
   expect((await request.post(`${standinURL}/__fault`, { data: `say:${said}` })).status()).toBe(200);
   try {

@@ -16,6 +16,13 @@ export async function uploadMarkdown(request: APIRequestContext, name: string, m
   return result as { id: number; slug: string };
 }
 
+/** Waits until the document's chunks all have vectors (the model embeds after publish). */
+export async function embedded(request: APIRequestContext, id: number) {
+  await expect
+    .poll(async () => (await (await request.get(`/api/documents/${id}`)).json()).chunks_waiting, { timeout: 60_000 })
+    .toBe(0);
+}
+
 /** Waits until the page is interactive (the frontend sets this after hydrating). */
 export async function hydrated(page: Page) {
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");

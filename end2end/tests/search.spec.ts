@@ -1,6 +1,6 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { admin, degradedURL, standinURL } from "../playwright.config";
-import { hydrated, signIn, unique, uploadMarkdown } from "./helpers";
+import { embedded, hydrated, signIn, unique, uploadMarkdown } from "./helpers";
 
 // Search as a reader meets it: the header box as you type, /search without JavaScript, deep
 // links into sections, edits and deletes followed at once. Semantic search uses the real MiniLM
@@ -22,13 +22,6 @@ function lighthouse(word: string) {
     `When fog rolls in, the keeper sounds the ${word} every thirty seconds so ships keep clear of the rocks.`,
     "",
   ].join("\n");
-}
-
-/** Waits until the document's chunks all have vectors (native: the model embeds after publish). */
-async function embedded(request: APIRequestContext, id: number) {
-  await expect
-    .poll(async () => (await (await request.get(`/api/documents/${id}`)).json()).chunks_waiting, { timeout: 60_000 })
-    .toBe(0);
 }
 
 async function typeInHeader(page: Page, text: string) {
