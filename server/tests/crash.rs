@@ -97,9 +97,12 @@ fn start(data: &Path, port: u16) -> Folio {
     child
 }
 
-/// The document's ingest status, and its error if it failed.
-fn status(port: u16, id: i64) -> (String, String) {
-    let Ok(mut res) = ureq::get(&format!("http://127.0.0.1:{port}/api/documents/{id}")).call() else {
+/// The document's ingest status, and its error if it failed (an editor's `cookie`: only editors
+/// may see an upload's status).
+fn status(port: u16, id: i64, cookie: &str) -> (String, String) {
+    let Ok(mut res) =
+        ureq::get(&format!("http://127.0.0.1:{port}/api/documents/{id}")).header("Cookie", cookie).call()
+    else {
         return (String::new(), String::new());
     };
     let body: serde_json::Value =
@@ -152,12 +155,12 @@ fn killed_mid_ingest_the_server_finishes_the_job_after_a_restart_and_leaves_no_o
 
     // Kill it while the PDF is being extracted.
     let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = status(port, id);
+    let mut seen = status(port, id, &cookie);
     while seen.0 != "extracting" {
         assert!(seen.0 == "queued", "extraction ended before the kill ({seen:?}): make the PDF larger");
         assert!(Instant::now() < deadline, "ingest never started (status {seen:?})");
         std::thread::sleep(Duration::from_millis(20));
-        seen = status(port, id);
+        seen = status(port, id, &cookie);
     }
     first.0.kill().expect("SIGKILL");
     first.0.wait().expect("reaped");
@@ -169,12 +172,12 @@ fn killed_mid_ingest_the_server_finishes_the_job_after_a_restart_and_leaves_no_o
     let port = free_port();
     let second = start(data.path(), port);
     let deadline = Instant::now() + Duration::from_secs(120);
-    let mut seen = status(port, id);
+    let mut seen = status(port, id, &cookie);
     while seen.0 != "ready" {
         assert!(seen.0 != "failed", "ingest failed after the restart: {seen:?}");
         assert!(Instant::now() < deadline, "not ready two minutes after the restart (status {seen:?})");
         std::thread::sleep(Duration::from_millis(200));
-        seen = status(port, id);
+        seen = status(port, id, &cookie);
     }
     let mut page = ureq::get(&format!("http://127.0.0.1:{port}/docs/annual-report")).call().expect("page");
     let html = page.body_mut().with_config().limit(50 << 20).read_to_string().expect("html");
