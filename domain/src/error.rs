@@ -50,7 +50,14 @@ pub enum PasswordError {
     Unsupported(String),
     #[error("password hashing failed: {0}")]
     Failed(String),
+    /// Every hashing slot is taken: the request is turned away at once, not queued (each hash
+    /// costs a core and 19 MiB natively). Not a failure: `429`, try again in a moment.
+    #[error("password hashing is busy")]
+    Busy,
 }
+
+/// Seconds to wait when the password hasher was busy: a hash takes a fraction of one.
+pub const PASSWORDS_BUSY_RETRY_SECS: u64 = 1;
 
 /// Everything a use case can fail with.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -105,7 +112,7 @@ impl DomainError {
             Self::TooLarge(_) => 413,
             Self::Unsupported(_) => 415,
             Self::ReadOnly(_) => 503,
-            Self::Throttled { .. } | Self::Crowded { .. } => 429,
+            Self::Throttled { .. } | Self::Crowded { .. } | Self::Password(PasswordError::Busy) => 429,
             Self::Db(DbError::Constraint(_)) => 409,
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
@@ -129,7 +136,7 @@ impl DomainError {
                 | Self::Blob(_)
                 | Self::Vector(_)
                 | Self::Ai(_)
-                | Self::Password(_)
+                | Self::Password(PasswordError::Unsupported(_) | PasswordError::Failed(_))
                 | Self::Internal(_)
         )
     }
@@ -140,6 +147,7 @@ impl DomainError {
             Self::Throttled { retry_after_secs } | Self::Crowded { retry_after_secs } => {
                 Some(*retry_after_secs)
             }
+            Self::Password(PasswordError::Busy) => Some(PASSWORDS_BUSY_RETRY_SECS),
             _ => None,
         }
     }
@@ -156,7 +164,7 @@ impl DomainError {
             Self::Unsupported(_) => "unsupported_type",
             Self::ReadOnly(_) => "read_only",
             Self::Throttled { .. } => "too_many_attempts",
-            Self::Crowded { .. } => "busy",
+            Self::Crowded { .. } | Self::Password(PasswordError::Busy) => "busy",
             Self::Db(DbError::Constraint(_)) => "conflict",
             _ if self.status() == 503 => "unavailable",
             _ => "internal",
@@ -181,6 +189,9 @@ impl DomainError {
             }
             Self::Crowded { retry_after_secs } => {
                 format!("Many people are asking right now. Try again in {retry_after_secs} seconds.")
+            }
+            Self::Password(PasswordError::Busy) => {
+                "Many people are signing in right now. Try again in a moment.".into()
             }
             Self::Db(DbError::Constraint(_)) => "That conflicts with existing data.".into(),
             _ if self.status() == 503 => {
@@ -210,6 +221,9 @@ mod tests {
         let throttled = DomainError::Throttled { retry_after_secs: 61 };
         assert_eq!((throttled.status(), throttled.retry_after()), (429, Some(61)));
         assert!(throttled.public_message().contains("Wait 2 minutes"), "{}", throttled.public_message());
+        let busy = DomainError::from(PasswordError::Busy);
+        assert_eq!((busy.status(), busy.retry_after(), busy.code()), (429, Some(1), "busy"));
+        assert!(!busy.is_internal(), "a full hasher turns people away; nothing failed");
     }
 
     #[test]

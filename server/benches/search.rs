@@ -230,7 +230,7 @@ async fn main() {
             db.clone(),
             Arc::new(server::adapters::blob_folder::FsBlobs::open(&dir.path().join("blobs")).expect("blobs")),
             Arc::new(tasks),
-            Arc::new(server::adapters::argon2id::Argon2Passwords),
+            Arc::new(server::adapters::argon2id::Argon2Passwords::new()),
         )
         .with_semantic(model.clone(), Arc::new(index));
         for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {

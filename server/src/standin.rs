@@ -19,6 +19,9 @@
 //! what pages do with a given answer (hostile markup, a known citation); `slow:<ms>;say:<text>`
 //! does both. `GET /__calls?containing=<text>` counts the chats asked for whose prompt holds
 //! `<text>` (a word: it is not URL-decoded).
+//!
+//! Only local programs are answered: a request carrying `Origin` (a browser page) or a `Host`
+//! other than loopback gets `403`, so no site the developer visits can fault or fill it.
 
 use anyhow::Context as _;
 use axum::body::Bytes;
@@ -88,7 +91,7 @@ async fn serve(port: u16, data: Option<std::path::PathBuf>) -> anyhow::Result<()
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::new("warn")).init();
     let config = crate::config::load()?;
     let stand_in = Arc::new(load(&config, data).await?);
-    let app = Router::new().fallback(handle).with_state(stand_in);
+    let app = local_only(Router::new().fallback(handle).with_state(stand_in));
     let listener =
         tokio::net::TcpListener::bind(("127.0.0.1", port)).await.with_context(|| format!("port {port}"))?;
     println!("Workers AI + Vectorize stand-in on http://127.0.0.1:{port}");
@@ -131,6 +134,45 @@ async fn load(config: &Config, data: Option<std::path::PathBuf>) -> anyhow::Resu
         mutations: AtomicU64::new(0),
         dims,
     })
+}
+
+/// Answers only local programs: a request with an `Origin` (a web page the developer visits,
+/// posting to a loopback port) or a `Host` that is not loopback (DNS rebinding) gets `403`.
+fn local_only(router: Router) -> Router {
+    router.layer(axum::middleware::from_fn(refuse_foreign))
+}
+
+async fn refuse_foreign(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let host = req
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_owned())
+        .or_else(|| req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_owned));
+    if req.headers().contains_key(header::ORIGIN) || !host.as_deref().is_some_and(is_loopback_host) {
+        return error(StatusCode::FORBIDDEN, "the stand-in answers local programs only");
+    }
+    next.run(req).await
+}
+
+/// `127.0.0.0/8`, `localhost` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((v6, port)) if port.is_empty() || port.strip_prefix(':').is_some_and(is_port) => v6,
+            _ => return false,
+        },
+        None => match host.split_once(':') {
+            Some((name, port)) if is_port(port) => name,
+            Some(_) => return false,
+            None => host,
+        },
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+fn is_port(port: &str) -> bool {
+    port.parse::<u16>().is_ok()
 }
 
 fn reply(status: StatusCode, body: Value) -> Response {
@@ -396,5 +438,56 @@ async fn delete(s: &StandIn, body: &[u8]) -> Response {
             reply(StatusCode::OK, json!({ "mutationId": id.to_string() }))
         }
         Err(err) => error(StatusCode::BAD_REQUEST, err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn status(headers: &[(&str, &str)]) -> StatusCode {
+        let app = local_only(Router::new().fallback(|| async { "ok" }));
+        let mut req = Request::post("/__fault");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        app.oneshot(req.body(Body::from("down")).expect("request")).await.expect("infallible").status()
+    }
+
+    #[tokio::test]
+    async fn only_loopback_callers_without_an_origin_are_answered() {
+        for host in [
+            "127.0.0.1:8788",
+            "127.0.0.1",
+            "127.3.2.1:9",
+            "localhost",
+            "localhost:3202",
+            "[::1]",
+            "[::1]:8788",
+        ] {
+            assert_eq!(status(&[("host", host)]).await, StatusCode::OK, "{host}");
+        }
+        // A page the developer visits can reach a loopback port but not hide that it is a page:
+        // browsers send `Origin` on cross-site POSTs, and DNS rebinding shows in `Host`.
+        assert_eq!(
+            status(&[("host", "127.0.0.1:8788"), ("origin", "https://evil.example")]).await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(status(&[("host", "127.0.0.1:8788"), ("origin", "null")]).await, StatusCode::FORBIDDEN);
+        for host in [
+            "evil.example",
+            "evil.example:8788",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "[::2]",
+            "10.0.0.1:8788",
+            "0.0.0.0:8788",
+        ] {
+            assert_eq!(status(&[("host", host)]).await, StatusCode::FORBIDDEN, "{host}");
+        }
+        assert_eq!(status(&[]).await, StatusCode::FORBIDDEN, "no Host at all");
     }
 }

@@ -52,7 +52,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         )
     });
     let mut ports =
-        Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords))
+        Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords::new()))
             .with_access(access)
             .with_search_settings(config.search.settings()?);
     if let Some((ai, vectors, text_model)) = semantic(config, &ports).await {

@@ -35,7 +35,7 @@ async fn filesystem_passes_the_blobs_contract() {
 
 #[tokio::test]
 async fn argon2_passes_the_passwords_contract_and_reads_worker_hashes() {
-    let passwords = server::adapters::argon2id::Argon2Passwords;
+    let passwords = server::adapters::argon2id::Argon2Passwords::new();
     assert_all_pass(&domain::contract::passwords(&passwords).await, 2);
     let hash = domain::Passwords::hash(&passwords, "a password").await.expect("hash");
     assert!(hash.starts_with("$argon2id$"), "{hash}");

@@ -285,3 +285,67 @@ async fn words_in_more_chunks_than_the_budget_give_way_to_rarer_ones() {
     // The word being typed is still a prefix while it is not a word of the index yet.
     assert_eq!(titles(&search(&native, "q=diaph&mode=keyword").await.1), ["Keeper"]);
 }
+
+/// The SQLite adapter, counting the statements a use case sends it.
+struct Counted {
+    inner: std::sync::Arc<dyn domain::Db>,
+    statements: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl domain::Db for Counted {
+    async fn query(&self, stmt: Statement) -> Result<Vec<domain::sql::Row>, domain::DbError> {
+        self.statements.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.query(stmt).await
+    }
+    async fn execute(&self, stmt: Statement) -> Result<u64, domain::DbError> {
+        self.statements.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.execute(stmt).await
+    }
+    async fn batch(&self, stmts: Vec<Statement>) -> Result<(), domain::DbError> {
+        self.statements.fetch_add(stmts.len(), std::sync::atomic::Ordering::SeqCst);
+        self.inner.batch(stmts).await
+    }
+}
+
+/// A query of 100 words no document holds costs a bounded number of statements (not a
+/// spelling correction each), typed loose or as one long phrase, and still answers; a misspelt
+/// word among a few is still corrected.
+#[tokio::test]
+async fn a_query_of_many_unknown_words_costs_a_bounded_number_of_statements() {
+    let (native, _dir) = native().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    upload(&native, &admin, &[("lighthouse.md", LIGHTHOUSE.as_bytes())]).await;
+    native.tasks.wait_idle().await;
+    let db = std::sync::Arc::new(Counted {
+        inner: native.ports.db.clone(),
+        statements: std::sync::atomic::AtomicUsize::new(0),
+    });
+    let ports = domain::Ports { db: db.clone(), ..native.ports.clone() };
+    // Four letters each ("qzab", "qzac", …): long enough to be corrected, near no real word.
+    let words: Vec<String> =
+        (0..100).map(|i| format!("qz{}{}", (b'a' + i / 26) as char, (b'a' + i % 26) as char)).collect();
+    let loose = words.join(" ");
+    let phrase = format!("\"{}\"", words.join(" "));
+    for query in [loose, phrase] {
+        db.statements.store(0, std::sync::atomic::Ordering::SeqCst);
+        let request = domain::search::Request {
+            query: query.clone(),
+            mode: domain::search::Mode::Keyword,
+            limit: 10,
+            ..Default::default()
+        };
+        let found = domain::search::search(&ports, request).await.expect("an answer");
+        assert!(found.results.is_empty(), "{found:?}");
+        let statements = db.statements.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(statements <= 12, "{statements} statements for {query:?}");
+    }
+    let request = domain::search::Request {
+        query: "qzaa qzab diafone ".into(),
+        mode: domain::search::Mode::Keyword,
+        limit: 10,
+        ..Default::default()
+    };
+    let found = domain::search::search(&ports, request).await.expect("an answer");
+    assert_eq!(found.results.first().map(|h| h.title.as_str()), Some("Lighthouse keeping"), "{found:?}");
+}

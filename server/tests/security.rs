@@ -160,17 +160,24 @@ async fn uploaded_originals_are_downloads_in_a_sandbox_and_pictures_show_inline(
 
 fn sign_in_from(addr: &str, email: &str, password: &str) -> Request<Body> {
     let body = serde_json::json!({ "email": email, "password": password }).to_string();
-    let mut req = json("/api/session", &body);
-    req.extensions_mut().insert(ConnectInfo(addr.parse::<SocketAddr>().expect("addr")));
+    from(addr, json("/api/session", &body))
+}
+
+/// The request as if from `addr`: the connection (the native host's router reads it) and the
+/// peer address it records (what a bare `router_with` reads).
+fn from(addr: &str, mut req: Request<Body>) -> Request<Body> {
+    let addr = addr.parse::<SocketAddr>().expect("addr");
+    req.extensions_mut().insert(ConnectInfo(addr));
+    req.extensions_mut().insert(app::http::security::PeerAddr(addr.ip()));
     req
 }
 
 #[tokio::test]
-async fn sign_in_is_throttled_per_account_until_the_window_ends_and_success_resets_it() {
+async fn sign_in_is_throttled_per_account_and_address_until_the_window_ends_and_success_resets_it() {
     let (native, _dir) = native().await;
     let r = &native.router;
     let admin = "admin@folio.test";
-    // Four failures, then a success: the account starts afresh.
+    // Four failures, then a success: the account starts afresh from that address.
     for _ in 0..4 {
         assert_eq!(send(r, sign_in_from("192.0.2.1:1", admin, "wrong")).await.0, StatusCode::UNAUTHORIZED);
     }
@@ -178,18 +185,19 @@ async fn sign_in_is_throttled_per_account_until_the_window_ends_and_success_rese
     for _ in 0..5 {
         assert_eq!(send(r, sign_in_from("192.0.2.2:1", admin, "wrong")).await.0, StatusCode::UNAUTHORIZED);
     }
-    // The sixth is refused before the password is checked, from any address, even when right.
-    let (status, headers, body) = send(r, sign_in_from("198.51.100.7:1", admin, ADMIN_PASSWORD)).await;
+    // The sixth from that address is refused before the password is checked, even when right.
+    let (status, headers, body) = send(r, sign_in_from("192.0.2.2:1", admin, ADMIN_PASSWORD)).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     let retry: u64 = headers[header::RETRY_AFTER].to_str().expect("retry").parse().expect("seconds");
     assert!((1..=15 * 60).contains(&retry), "{retry}");
     assert!(body.contains("Too many failed sign-ins. Wait 15 minutes"), "{body}");
     // The sign-in form (a server function) says the same, with the same status and header.
-    let (status, headers, body) = send(r, form("/api/sign-in", "email=admin%40folio.test&password=x")).await;
+    let req = from("192.0.2.2:1", form("/api/sign-in", "email=admin%40folio.test&password=x"));
+    let (status, headers, body) = send(r, req).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert!(headers.contains_key(header::RETRY_AFTER) && body.contains("Too many failed sign-ins"), "{body}");
 
-    // When the window has passed, the account may try again.
+    // When the window has passed, the address may try again.
     native
         .ports
         .db
@@ -197,6 +205,26 @@ async fn sign_in_is_throttled_per_account_until_the_window_ends_and_success_rese
         .await
         .expect("age the window");
     assert_eq!(send(r, sign_in_from("192.0.2.2:1", admin, ADMIN_PASSWORD)).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_attacker_cannot_lock_the_owner_out_from_another_address() {
+    let (native, _dir) = native().await;
+    let r = &native.router;
+    let admin = "admin@folio.test";
+    for _ in 0..5 {
+        assert_eq!(send(r, sign_in_from("203.0.113.9:1", admin, "guess")).await.0, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        send(r, sign_in_from("203.0.113.9:1", admin, "guess")).await.0,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the attacker's address is locked out of this account"
+    );
+    assert_eq!(
+        send(r, sign_in_from("198.51.100.20:1", admin, ADMIN_PASSWORD)).await.0,
+        StatusCode::OK,
+        "the owner, elsewhere, is not"
+    );
 }
 
 #[tokio::test]
@@ -211,7 +239,7 @@ async fn unknown_emails_are_throttled_alike_and_one_address_cannot_spray_account
         );
     }
     assert_eq!(
-        send(r, sign_in_from("192.0.2.4:1", "nobody@folio.test", "x")).await.0,
+        send(r, sign_in_from("192.0.2.3:1", "nobody@folio.test", "x")).await.0,
         StatusCode::TOO_MANY_REQUESTS
     );
     // One address guessing at many accounts: 20 failures, then every account is refused to it.
@@ -280,4 +308,100 @@ async fn an_unknown_email_costs_one_password_hash_like_a_wrong_password() {
         (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
     );
     assert!(wrong == unknown && unknown == invalid, "one message for all: {wrong} / {unknown} / {invalid}");
+}
+
+/// A router whose password checks are counted; `real` keeps argon2 (slow, 19 MiB each), else
+/// a stand-in that refuses every password at once.
+fn counted(native: &server::startup::Native, real: bool) -> (axum::Router, Arc<Counting>) {
+    let inner: Arc<dyn Passwords> = if real { native.ports.passwords.clone() } else { Arc::new(Refuses) };
+    let counting = Arc::new(Counting { inner, hashes: AtomicUsize::new(0), verifies: AtomicUsize::new(0) });
+    let ports = Ports::new(
+        native.ports.db.clone(),
+        native.ports.blobs.clone(),
+        native.ports.tasks.clone(),
+        counting.clone(),
+    );
+    (router_with(ports), counting)
+}
+
+/// Checks no password: every one is wrong, at once.
+struct Refuses;
+
+#[async_trait]
+impl Passwords for Refuses {
+    async fn hash(&self, _: &str) -> Result<String, PasswordError> {
+        Ok("$refuses$".into())
+    }
+    async fn verify(&self, _: &str, _: &str) -> Result<bool, PasswordError> {
+        Ok(false)
+    }
+}
+
+impl Counting {
+    fn checks(&self) -> usize {
+        self.hashes.load(Ordering::SeqCst) + self.verifies.load(Ordering::SeqCst)
+    }
+}
+
+/// How many of `answers` had each status: (401, 429).
+fn tally(answers: &[StatusCode]) -> (usize, usize) {
+    let of = |s| answers.iter().filter(|a| **a == s).count();
+    (of(StatusCode::UNAUTHORIZED), of(StatusCode::TOO_MANY_REQUESTS))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_passwords_for_one_account_hash_at_most_the_limit() {
+    let (native, _dir) = native().await;
+    let (router, counting) = counted(&native, true);
+    let answers = futures::future::join_all((0..40).map(|_| {
+        let router = router.clone();
+        async move { send(&router, sign_in_from("203.0.113.1:1", "admin@folio.test", "guess")).await.0 }
+    }))
+    .await;
+    let (unauthorized, throttled) = tally(&answers);
+    assert_eq!(unauthorized + throttled, 40, "{answers:?}");
+    assert!(
+        counting.checks() <= 5,
+        "{} passwords were hashed for one account and address",
+        counting.checks()
+    );
+    assert!(unauthorized <= 5 && throttled >= 35, "{unauthorized} × 401, {throttled} × 429");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn spraying_many_emails_from_one_address_is_throttled_even_at_once() {
+    let (native, _dir) = native().await;
+    let (router, counting) = counted(&native, false);
+    let answers =
+        futures::future::join_all(
+            (0..30).map(|i| {
+                let router = router.clone();
+                async move {
+                    send(&router, sign_in_from("203.0.113.2:1", &format!("u{i}@folio.test"), "x")).await.0
+                }
+            }),
+        )
+        .await;
+    let (unauthorized, throttled) = tally(&answers);
+    assert_eq!((unauthorized, throttled), (20, 10), "{answers:?}");
+    assert_eq!(counting.checks(), 20);
+}
+
+#[tokio::test]
+async fn one_email_from_many_addresses_is_locked_only_at_a_much_higher_bar() {
+    let (native, _dir) = native().await;
+    let (router, counting) = counted(&native, false);
+    // Five guesses from each of 20 addresses: 100, each refused only as a wrong password.
+    for address in 0..20 {
+        for _ in 0..5 {
+            let (status, _, body) =
+                send(&router, sign_in_from(&format!("10.0.0.{address}:1"), "admin@folio.test", "x")).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "from address {address}: {body}");
+        }
+    }
+    // Now the account is locked from everywhere, without another password checked.
+    let (status, headers, _) = send(&router, sign_in_from("10.0.1.1:1", "admin@folio.test", "x")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(headers.contains_key(header::RETRY_AFTER));
+    assert_eq!(counting.checks(), 100);
 }

@@ -180,9 +180,17 @@ async fn api_upload(
     Ok((StatusCode::CREATED, Json(results)).into_response())
 }
 
-/// `GET /api/documents/{id}` → the document and its latest version's ingest status.
-async fn api_document_status(State(ports): State<Ports>, Path(id): Path<i64>) -> Result<Response, ApiError> {
-    Ok(Json(domain::ingest::status(&ports, id).await?).into_response())
+/// `GET /api/documents/{id}` (editors and admins, like the `ingest-status` server function: an
+/// unpublished upload's title and error are nobody else's) → the document and its latest
+/// version's ingest status.
+async fn api_document_status(
+    State(ports): State<Ports>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    crate::http::session::actor(&ports, &headers).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(domain::ingest::status(&ports, id).await?))
+        .into_response())
 }
 
 /// `DELETE /api/documents/{id}` → 204: gone from every page; unreferenced blobs collected.

@@ -173,33 +173,49 @@ pub async fn ensure_admin(ports: &Ports, email: &Email, password: &str) -> Resul
 
 /// A session for correct credentials. The same message for an unknown email and a wrong
 /// password, and the same work (one password hash), so sign-in reveals neither by its answer
-/// nor by its timing who has an account. Failures are throttled per account and per client
-/// `address` ([`crate::accounts::throttle`]): past the limit the answer is `Throttled` (429).
+/// nor by its timing who has an account. Every attempt is counted before its password is
+/// hashed, per account and client `address` ([`crate::accounts::throttle`]): past a limit the
+/// answer is `Throttled` (429) and no hash is spent.
 pub async fn sign_in(
     ports: &Ports,
     email: &str,
     password: &str,
     address: Option<&str>,
 ) -> Result<(String, User), DomainError> {
-    let attempt = crate::accounts::throttle::Attempt::new(email, address);
-    crate::accounts::throttle::check(ports.db.as_ref(), &attempt).await?;
-    let account = match Email::try_from(email.to_owned()) {
-        Ok(email) => find_by_email(ports, &email).await?,
-        Err(_) => None,
-    };
-    let matched = match &account {
-        Some(row) => ports.passwords.verify(password, &row.password_hash).await?,
-        None => {
-            // Spend what a real check costs, so a quick answer doesn't mean "no such account".
-            ports.passwords.hash(password).await?;
-            false
+    use crate::accounts::throttle;
+    let db = ports.db.as_ref();
+    let counted = throttle::count(db, &throttle::Attempt::new(email, address)).await?;
+    let checked = async {
+        let account = match Email::try_from(email.to_owned()) {
+            Ok(email) => find_by_email(ports, &email).await?,
+            Err(_) => None,
+        };
+        let matched = match &account {
+            Some(row) => ports.passwords.verify(password, &row.password_hash).await?,
+            None => {
+                // Spend what a real check costs, so a quick answer doesn't mean "no such account".
+                ports.passwords.hash(password).await?;
+                false
+            }
+        };
+        Ok::<_, DomainError>(account.filter(|_| matched))
+    }
+    .await;
+    let row = match checked {
+        Ok(Some(row)) => row,
+        Ok(None) => {
+            counted.failed(db).await?;
+            return Err(DomainError::Unauthorized("That email and password don’t match an account.".into()));
+        }
+        Err(err) => {
+            // Unchecked (the hasher busy, the database failing): not a guess.
+            if let Err(undo) = counted.uncount(db).await {
+                tracing::warn!(%undo, "sign-in throttle: an unchecked attempt stays counted");
+            }
+            return Err(err);
         }
     };
-    let Some(row) = account.filter(|_| matched) else {
-        crate::accounts::throttle::record_failure(ports.db.as_ref(), &attempt).await?;
-        return Err(DomainError::Unauthorized("That email and password don’t match an account.".into()));
-    };
-    crate::accounts::throttle::clear_account(ports.db.as_ref(), &attempt).await?;
+    counted.succeeded(db).await?;
     let (token, hash) = new_session_token()?;
     ports
         .db

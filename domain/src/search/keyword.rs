@@ -220,10 +220,15 @@ pub(super) async fn candidates(
     Ok(best_per_document(found))
 }
 
+/// Most words one query tries to correct: each costs a look through the vocabulary. Unknown
+/// words past these are searched as typed.
+const MAX_CORRECTIONS: usize = 3;
+
 /// When no word of `query` is in the index as typed: the query with each unknown word replaced
 /// by the closest indexed word (edit distance 1 for short words, else 2; same first letter; the
-/// most frequent on a tie), and what
-/// it finds. `None` when nothing could be corrected or the correction finds nothing either.
+/// most frequent on a tie), and what it finds. Whether the words are known is one statement;
+/// only the first [`MAX_CORRECTIONS`] unknown words are looked up. `None` when nothing could be
+/// corrected or the correction finds nothing either.
 pub(super) async fn corrected(
     ports: &Ports,
     query: &KeywordQuery,
@@ -234,61 +239,62 @@ pub(super) async fn corrected(
     struct Term {
         term: String,
     }
-    let mut changed = false;
-    let mut terms = Vec::with_capacity(query.terms.len());
-    for phrase in &query.terms {
-        let mut words = Vec::with_capacity(phrase.len());
-        for word in phrase {
-            let lower = word.to_lowercase();
-            let Some(first) = lower.chars().next() else { continue };
-            if lower.chars().count() < 4 || !first.is_alphabetic() {
-                words.push(word.clone());
-                continue;
-            }
-            let len = i64::try_from(lower.chars().count()).unwrap_or(64);
-            // The vocabulary holds Porter stems; candidates share the first letter and about the
-            // length, most frequent first.
-            let nearby: Vec<Term> = ports
-                .db
-                .query_all(
-                    Statement::new(
-                        "SELECT term FROM chunks_vocab
-                         WHERE term >= ?1 AND term < ?2 AND length(term) BETWEEN ?3 - 3 AND ?3 + 2
-                         ORDER BY cnt DESC LIMIT 400",
-                    )
-                    .bind(first.to_string())
-                    .bind(char::from_u32(u32::from(first) + 1).map(String::from).unwrap_or_default())
-                    .bind(len),
+    // Words long enough to misspell and that begin with a letter; whether the index has each.
+    let correctable =
+        |word: &str| word.chars().count() >= 4 && word.chars().next().is_some_and(char::is_alphabetic);
+    let mut seen = HashSet::new();
+    let tried: Vec<&str> = query.words().filter(|w| correctable(w) && seen.insert(*w)).collect();
+    if tried.is_empty() {
+        return Ok(None);
+    }
+    let exact: Vec<String> = tried
+        .iter()
+        .map(|w| KeywordQuery { terms: vec![vec![(*w).to_owned()]], prefix_last: false }.to_fts())
+        .collect();
+    let known: Vec<bool> = count_chunks(ports, &exact, 1).await?.into_iter().map(|n| n > 0).collect();
+    let unknown = tried.iter().zip(&known).filter(|(_, k)| !**k).map(|(w, _)| *w).take(MAX_CORRECTIONS);
+    let mut fixes: Vec<(&str, String)> = Vec::new();
+    for word in unknown {
+        let lower = word.to_lowercase();
+        let Some(first) = lower.chars().next() else { continue };
+        let len = i64::try_from(lower.chars().count()).unwrap_or(64);
+        // The vocabulary holds Porter stems; candidates share the first letter and about the
+        // length, most frequent first.
+        let nearby: Vec<Term> = ports
+            .db
+            .query_all(
+                Statement::new(
+                    "SELECT term FROM chunks_vocab
+                     WHERE term >= ?1 AND term < ?2 AND length(term) BETWEEN ?3 - 3 AND ?3 + 2
+                     ORDER BY cnt DESC LIMIT 400",
                 )
-                .await?;
-            if known(ports, word).await? {
-                words.push(word.clone());
-                continue;
-            }
-            // The vocabulary holds stems: compare the word with its common endings off too.
-            let variants: Vec<&str> = std::iter::once(lower.as_str())
-                .chain(["ing", "es", "ed", "e", "s"].iter().filter_map(|end| lower.strip_suffix(end)))
-                .collect();
-            let allowed = if lower.chars().count() <= 5 { 1 } else { 2 };
-            let best = nearby
-                .into_iter()
-                .map(|t| (variants.iter().map(|v| edit_distance(v, &t.term, 3)).min().unwrap_or(3), t.term))
-                .filter(|(d, _)| *d <= allowed)
-                .min_by_key(|(d, _)| *d);
-            match best {
-                Some((_, term)) => {
-                    changed = true;
-                    words.push(term);
-                }
-                None => words.push(word.clone()),
-            }
-        }
-        if !words.is_empty() {
-            terms.push(words);
+                .bind(first.to_string())
+                .bind(char::from_u32(u32::from(first) + 1).map(String::from).unwrap_or_default())
+                .bind(len),
+            )
+            .await?;
+        // The vocabulary holds stems: compare the word with its common endings off too.
+        let variants: Vec<&str> = std::iter::once(lower.as_str())
+            .chain(["ing", "es", "ed", "e", "s"].iter().filter_map(|end| lower.strip_suffix(end)))
+            .collect();
+        let allowed = if lower.chars().count() <= 5 { 1 } else { 2 };
+        let best = nearby
+            .into_iter()
+            .map(|t| (variants.iter().map(|v| edit_distance(v, &t.term, 3)).min().unwrap_or(3), t.term))
+            .filter(|(d, _)| *d <= allowed)
+            .min_by_key(|(d, _)| *d);
+        if let Some((_, term)) = best {
+            fixes.push((word, term));
         }
     }
-    if !changed || terms.is_empty() {
+    if fixes.is_empty() {
         return Ok(None);
+    }
+    let mut terms = query.terms.clone();
+    for slot in terms.iter_mut().flatten() {
+        if let Some((_, term)) = fixes.iter().find(|(word, _)| *word == slot.as_str()) {
+            *slot = term.clone();
+        }
     }
     let fixed = KeywordQuery { terms, prefix_last: true };
     let found = candidates(ports, &fixed, filters, limit, limit).await?;
@@ -311,23 +317,6 @@ pub(super) async fn corrected(
         .collect::<Vec<_>>()
         .join(" ");
     Ok(Some((shown, found)))
-}
-
-/// Whether `word` is in the index as typed (as FTS5 tokenizes and stems it).
-async fn known(ports: &Ports, word: &str) -> Result<bool, DomainError> {
-    #[derive(Deserialize)]
-    struct Found {
-        found: i64,
-    }
-    let fts = KeywordQuery { terms: vec![vec![word.to_owned()]], prefix_last: false }.to_fts();
-    let row: Found = ports
-        .db
-        .query_one(
-            Statement::new("SELECT EXISTS (SELECT 1 FROM chunks_fts WHERE chunks_fts MATCH ?1) AS found")
-                .bind(fts),
-        )
-        .await?;
-    Ok(row.found != 0)
 }
 
 /// The words between snippet markers, in order.

@@ -11,6 +11,9 @@
 const MAX_INPUT_CHARS: usize = 500;
 /// At most this many words or phrases.
 const MAX_TERMS: usize = 16;
+/// At most this many words in all, phrases included: every word costs the index a list to
+/// read (and, when nothing matches, a spelling lookup), so a long paste searches its start.
+pub const MAX_WORDS: usize = 32;
 /// Longer words are cut (no real word is; a run of letters this long is noise).
 const MAX_TERM_CHARS: usize = 64;
 
@@ -34,8 +37,11 @@ impl KeywordQuery {
         // phrase when a closing quote follows it; an odd one out is ignored.
         let quotes = input.matches('"').count();
         let mut terms = Vec::new();
+        let mut left = MAX_WORDS;
         for (i, part) in input.split('"').enumerate() {
-            let words: Vec<String> = words(part);
+            let mut words: Vec<String> = words(part);
+            words.truncate(left);
+            left -= words.len();
             if i % 2 == 1 && quotes > i {
                 if !words.is_empty() {
                     terms.push(words);
@@ -173,6 +179,9 @@ mod tests {
         assert_eq!(q.terms.len(), MAX_TERMS);
         let huge = KeywordQuery::parse(&"y".repeat(5_000)).expect("one long word");
         assert_eq!(huge.terms[0][0].chars().count(), MAX_TERM_CHARS);
+        let phrase = format!("\"{}\" more words", "ab ".repeat(100));
+        let q = KeywordQuery::parse(&phrase).expect("searchable");
+        assert_eq!((q.terms.len(), q.words().count()), (1, MAX_WORDS), "a long phrase is cut too");
     }
 
     #[test]
