@@ -21,6 +21,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.
 pub fn apply(conn: &mut Connection) -> rusqlite::Result<Vec<&'static str>> {
+    apply_these(conn, MIGRATIONS)
+}
+
+/// [`apply`] for the first migrations only: tests build a database as an older release left it.
+pub fn apply_these(
+    conn: &mut Connection,
+    migrations: &[(&'static str, &'static str)],
+) -> rusqlite::Result<Vec<&'static str>> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS d1_migrations (
            id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -29,7 +37,7 @@ pub fn apply(conn: &mut Connection) -> rusqlite::Result<Vec<&'static str>> {
          )",
     )?;
     let mut applied = Vec::new();
-    for (name, sql) in MIGRATIONS {
+    for (name, sql) in migrations {
         let done: bool =
             conn.query_row("SELECT EXISTS (SELECT 1 FROM d1_migrations WHERE name = ?1)", [name], |r| {
                 r.get(0)
