@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0010_search_chunks.sql", include_str!("../../migrations/0010_search_chunks.sql")),
     ("0011_enrichment.sql", include_str!("../../migrations/0011_enrichment.sql")),
     ("0012_ask.sql", include_str!("../../migrations/0012_ask.sql")),
+    ("0013_ids_never_reused.sql", include_str!("../../migrations/0013_ids_never_reused.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.
