@@ -243,6 +243,57 @@ async fn with_the_model_down_search_answers_from_keywords_and_ingest_waits() {
     assert!(page.contains("Semantic results are unavailable right now"), "{page}");
 }
 
+/// A document deleted while the model embeds its chunks: the vectors written for them after the
+/// delete are forgotten too (the chunks were not marked embedded yet, so their delete trigger
+/// queued nothing for the vector index).
+#[tokio::test]
+async fn vectors_written_for_a_document_deleted_meanwhile_are_forgotten() {
+    struct DeletesMeanwhile {
+        db: Arc<dyn domain::ports::Db>,
+        document_id: i64,
+    }
+    #[async_trait::async_trait]
+    impl domain::ports::Ai for DeletesMeanwhile {
+        async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, domain::error::AiError> {
+            // Only while its own chunks are embedded (the sample pages' come first).
+            if texts.iter().any(|t| t.contains("Keeping copies safe")) {
+                let delete = Statement::new("DELETE FROM documents WHERE id = ?1").bind(self.document_id);
+                self.db.execute(delete).await.expect("delete");
+            }
+            Ok(texts.iter().map(|_| (0..384).map(|i| if i == 7 { 1.0 } else { 0.0 }).collect()).collect())
+        }
+        async fn generate(&self, _: String, _: String) -> Result<String, domain::error::AiError> {
+            Err(domain::error::AiError::Unavailable("none".into()))
+        }
+    }
+    // Keyword search only at first: the upload's chunks wait for vectors.
+    let (native, dir) = native().await;
+    native.tasks.wait_idle().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (_, created) = upload(&native, &admin, &[("backups.md", BACKUPS.as_bytes())]).await;
+    native.tasks.wait_idle().await;
+    let document_id = created[0]["id"].as_i64().expect("id");
+    let (versions, _) = ids_of(&native, document_id).await;
+
+    let (index, _) = VectorIndex::open(&dir.path().join("v.sqlite3"), 384).expect("index");
+    assert!(index.ready(Duration::from_secs(10)).await);
+    let index = Arc::new(index);
+    let ai = Arc::new(DeletesMeanwhile { db: native.ports.db.clone(), document_id });
+    let ports = native.ports.clone().with_semantic(ai, index.clone());
+    // Queues the waiting chunks' embed jobs and runs them; the model deletes the document.
+    domain::ingest::sweep(&ports).await.expect("sweep");
+    native.tasks.wait_idle().await;
+
+    use domain::ports::{VectorQuery, Vectors};
+    let values = (0..384).map(|i| if i == 7 { 1.0 } else { 0.0 }).collect();
+    let found = index.query(VectorQuery { values, top_k: 100, folder: None }).await.expect("query");
+    assert!(!found.is_empty(), "the other pages' chunks were embedded");
+    let prefix = format!("{}:", versions[0]);
+    assert!(!found.iter().any(|m| m.id.starts_with(&prefix)), "the deleted document's vectors: {found:?}");
+    assert_eq!(count(&native, &format!("documents WHERE id = {document_id}")).await, 0, "deleted meanwhile");
+    assert_eq!(count(&native, "vector_garbage").await, 0, "the vector index was told");
+}
+
 #[tokio::test]
 async fn a_model_of_the_wrong_size_degrades_instead_of_failing() {
     struct Wrong;
