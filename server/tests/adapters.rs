@@ -21,7 +21,7 @@ fn assert_all_pass(checks: &[Check], at_least: usize) {
 async fn sqlite_passes_the_db_contract() {
     let dir = TempDir::new().expect("temp");
     let db = SqliteDb::open(&dir.path().join("contract.db")).expect("open");
-    assert_all_pass(&domain::contract::db(&db).await, 9);
+    assert_all_pass(&domain::contract::db(&db).await, 10);
 }
 
 #[tokio::test]

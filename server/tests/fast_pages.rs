@@ -244,3 +244,27 @@ async fn stored_html(native: &server::startup::Native, slug: &str) -> String {
         .expect("query");
     rows[0]["body_html"].as_str().unwrap_or_default().to_owned()
 }
+
+/// Views are written after their pages, by document id: a document deleted in between takes
+/// only its own views with it, not the other documents' written in the same batch.
+#[tokio::test]
+async fn a_document_deleted_before_its_views_are_written_costs_no_other_page_its_views() {
+    let (native, _dir) = native().await;
+    native.tasks.wait_idle().await;
+    let held = std::sync::Arc::new(HeldTasks::default());
+    let router = router_with(domain::Ports { tasks: held.clone(), ..native.ports.clone() });
+    let (_, _, kept) = send(&router, get("/docs/welcome-to-folio")).await;
+    let (status, _, _) = send(&router, get("/docs/writing-documents")).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
+    let slug = domain::sql::Statement::new("SELECT id FROM documents WHERE slug = 'writing-documents'");
+    let gone = native.ports.db.query(slug).await.expect("id")[0]["id"].as_i64().expect("its id");
+    let (status, _, _) =
+        send(&native.router, with_cookie(delete(&format!("/api/documents/{gone}")), &admin)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+
+    held.run().await;
+    let (_, _, page) = send(&native.router, get("/docs/welcome-to-folio")).await;
+    assert_eq!(views_in(&page), views_in(&kept) + 1, "the view of the page still there is counted");
+}

@@ -150,6 +150,61 @@ async fn a_question_in_other_words_finds_the_passage_and_old_text_never_shows() 
     assert!(found["results"].as_array().expect("r").iter().all(|r| r["slug"] != "backups"), "{found}");
 }
 
+const BREAD: &str = "# Baking bread\n\n## Kneading\n\nWork the dough with your hands for ten minutes, \
+until it is smooth and springs back when you press it.\n";
+
+/// A document's version ids and its chunks' ids.
+async fn ids_of(native: &server::startup::Native, document_id: i64) -> (Vec<i64>, Vec<i64>) {
+    let ids = |sql: &'static str| async move {
+        let rows = native.ports.db.query(Statement::new(sql).bind(document_id)).await.expect("ids");
+        rows.iter().map(|r| r["id"].as_i64().expect("id")).collect::<Vec<i64>>()
+    };
+    (
+        ids("SELECT id FROM document_versions WHERE document_id = ?1 ORDER BY id").await,
+        ids("SELECT id FROM chunks WHERE document_id = ?1 ORDER BY id").await,
+    )
+}
+
+/// The newest document deleted and another uploaded at once: the new one gets ids of its own, so
+/// the vector ids the deleted one left to forget (`<version>:<ordinal>`) are never its vectors.
+#[tokio::test]
+async fn a_document_uploaded_right_after_the_newest_is_deleted_is_found_by_meaning() {
+    let dir = tempfile::TempDir::new().expect("dir");
+    let native =
+        server::startup::build(&model_config(dir.path(), None), app::http::leptos_options().expect("o"))
+            .await
+            .expect("host");
+    native.tasks.wait_idle().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (_, created) =
+        upload(&native, &admin, &[("backups.md", BACKUPS.as_bytes()), ("garden.md", GARDEN.as_bytes())])
+            .await;
+    native.tasks.wait_idle().await;
+    let garden = created[1]["id"].as_i64().expect("id");
+    let (garden_versions, garden_chunks) = ids_of(&native, garden).await;
+    assert!(!garden_chunks.is_empty() && count(&native, "chunks WHERE embedded = 0").await == 0);
+
+    let (status, _, body) =
+        send(&native.router, with_cookie(delete(&format!("/api/documents/{garden}")), &admin)).await;
+    assert_eq!(status, 204, "{body}");
+    let (_, added) = upload(&native, &admin, &[("bread.md", BREAD.as_bytes())]).await;
+    native.tasks.wait_idle().await;
+    domain::ingest::sweep(&native.ports).await.expect("sweep");
+    native.tasks.wait_idle().await;
+
+    // No word of the question is in the document.
+    let found = search(&native, "q=what+makes+a+loaf+rise+from+flour+and+yeast&mode=semantic").await;
+    assert_eq!(first_title(&found), "Baking bread", "{found}");
+    let bread = added[0]["id"].as_i64().expect("id");
+    let (bread_versions, bread_chunks) = ids_of(&native, bread).await;
+    assert!(bread > garden, "document {bread} after the deleted {garden}");
+    assert!(
+        bread_versions[0] > garden_versions[garden_versions.len() - 1],
+        "{bread_versions:?} {garden_versions:?}"
+    );
+    assert!(bread_chunks[0] > garden_chunks[garden_chunks.len() - 1], "{bread_chunks:?} {garden_chunks:?}");
+}
+
 #[tokio::test]
 async fn with_the_model_down_search_answers_from_keywords_and_ingest_waits() {
     let dir = tempfile::TempDir::new().expect("dir");
@@ -186,6 +241,57 @@ async fn with_the_model_down_search_answers_from_keywords_and_ingest_waits() {
     assert!(status.contains("\"chunks_waiting\":"), "editors see what waits: {status}");
     let (_, _, page) = send(&native.router, get("/search?q=snapshots")).await;
     assert!(page.contains("Semantic results are unavailable right now"), "{page}");
+}
+
+/// A document deleted while the model embeds its chunks: the vectors written for them after the
+/// delete are forgotten too (the chunks were not marked embedded yet, so their delete trigger
+/// queued nothing for the vector index).
+#[tokio::test]
+async fn vectors_written_for_a_document_deleted_meanwhile_are_forgotten() {
+    struct DeletesMeanwhile {
+        db: Arc<dyn domain::ports::Db>,
+        document_id: i64,
+    }
+    #[async_trait::async_trait]
+    impl domain::ports::Ai for DeletesMeanwhile {
+        async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, domain::error::AiError> {
+            // Only while its own chunks are embedded (the sample pages' come first).
+            if texts.iter().any(|t| t.contains("Keeping copies safe")) {
+                let delete = Statement::new("DELETE FROM documents WHERE id = ?1").bind(self.document_id);
+                self.db.execute(delete).await.expect("delete");
+            }
+            Ok(texts.iter().map(|_| (0..384).map(|i| if i == 7 { 1.0 } else { 0.0 }).collect()).collect())
+        }
+        async fn generate(&self, _: String, _: String) -> Result<String, domain::error::AiError> {
+            Err(domain::error::AiError::Unavailable("none".into()))
+        }
+    }
+    // Keyword search only at first: the upload's chunks wait for vectors.
+    let (native, dir) = native().await;
+    native.tasks.wait_idle().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (_, created) = upload(&native, &admin, &[("backups.md", BACKUPS.as_bytes())]).await;
+    native.tasks.wait_idle().await;
+    let document_id = created[0]["id"].as_i64().expect("id");
+    let (versions, _) = ids_of(&native, document_id).await;
+
+    let (index, _) = VectorIndex::open(&dir.path().join("v.sqlite3"), 384).expect("index");
+    assert!(index.ready(Duration::from_secs(10)).await);
+    let index = Arc::new(index);
+    let ai = Arc::new(DeletesMeanwhile { db: native.ports.db.clone(), document_id });
+    let ports = native.ports.clone().with_semantic(ai, index.clone());
+    // Queues the waiting chunks' embed jobs and runs them; the model deletes the document.
+    domain::ingest::sweep(&ports).await.expect("sweep");
+    native.tasks.wait_idle().await;
+
+    use domain::ports::{VectorQuery, Vectors};
+    let values = (0..384).map(|i| if i == 7 { 1.0 } else { 0.0 }).collect();
+    let found = index.query(VectorQuery { values, top_k: 100, folder: None }).await.expect("query");
+    assert!(!found.is_empty(), "the other pages' chunks were embedded");
+    let prefix = format!("{}:", versions[0]);
+    assert!(!found.iter().any(|m| m.id.starts_with(&prefix)), "the deleted document's vectors: {found:?}");
+    assert_eq!(count(&native, &format!("documents WHERE id = {document_id}")).await, 0, "deleted meanwhile");
+    assert_eq!(count(&native, "vector_garbage").await, 0, "the vector index was told");
 }
 
 #[tokio::test]

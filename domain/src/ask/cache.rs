@@ -31,8 +31,8 @@ impl Stored {
 
 /// The stored answer to `key` by `model`, if every passage it was built from is unchanged: the
 /// chunk is still in its document's live version, and it is still that document's and says
-/// the same (SQLite reuses the ids of deleted rows, so an id alone proves nothing). A stale
-/// answer is deleted.
+/// the same (answers stored before migration 0013 may name ids SQLite gave again, so an id
+/// alone proves nothing). A stale answer is deleted.
 pub(super) async fn lookup(ports: &Ports, key: &str, model: &str) -> Result<Option<Stored>, DomainError> {
     #[derive(Deserialize)]
     struct Row {

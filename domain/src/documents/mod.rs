@@ -296,7 +296,7 @@ pub async fn vote(ports: &Ports, slug: &Slug, helpful: bool, voter: &str) -> Res
     use sha2::{Digest, Sha256};
     settings::ensure_writable(ports).await?;
     let voter = hex::encode(Sha256::digest(format!("folio vote\n{voter}").as_bytes()));
-    // The triggers on document_votes keep document_stats' totals (migration 0016).
+    // The triggers on document_votes keep document_stats' totals (migration 0015).
     ports
         .db
         .execute(

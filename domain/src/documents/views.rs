@@ -91,8 +91,11 @@ async fn write(ports: &Ports, counts: HashMap<i64, i64>) {
     let batch = counts
         .iter()
         .map(|(&document_id, &views)| {
+            // A document deleted since its view takes only its own views with it (a foreign
+            // key failure would fail the whole batch).
             Statement::new(
-                "INSERT INTO document_stats (document_id, views) VALUES (?1, ?2)
+                "INSERT INTO document_stats (document_id, views)
+                 SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM documents WHERE id = ?1)
                  ON CONFLICT (document_id) DO UPDATE SET views = views + excluded.views",
             )
             .bind(document_id)

@@ -382,9 +382,9 @@ pub async fn refresh(ports: &Ports, document_id: i64, kind: Kind) -> Result<Outc
 #[derive(Deserialize)]
 struct Source {
     version: i64,
-    // What the item is made from: checked again when it is stored, since a deleted document's
-    // id is given to the next one (SQLite reuses the highest rowid) and a late answer for the
-    // old document must not land on the new one, which is also at version 1.
+    // What the item is made from: checked again when it is stored, with the version, so a late
+    // answer only lands on the text it was made from. Before migration 0013 the next document
+    // took a deleted one's id, also at version 1; the check stays as a second guard.
     title: String,
     body_md: String,
     body_key: Option<BlobKey>,

@@ -80,6 +80,8 @@ pub(super) async fn embed(ports: &Ports, version_id: i64) -> Result<(), DomainEr
             .into());
         }
         let ids: Vec<i64> = batch.iter().map(|c| c.id).collect();
+        let written: Vec<(i64, String)> =
+            batch.iter().map(|c| (c.ordinal, vector_id(version_id, c.ordinal))).collect();
         let records = batch
             .into_iter()
             .zip(values)
@@ -91,15 +93,28 @@ pub(super) async fn embed(ports: &Ports, version_id: i64) -> Result<(), DomainEr
             })
             .collect();
         vectors.upsert(records).await?;
-        let ids = serde_json::to_string(&ids).unwrap_or_default();
+        // The chunks read may have gone while the model ran (their document deleted, a newer
+        // version published). Only those still there, and still this version's, are marked;
+        // the vectors of those gone are queued to be forgotten (not yet marked embedded, their
+        // delete queued nothing), unless a rewrite of this version holds that id again.
         ports
             .db
-            .execute(
+            .batch(vec![
                 Statement::new(
-                    "UPDATE chunks SET embedded = 1 WHERE id IN (SELECT value FROM json_each(?1))",
+                    "UPDATE chunks SET embedded = 1
+                     WHERE version_id = ?1 AND id IN (SELECT value FROM json_each(?2))",
                 )
-                .bind(ids),
-            )
+                .bind(version_id)
+                .bind(serde_json::to_string(&ids).unwrap_or_default()),
+                Statement::new(
+                    "INSERT OR IGNORE INTO vector_garbage (id)
+                     SELECT json_extract(j.value, '$[1]') FROM json_each(?2) j
+                     WHERE NOT EXISTS (SELECT 1 FROM chunks c
+                                       WHERE c.version_id = ?1 AND c.ordinal = json_extract(j.value, '$[0]'))",
+                )
+                .bind(version_id)
+                .bind(serde_json::to_string(&written).unwrap_or_default()),
+            ])
             .await?;
     }
     forget_deleted_vectors(ports).await?;
