@@ -7,8 +7,7 @@ test("the helpful button works after hydration, without a reload, once per reade
   // of a new page.
   const editor = await playwright.request.newContext({ baseURL });
   expect((await editor.post("/api/session", { data: admin })).status()).toBe(200);
-  const { slug } = await uploadMarkdown(editor, `vote-${unique()}.md`, "# Vote on me\n\nWas this helpful?\n");
-  await editor.dispose();
+  const { id, slug } = await uploadMarkdown(editor, `vote-${unique()}.md`, "# Vote on me\n\nWas this helpful?\n");
   await page.goto(`/docs/${slug}`);
   await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
   const yes = page.getByTestId("helpful-yes");
@@ -37,6 +36,9 @@ test("the helpful button works after hydration, without a reload, once per reade
     data: `slug=${slug}&helpful=false`,
   });
   expect(await changed.json()).toEqual({ helpful_yes: before, helpful_no: 1 });
+  // Later specs count the sample pages on the home page.
+  expect((await editor.delete(`/api/documents/${id}`)).status()).toBe(204);
+  await editor.dispose();
 });
 
 test("the view counter increases after the request, not during it", async ({ request }) => {

@@ -169,4 +169,5 @@ test("a file nested 60,000 deep is refused at once, a deep but real one is read,
   const page = await request.get(`/docs/${slug}`);
   expect(page.status()).toBe(200);
   expect(await page.text()).toContain("found at the bottom");
+  expect((await request.delete(`/api/documents/${id}`)).status()).toBe(204);
 });
