@@ -109,8 +109,10 @@ fn first_title(found: &serde_json::Value) -> &str {
     found["results"][0]["title"].as_str().unwrap_or("")
 }
 
-#[tokio::test]
-async fn a_question_in_other_words_finds_the_passage_and_old_text_never_shows() {
+/// A site with the real model, signed in as the admin, with the backups and garden pages
+/// uploaded and embedded: (site, admin cookie, the upload results, its data folder).
+async fn with_backups_and_garden() -> (server::startup::Native, String, serde_json::Value, tempfile::TempDir)
+{
     let dir = tempfile::TempDir::new().expect("dir");
     let native =
         server::startup::build(&model_config(dir.path(), None), app::http::leptos_options().expect("o"))
@@ -122,6 +124,12 @@ async fn a_question_in_other_words_finds_the_passage_and_old_text_never_shows() 
         upload(&native, &admin, &[("backups.md", BACKUPS.as_bytes()), ("garden.md", GARDEN.as_bytes())])
             .await;
     native.tasks.wait_idle().await;
+    (native, admin, created, dir)
+}
+
+#[tokio::test]
+async fn a_question_in_other_words_finds_the_passage_and_old_text_never_shows() {
+    let (native, admin, created, _dir) = with_backups_and_garden().await;
     assert_eq!(count(&native, "chunks WHERE embedded = 0").await, 0, "every chunk has its vector");
 
     // No word of the question is in the document.
@@ -169,17 +177,7 @@ async fn ids_of(native: &server::startup::Native, document_id: i64) -> (Vec<i64>
 /// the vector ids the deleted one left to forget (`<version>:<ordinal>`) are never its vectors.
 #[tokio::test]
 async fn a_document_uploaded_right_after_the_newest_is_deleted_is_found_by_meaning() {
-    let dir = tempfile::TempDir::new().expect("dir");
-    let native =
-        server::startup::build(&model_config(dir.path(), None), app::http::leptos_options().expect("o"))
-            .await
-            .expect("host");
-    native.tasks.wait_idle().await;
-    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let (_, created) =
-        upload(&native, &admin, &[("backups.md", BACKUPS.as_bytes()), ("garden.md", GARDEN.as_bytes())])
-            .await;
-    native.tasks.wait_idle().await;
+    let (native, admin, created, _dir) = with_backups_and_garden().await;
     let garden = created[1]["id"].as_i64().expect("id");
     let (garden_versions, garden_chunks) = ids_of(&native, garden).await;
     assert!(!garden_chunks.is_empty() && count(&native, "chunks WHERE embedded = 0").await == 0);
