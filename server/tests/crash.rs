@@ -146,7 +146,7 @@ fn upload(port: u16, cookie: &str, name: &str, bytes: &[u8]) -> i64 {
     results[0]["id"].as_i64().expect("id")
 }
 
-/// Waits until the document's status is `wanted` (or fails the test on `failed` unless wanted).
+/// Waits until the document's status is `wanted`; `failed` before that fails the test.
 fn wait_for(port: u16, cookie: &str, id: i64, wanted: &str, within: Duration) -> (String, String) {
     let deadline = Instant::now() + within;
     let mut seen = status(port, cookie, id);
@@ -247,18 +247,7 @@ fn a_file_that_stops_the_server_three_times_is_set_aside_and_the_site_goes_on() 
     }
 
     // The fourth start sets it aside instead of dying again, and says why.
-    let (state, error) = {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let seen = status(port, &cookie, id);
-            if seen.0 == "failed" {
-                break seen;
-            }
-            assert!(Instant::now() < deadline, "not set aside (status {seen:?})");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
-    assert_eq!(state, "failed");
+    let (_, error) = wait_for(port, &cookie, id, "failed", Duration::from_secs(30));
     assert!(error.contains("stopped the converter 3 times"), "{error}");
     assert_eq!(unfinished_claims(data.path()), 0, "no job left to run again");
 
