@@ -120,6 +120,7 @@ fn settings() -> enrich::Settings {
         breaker_failures: 100,
         breaker_cooldown: Duration::from_secs(60),
         failure_backoff: Duration::from_secs(600),
+        reserved_percent: 25,
     }
 }
 
@@ -291,7 +292,9 @@ async fn a_burst_of_200_views_of_50_pages_is_bounded_by_claims_and_the_budget() 
     site.settle().await;
 
     let calls = ai.summaries() + ai.topics.load(Ordering::SeqCst);
-    assert!(calls <= BUDGET as usize, "{calls} calls for a budget of {BUDGET}");
+    // A quarter of the day is kept for readers' questions: enrichment takes three quarters.
+    let share = (BUDGET * 3 / 4) as usize;
+    assert!(calls <= share, "{calls} calls for enrichment's share of {share}");
     assert!(ai.summaries() > 0, "the budget was used, not refused outright");
     let prompts = ai.summary_prompts.lock().expect("lock").clone();
     let distinct: std::collections::HashSet<&String> = prompts.iter().collect();
@@ -353,11 +356,35 @@ async fn the_budget_caps_calls_and_health_says_it_is_spent() {
     assert_eq!(health["ai_calls"]["per_minute"], 1, "{health}");
 }
 
+/// Enrichment spending all it may leaves readers' questions their reserve, and the reverse; both
+/// together never pass the limit (counted in the real database).
+#[tokio::test]
+async fn enrichment_and_questions_each_keep_a_reserve_of_the_budget() {
+    use domain::enrich::guard::{admit, Purpose};
+    for (first, second) in [(Purpose::Enrich, Purpose::Ask), (Purpose::Ask, Purpose::Enrich)] {
+        let ai = Scripted::new(Answer::Text("Unused."), false);
+        let settings = enrich::Settings { calls_per_minute: 8, ..settings() };
+        let site = site(ai, settings.clone()).await;
+        let mut taken = 0;
+        for _ in 0..8 {
+            if admit(&site.ports, &settings, first).await.expect("db").is_ok() {
+                taken += 1;
+            }
+        }
+        assert_eq!(taken, 6, "{first:?} takes all but the other's quarter");
+        for n in 0..2 {
+            assert!(admit(&site.ports, &settings, second).await.expect("db").is_ok(), "{second:?} call {n}");
+        }
+        assert!(admit(&site.ports, &settings, second).await.expect("db").is_err(), "the minute is spent");
+    }
+}
+
 #[tokio::test]
 async fn a_busy_model_spends_no_budget() {
     let ai = Scripted::new(Answer::Busy, true);
-    // Two calls a minute: related documents (an embedding, always free here) take one.
-    let site = site(ai.clone(), enrich::Settings { calls_per_minute: 2, ..settings() }).await;
+    // Three calls a minute, two of them enrichment's (a quarter is kept for questions): related
+    // documents (an embedding, always free here) take one.
+    let site = site(ai.clone(), enrich::Settings { calls_per_minute: 3, ..settings() }).await;
     for _ in 0..3 {
         site.page(DOC).await;
         site.settle().await;

@@ -336,7 +336,7 @@ pub async fn answer(
         ports.tasks.sleep(POLL).await;
     };
 
-    match guard::admit(ports, &ports.enrich).await? {
+    match guard::admit(ports, &ports.enrich, guard::Purpose::Ask).await? {
         Ok(()) => {}
         Err(refusal) => {
             done.unavailable = Some(
@@ -441,7 +441,7 @@ pub async fn answer(
             // A busy model is not a failing one: the breaker counts failures only, and the call
             // that never ran goes back to the budget.
             if matches!(failure, Some(Err(AiError::Busy(_)))) {
-                guard::refund(ports).await?;
+                guard::refund(ports, guard::Purpose::Ask).await?;
             } else {
                 guard::failed(ports, &ports.enrich).await?;
             }

@@ -39,6 +39,9 @@ pub struct Settings {
     pub breaker_cooldown: Duration,
     /// How long an item whose making failed waits before it is tried again.
     pub failure_backoff: Duration,
+    /// The share of the budget (per cent, at most 50) each of enrichment and readers'
+    /// questions keeps for itself: the other never takes it.
+    pub reserved_percent: u8,
 }
 
 impl Default for Settings {
@@ -51,6 +54,7 @@ impl Default for Settings {
             breaker_failures: 5,
             breaker_cooldown: Duration::from_secs(60),
             failure_backoff: Duration::from_secs(600),
+            reserved_percent: 25,
         }
     }
 }
@@ -427,7 +431,7 @@ async fn make(
         store(ports, document_id, kind, &source, model, &hash, None).await?;
         return Ok(Outcome::Unchanged);
     }
-    if let Err(refusal) = guard::admit(ports, settings).await? {
+    if let Err(refusal) = guard::admit(ports, settings, guard::Purpose::Enrich).await? {
         return Ok(Outcome::Refused(refusal));
     }
     let answer = match kind {
@@ -455,7 +459,7 @@ async fn make(
             Ok(if stored { Outcome::Made } else { Outcome::Gone })
         }
         Err(AiError::Busy(_)) => {
-            guard::refund(ports).await?;
+            guard::refund(ports, guard::Purpose::Enrich).await?;
             Ok(Outcome::Busy)
         }
         Err(why) => {
