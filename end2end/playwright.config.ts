@@ -26,6 +26,8 @@ export const standinURL = `http://127.0.0.1:${standinPort}`;
 // The first admin on both hosts (tests sign in with it).
 export const admin = { email: "admin@folio.test", password: "e2e admin password" };
 const adminEnv = { FOLIO_ADMIN_EMAIL: admin.email, FOLIO_ADMIN_PASSWORD: admin.password };
+/** Per-client limits of the main native server and the Worker (limits.spec.ts goes past them). */
+export const limits = { searches: "600", questions: "120" };
 
 export default defineConfig({
   testDir: "tests",
@@ -69,6 +71,9 @@ export default defineConfig({
         // 30 a minute would leave later askers "over budget". The budget itself is tested in
         // server/tests/enrich.rs.
         FOLIO_AI_CALLS_PER_MINUTE: "300",
+        // The whole suite is one address: limits on, loose enough for it (limits.spec.ts).
+        FOLIO_CLIENT_SEARCHES_PER_MINUTE: limits.searches,
+        FOLIO_CLIENT_QUESTIONS_PER_HOUR: limits.questions,
         ...adminEnv,
       },
       reuseExistingServer: false,
@@ -119,7 +124,7 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
-      command: `node scripts/worker-local.mjs --test --port ${workerPort} --persist-to "${path.join(dataDir, "worker")}" --ai-proxy ${standinURL} --vectorize-proxy ${standinURL}`,
+      command: `node scripts/worker-local.mjs --test --var CLIENT_SEARCHES_PER_MINUTE=${limits.searches} --var CLIENT_QUESTIONS_PER_HOUR=${limits.questions} --port ${workerPort} --persist-to "${path.join(dataDir, "worker")}" --ai-proxy ${standinURL} --vectorize-proxy ${standinURL}`,
       cwd: root,
       url: `http://127.0.0.1:${workerPort}/healthz`,
       env: { ...adminEnv },

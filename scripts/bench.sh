@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
+# Every request comes from this one address: per-client limits would measure themselves.
+export FOLIO_CLIENT_SEARCHES_PER_MINUTE=0 FOLIO_CLIENT_QUESTIONS_PER_HOUR=0
 seconds=${1:-10}
 native_port=${FOLIO_BENCH_NATIVE_PORT:-3300}
 worker_port=${FOLIO_BENCH_WORKER_PORT:-3301}
@@ -50,7 +52,7 @@ pids+=($!)
 standin_pid=$!
 wait_for "http://127.0.0.1:$standin_port/info"
 standin=http://127.0.0.1:$standin_port
-node scripts/worker-local.mjs --test --port "$worker_port" --persist-to "$data/worker" \
+node scripts/worker-local.mjs --test --var CLIENT_SEARCHES_PER_MINUTE=0 --var CLIENT_QUESTIONS_PER_HOUR=0 --port "$worker_port" --persist-to "$data/worker" \
   --ai-proxy "$standin" --vectorize-proxy "$standin" >"$data/worker.log" 2>&1 &
 pids+=($!)
 wait_for "http://127.0.0.1:$native_port/healthz"

@@ -31,6 +31,8 @@ if [ ! -f "$corpus/.complete" ]; then
 fi
 
 port=${FOLIO_EVAL_PORT:-3310}
+# Every request comes from this one address: per-client limits would measure themselves.
+export FOLIO_CLIENT_SEARCHES_PER_MINUTE=0 FOLIO_CLIENT_QUESTIONS_PER_HOUR=0
 data=$(mktemp -d /tmp/folio-eval.XXXXXX)
 trap 'kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"' EXIT
 export FOLIO_EMAIL=eval@folio.test FOLIO_PASSWORD="eval admin password"

@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     test: { type: "boolean", default: false },
     "ai-proxy": { type: "string" },
     "vectorize-proxy": { type: "string" },
+    // NAME=VALUE over wrangler.toml's [vars] (tests and benchmarks loosen per-client limits).
+    var: { type: "string", multiple: true, default: [] },
   },
 });
 
@@ -67,6 +69,14 @@ const bindings = { ...config.vars };
 // The first admin: a var and a secret on Cloudflare, plain bindings here.
 for (const name of ["FOLIO_ADMIN_EMAIL", "FOLIO_ADMIN_PASSWORD"]) {
   if (process.env[name]) bindings[name] = process.env[name];
+}
+for (const pair of args.var) {
+  const at = pair.indexOf("=");
+  if (at < 1 || !(pair.slice(0, at) in config.vars)) {
+    console.error(`worker-local: --var ${pair}: expected NAME=VALUE with a NAME from wrangler.toml's [vars]`);
+    process.exit(1);
+  }
+  bindings[pair.slice(0, at)] = pair.slice(at + 1);
 }
 if (args.test) {
   bindings.SEED_SAMPLES = "true";

@@ -99,7 +99,11 @@ pub async fn vote(slug: String, helpful: bool) -> Result<Votes, AppError> {
 #[server(endpoint = "search-documents", input = leptos::server_fn::codec::GetUrl)]
 pub async fn search(params: domain::search::Params) -> Result<domain::search::Results, AppError> {
     let ports = ports()?;
-    Ok(domain::search::search(&ports, params.into_request()?).await?)
+    let request = params.into_request()?;
+    let parts = request_parts()?;
+    let client = crate::http::security::client_of(&parts);
+    domain::site::limits::admit(&ports, domain::site::limits::Action::Search, client).await?;
+    Ok(domain::search::search(&ports, request).await?)
 }
 
 /// Answers a question whole (`/ask?q=` without JavaScript; the page with JavaScript streams it
@@ -108,6 +112,9 @@ pub async fn search(params: domain::search::Params) -> Result<domain::search::Re
 pub async fn ask_question(params: domain::ask::Params) -> Result<domain::ask::Answered, AppError> {
     let ports = ports()?;
     let question = domain::ask::Question::parse(params)?;
+    let parts = request_parts()?;
+    let client = crate::http::security::client_of(&parts);
+    domain::site::limits::admit(&ports, domain::site::limits::Action::Ask, client).await?;
     let _ticket = ports.asking.enter()?;
     Ok(domain::ask::answer_whole(&ports, &question).await?)
 }

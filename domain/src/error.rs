@@ -84,6 +84,9 @@ pub enum DomainError {
     /// Too many people are being answered at once; try again after this many seconds.
     #[error("crowded for {retry_after_secs} s")]
     Crowded { retry_after_secs: u64 },
+    /// One client used its share of searches or questions; try again after this many seconds.
+    #[error("over the per-client limit for {what} for {retry_after_secs} s")]
+    OverLimit { what: &'static str, retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error(transparent)]
@@ -112,7 +115,10 @@ impl DomainError {
             Self::TooLarge(_) => 413,
             Self::Unsupported(_) => 415,
             Self::ReadOnly(_) => 503,
-            Self::Throttled { .. } | Self::Crowded { .. } | Self::Password(PasswordError::Busy) => 429,
+            Self::Throttled { .. }
+            | Self::Crowded { .. }
+            | Self::OverLimit { .. }
+            | Self::Password(PasswordError::Busy) => 429,
             Self::Db(DbError::Constraint(_)) => 409,
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
@@ -144,9 +150,9 @@ impl DomainError {
     /// Seconds a client should wait before trying again (`Retry-After`), when that is the answer.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Self::Throttled { retry_after_secs } | Self::Crowded { retry_after_secs } => {
-                Some(*retry_after_secs)
-            }
+            Self::Throttled { retry_after_secs }
+            | Self::Crowded { retry_after_secs }
+            | Self::OverLimit { retry_after_secs, .. } => Some(*retry_after_secs),
             Self::Password(PasswordError::Busy) => Some(PASSWORDS_BUSY_RETRY_SECS),
             _ => None,
         }
@@ -164,6 +170,7 @@ impl DomainError {
             Self::Unsupported(_) => "unsupported_type",
             Self::ReadOnly(_) => "read_only",
             Self::Throttled { .. } => "too_many_attempts",
+            Self::OverLimit { .. } => "rate_limited",
             Self::Crowded { .. } | Self::Password(PasswordError::Busy) => "busy",
             Self::Db(DbError::Constraint(_)) => "conflict",
             _ if self.status() == 503 => "unavailable",
@@ -189,6 +196,14 @@ impl DomainError {
             }
             Self::Crowded { retry_after_secs } => {
                 format!("Many people are asking right now. Try again in {retry_after_secs} seconds.")
+            }
+            Self::OverLimit { what, retry_after_secs } => {
+                let wait = if *retry_after_secs > 90 {
+                    format!("{} minutes", retry_after_secs.div_ceil(60))
+                } else {
+                    format!("{} seconds", retry_after_secs.max(&1))
+                };
+                format!("You have sent many {what} in a short time. Try again in {wait}.")
             }
             Self::Password(PasswordError::Busy) => {
                 "Many people are signing in right now. Try again in a moment.".into()

@@ -11,6 +11,7 @@ test("D1, R2, WebCrypto, Workers AI and Vectorize adapters pass the port contrac
   expect(failures).toEqual([]);
   expect(checks.length).toBeGreaterThanOrEqual(15);
   expect(checks.filter((c) => c.port === "passwords").length).toBe(2);
+  expect(checks.filter((c) => c.port === "throttle").length).toBe(2);
   expect(checks.filter((c) => c.port === "ai").length).toBe(2);
   expect(checks.filter((c) => c.port === "vectors").length).toBe(5);
   expect(res.status()).toBe(200);

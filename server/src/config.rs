@@ -52,6 +52,31 @@ pub struct Config {
     pub ai_fault: Option<String>,
     pub search: SearchConfig,
     pub enrich: EnrichConfig,
+    pub limits: LimitsConfig,
+}
+
+/// `[limits]`: what one client (address) may use; 0 turns a limit off.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    pub searches_per_minute: u32,
+    pub questions_per_hour: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let d = domain::site::limits::ClientLimits::default();
+        Self { searches_per_minute: d.searches_per_minute, questions_per_hour: d.questions_per_hour }
+    }
+}
+
+impl LimitsConfig {
+    pub fn limits(&self) -> domain::site::limits::ClientLimits {
+        domain::site::limits::ClientLimits {
+            searches_per_minute: self.searches_per_minute,
+            questions_per_hour: self.questions_per_hour,
+        }
+    }
 }
 
 /// `[enrich]`: the text model's budget, time-out and circuit breaker.
@@ -63,6 +88,8 @@ pub struct EnrichConfig {
     pub timeout_ms: u64,
     pub breaker_failures: u32,
     pub breaker_cooldown_s: u64,
+    /// Per cent of the budget enrichment and readers' questions each keep (at most 50).
+    pub reserved_percent: u8,
 }
 
 impl Default for EnrichConfig {
@@ -74,6 +101,7 @@ impl Default for EnrichConfig {
             timeout_ms: u64::try_from(d.timeout.as_millis()).unwrap_or(60_000),
             breaker_failures: d.breaker_failures,
             breaker_cooldown_s: d.breaker_cooldown.as_secs(),
+            reserved_percent: d.reserved_percent,
         }
     }
 }
@@ -88,6 +116,7 @@ impl EnrichConfig {
             timeout: std::time::Duration::from_millis(self.timeout_ms.max(100)),
             breaker_failures: self.breaker_failures.max(1),
             breaker_cooldown: std::time::Duration::from_secs(self.breaker_cooldown_s.max(1)),
+            reserved_percent: self.reserved_percent.min(50),
             ..domain::enrich::Settings::default()
         }
     }
@@ -170,6 +199,7 @@ impl Default for Config {
             ai_fault: None,
             search: SearchConfig::default(),
             enrich: EnrichConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -291,6 +321,18 @@ pub fn layer(
                 var,
                 value: value.clone(),
                 why: "expected a whole number of calls".into(),
+            })?;
+        }
+    }
+    for (var, slot, unit) in [
+        ("FOLIO_CLIENT_SEARCHES_PER_MINUTE", &mut config.limits.searches_per_minute, "searches"),
+        ("FOLIO_CLIENT_QUESTIONS_PER_HOUR", &mut config.limits.questions_per_hour, "questions"),
+    ] {
+        if let Some(value) = env(var).filter(|v| !v.is_empty()) {
+            *slot = value.parse().map_err(|_| ConfigError::Env {
+                var,
+                value: value.clone(),
+                why: format!("expected a whole number of {unit} (0: no limit)"),
             })?;
         }
     }

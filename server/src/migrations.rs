@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0013_ids_never_reused.sql", include_str!("../../migrations/0013_ids_never_reused.sql")),
     ("0014_unfinished_claims.sql", include_str!("../../migrations/0014_unfinished_claims.sql")),
     ("0015_one_vote_per_reader.sql", include_str!("../../migrations/0015_one_vote_per_reader.sql")),
+    ("0016_client_counts.sql", include_str!("../../migrations/0016_client_counts.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

@@ -54,7 +54,9 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     let mut ports =
         Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords::new()))
             .with_access(access)
-            .with_search_settings(config.search.settings()?);
+            .with_search_settings(config.search.settings()?)
+            // One process serves the site: counts in memory are exact and write nothing.
+            .with_limits(config.limits.limits(), Arc::new(domain::site::limits::MemoryThrottle::default()));
     if let Some((ai, vectors, text_model)) = semantic(config, &ports).await {
         ports = ports.with_semantic(ai, vectors).with_enrich_settings(config.enrich.settings(text_model));
     }

@@ -405,3 +405,59 @@ async fn one_email_from_many_addresses_is_locked_only_at_a_much_higher_bar() {
     assert!(headers.contains_key(header::RETRY_AFTER));
     assert_eq!(counting.checks(), 100);
 }
+
+/// A router whose per-client limits are small, counted in memory as the native host does.
+fn limited(native: &server::startup::Native, searches: u32, questions: u32) -> axum::Router {
+    let limits =
+        domain::site::limits::ClientLimits { searches_per_minute: searches, questions_per_hour: questions };
+    let throttle = Arc::new(domain::site::limits::MemoryThrottle::default());
+    router_with(native.ports.clone().with_limits(limits, throttle))
+}
+
+fn retry_after(headers: &HeaderMap) -> u64 {
+    headers[header::RETRY_AFTER].to_str().expect("retry").parse().expect("seconds")
+}
+
+#[tokio::test]
+async fn one_client_past_its_searches_a_minute_gets_429_on_every_surface_and_others_do_not() {
+    let (native, _dir) = native().await;
+    let r = &limited(&native, 3, 30);
+    let search = |addr: &str| from(addr, get("/api/search?q=folio&mode=keyword"));
+    for n in 0..3 {
+        let (status, _, body) = send(r, search("192.0.2.30:1")).await;
+        assert_eq!(status, StatusCode::OK, "search {n}: {body}");
+    }
+    let (status, headers, body) = send(r, search("192.0.2.30:2")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!((1..=60).contains(&retry_after(&headers)), "{headers:?}");
+    assert!(body.contains("You have sent many searches in a short time. Try again in"), "{body}");
+    assert!(body.contains("\"rate_limited\""), "{body}");
+    // The search page (its server function) is the same use case, counted together.
+    let (status, _, page) = send(r, from("192.0.2.30:3", get("/search?q=folio"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("You have sent many searches"), "the page says why");
+    // Another reader is not held back by this one.
+    assert_eq!(send(r, search("192.0.2.31:1")).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn one_client_past_its_questions_an_hour_gets_429_before_any_model_work() {
+    let (native, _dir) = native().await;
+    let r = &limited(&native, 300, 2);
+    let ask = |addr: &str| {
+        from(addr, json("/api/ask", &serde_json::json!({ "question": "How is Folio built?" }).to_string()))
+    };
+    for n in 0..2 {
+        let (status, _, body) = send(r, ask("192.0.2.40:1")).await;
+        assert_eq!(status, StatusCode::OK, "question {n}: {body}");
+    }
+    let (status, headers, body) = send(r, ask("192.0.2.40:1")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!((1..=3_600).contains(&retry_after(&headers)), "{headers:?}");
+    assert!(body.contains("You have sent many questions in a short time"), "{body}");
+    // Without JavaScript (`/ask?q=`, which any site could embed) it is the same count.
+    let (status, _, page) = send(r, from("192.0.2.40:1", get("/ask?q=How+is+Folio+built%3F"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.contains("You have sent many questions"), "the page says why");
+    assert_eq!(send(r, ask("192.0.2.41:1")).await.0, StatusCode::OK, "another reader still asks");
+}

@@ -82,13 +82,22 @@ fn ports(env: &Env) -> Result<Ports, String> {
     .map(|trust| {
         domain::accounts::access::Access::new(trust, Arc::new(access_keys::FetchKeySource), access_keys::now)
     });
+    let db: Arc<dyn domain::Db> = Arc::new(d1::D1Db::new(db));
+    let number = |name: &str, default: u32| var(env, name).and_then(|v| v.parse().ok()).unwrap_or(default);
+    let limits = domain::site::limits::ClientLimits::default();
+    let limits = domain::site::limits::ClientLimits {
+        searches_per_minute: number("CLIENT_SEARCHES_PER_MINUTE", limits.searches_per_minute),
+        questions_per_hour: number("CLIENT_QUESTIONS_PER_HOUR", limits.questions_per_hour),
+    };
     let mut ports = Ports::new(
-        Arc::new(d1::D1Db::new(db)),
+        db.clone(),
         Arc::new(r2::R2Blobs::new(bucket)),
         Arc::new(wait_until::WaitUntil),
         Arc::new(webcrypto::WebCryptoPasswords),
     )
-    .with_access(access);
+    .with_access(access)
+    // Many isolates serve one site: the counts live in D1, where all of them see every use.
+    .with_limits(limits, Arc::new(domain::site::limits::DbThrottle(db)));
     // Semantic search needs both the model and the index; without either it is keyword-only.
     let dimensions = var(env, "EMBEDDING_DIMENSIONS").and_then(|d| d.parse().ok()).unwrap_or(384);
     let model = var(env, "EMBEDDING_MODEL").unwrap_or_else(|| "@cf/baai/bge-small-en-v1.5".into());
@@ -97,8 +106,6 @@ fn ports(env: &Env) -> Result<Ports, String> {
         (env.ai("AI"), vectorize::Vectorize::from_env(env, "VECTORS", dimensions))
     {
         let ai = workers_ai::WorkersAi::new(ai, model, text_model.clone());
-        let number =
-            |name: &str, default: u32| var(env, name).and_then(|v| v.parse().ok()).unwrap_or(default);
         let defaults = domain::enrich::Settings::default();
         ports = ports.with_semantic(Arc::new(ai), Arc::new(vectors)).with_enrich_settings(
             domain::enrich::Settings {
@@ -171,6 +178,7 @@ async fn contract(ports: Ports) -> impl IntoResponse {
     let mut checks = domain::contract::db(ports.db.as_ref()).await;
     checks.extend(domain::contract::blobs(ports.blobs.as_ref()).await);
     checks.extend(domain::contract::passwords(ports.passwords.as_ref()).await);
+    checks.extend(domain::contract::throttle(ports.throttle.as_ref()).await);
     if let (Some(ai), Some(vectors)) = (&ports.ai, &ports.vectors) {
         checks.extend(domain::contract::ai_embeddings(ai.as_ref(), vectors.dimensions()).await);
         // Vectorize is eventually consistent (locally the stand-in is not): give writes a moment.

@@ -217,9 +217,13 @@ async fn api_inventory(State(ports): State<Ports>, headers: HeaderMap) -> Result
 /// shows in the next search.
 async fn api_search(
     State(ports): State<Ports>,
+    client: Option<axum::Extension<crate::http::security::ClientAddr>>,
     axum::extract::Query(params): axum::extract::Query<domain::search::Params>,
 ) -> Result<Response, ApiError> {
-    let results = domain::search::search(&ports, params.into_request()?).await?;
+    let request = params.into_request()?;
+    let client = client.as_ref().and_then(|c| c.0 .0.as_deref());
+    domain::site::limits::admit(&ports, domain::site::limits::Action::Search, client).await?;
+    let results = domain::search::search(&ports, request).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(results)).into_response())
 }
 
@@ -227,7 +231,11 @@ async fn api_search(
 /// pieces as the model writes them, then `done`. A bad question is a 400 and a crowd a 429
 /// before the stream starts; once it has started, whatever happens ends in `done`. A reader
 /// who disconnects drops the body, and with it the generation.
-async fn api_ask(State(ports): State<Ports>, body: axum::body::Bytes) -> Result<Response, ApiError> {
+async fn api_ask(
+    State(ports): State<Ports>,
+    client: Option<axum::Extension<crate::http::security::ClientAddr>>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
     use domain::ask::{Done, Event, Question};
     use futures::{FutureExt, StreamExt};
     let params: domain::ask::Params = serde_json::from_slice(&body).map_err(|_| {
@@ -236,6 +244,8 @@ async fn api_ask(State(ports): State<Ports>, body: axum::body::Bytes) -> Result<
         )
     })?;
     let question = Question::parse(params)?;
+    let client = client.as_ref().and_then(|c| c.0 .0.as_deref());
+    domain::site::limits::admit(&ports, domain::site::limits::Action::Ask, client).await?;
     let ticket = ports.asking.enter()?;
     let (events, received) = futures::channel::mpsc::unbounded::<Event>();
     let answering = async move {

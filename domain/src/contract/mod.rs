@@ -6,7 +6,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use crate::error::DbError;
-use crate::ports::{Blobs, Db, DbExt};
+use crate::ports::{Blobs, Db, DbExt, Throttle};
 use crate::sql::{decode, Id, Statement};
 use crate::storage::blob_key::BlobKey;
 
@@ -228,6 +228,32 @@ async fn add_document(db: &dyn Db, name: &str) -> Result<[i64; 3], DbError> {
         .await?
         .id;
     Ok([document, version, chunk])
+}
+
+/// Runs the Throttle contract on keys of its own (a fresh window of an hour: the clock could turn
+/// a minute's window over mid-check).
+pub async fn throttle(throttle: &dyn Throttle) -> Vec<Check> {
+    let mut report = Report { port: "throttle", checks: Vec::new() };
+    let hour = std::time::Duration::from_secs(3_600);
+    let stamp = web_time::SystemTime::now().duration_since(web_time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let (key, other) = (format!("contract:{stamp}:a"), format!("contract:{stamp}:b"));
+    let outcome = async {
+        for n in 0..3 {
+            let refused = throttle.take(&key, 3, hour).await;
+            expect(refused.is_none(), || format!("use {n} of 3 was refused ({refused:?})"))?;
+        }
+        let wait = throttle.take(&key, 3, hour).await;
+        expect(wait.is_some_and(|w| w >= std::time::Duration::from_secs(1) && w <= hour), || {
+            format!("the 4th use of 3 gave {wait:?}, not a wait within the window")
+        })
+    };
+    report.record("counts up to the limit, then says how long to wait", outcome.await);
+    let refused = throttle.take(&other, 3, hour).await;
+    report.record(
+        "another key is counted apart",
+        expect(refused.is_none(), || format!("a new key was refused ({refused:?})")),
+    );
+    report.checks
 }
 
 /// Runs the Blobs contract on keys only it uses.

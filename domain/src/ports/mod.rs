@@ -10,6 +10,7 @@ mod blobs;
 mod db;
 mod passwords;
 mod tasks;
+mod throttle;
 mod vectors;
 
 pub use ai::{Ai, OnText};
@@ -17,6 +18,7 @@ pub use blobs::Blobs;
 pub use db::{Db, DbExt};
 pub use passwords::Passwords;
 pub use tasks::{run_cpu, with_timeout, CpuJob, Task, Tasks};
+pub use throttle::Throttle;
 pub use vectors::{VectorMatch, VectorQuery, VectorRecord, Vectors};
 
 use std::sync::Arc;
@@ -31,6 +33,8 @@ pub struct Ports {
     pub passwords: Arc<dyn Passwords>,
     pub vectors: Option<Arc<dyn Vectors>>,
     pub ai: Option<Arc<dyn Ai>>,
+    /// Per-client counts (in memory natively, D1 on Workers).
+    pub throttle: Arc<dyn Throttle>,
     /// Cloudflare Access trust, when configured (off by default).
     pub access: Option<Arc<crate::accounts::access::Access>>,
     /// Page views not yet written (state, not a port: shared by every request of a process or
@@ -42,6 +46,8 @@ pub struct Ports {
     pub enrich: Arc<crate::enrich::Settings>,
     /// Askers being answered now (state, not a port: bounds them per process or isolate).
     pub asking: Arc<crate::ask::Gate>,
+    /// Per-client limits on search and Ask (settings, not a port).
+    pub limits: Arc<crate::site::limits::ClientLimits>,
     /// Enrichment's last refusal, remembered a few seconds (state, not a port).
     pub enrich_refused: Arc<crate::enrich::guard::RecentRefusal>,
 }
@@ -60,13 +66,27 @@ impl Ports {
             passwords,
             vectors: None,
             ai: None,
+            throttle: Arc::new(crate::site::limits::MemoryThrottle::default()),
             access: None,
             views: Arc::default(),
             search: Arc::default(),
             enrich: Arc::default(),
             asking: Arc::default(),
+            limits: Arc::default(),
             enrich_refused: Arc::default(),
         }
+    }
+
+    /// Per-client limits, counted by `throttle`.
+    #[must_use]
+    pub fn with_limits(
+        mut self,
+        limits: crate::site::limits::ClientLimits,
+        throttle: Arc<dyn Throttle>,
+    ) -> Self {
+        self.limits = Arc::new(limits);
+        self.throttle = throttle;
+        self
     }
 
     /// Semantic search (and embedding in ingest) with this model and vector index.
