@@ -12,11 +12,14 @@
 //! - [`error`] (one status mapping) and [`sql`] (one SQL dialect for SQLite and D1).
 //!
 //! - [`search`]: chunks, the keyword and semantic indexes, fusion.
-//! - [`enrich`]: summaries, topics and related documents by stale-while-revalidate, behind a
-//!   budget and a circuit breaker.
+//! - [`enrich`]: summaries, topics and related documents by stale-while-revalidate.
+//! - [`ask`]: questions answered from passages, with citations.
+//! - [`model_guard`]: the model's budget and circuit breaker, shared by enrich and ask.
+//! - [`config`]: the settings both hosts share, defined once.
 
 pub mod accounts;
 pub mod ask;
+pub mod config;
 pub mod content;
 #[cfg(feature = "contract")]
 pub mod contract;
@@ -26,6 +29,7 @@ pub mod error;
 #[cfg(test)]
 mod hostile_tests;
 pub mod ingest;
+pub mod model_guard;
 pub mod ports;
 pub mod search;
 pub mod site;

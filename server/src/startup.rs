@@ -40,8 +40,8 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         .with_context(|| format!("could not open the blob folder {}", blobs_dir.display()))?;
     let tasks = TokioTasks::new();
     let access = domain::accounts::access::AccessConfig::from_settings(
-        config.access_team_domain.as_deref(),
-        config.access_aud.as_deref(),
+        config.site.access_team_domain.as_deref(),
+        config.site.access_aud.as_deref(),
     )
     .map(|trust| {
         tracing::info!(issuer = %trust.issuer, "trusting Cloudflare Access identities");
@@ -54,14 +54,16 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     let mut ports =
         Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords::new()))
             .with_access(access)
-            .with_search_settings(config.search.settings()?)
+            .with_search_settings(config.site.search.clone())
             // One process serves the site: counts in memory are exact and write nothing.
-            .with_limits(config.limits.limits(), Arc::new(domain::site::limits::MemoryThrottle::default()));
+            .with_limits(config.site.limits.clone(), Arc::new(domain::site::limits::MemoryThrottle::default()));
     if let Some((ai, vectors, text_model)) = semantic(config, &ports).await {
-        ports = ports.with_semantic(ai, vectors).with_enrich_settings(config.enrich.settings(text_model));
+        ports = ports
+            .with_semantic(ai, vectors)
+            .with_enrich_settings(domain::enrich::Settings { text_model, ..config.site.enrich.clone() });
     }
     ensure_admin(config, &ports).await?;
-    if config.seed_samples && app::http::seed_samples_if_empty(&ports).await? {
+    if config.site.seed_samples && app::http::seed_samples_if_empty(&ports).await? {
         tracing::info!("loaded the sample documents");
     }
     let site_root = leptos_options.site_root.to_string();
@@ -70,7 +72,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         leptos_options,
         ports: ports.clone(),
         host: "native",
-        max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
+        max_upload_bytes: config.site.max_upload_mb.saturating_mul(1024 * 1024),
         client_ip: if config.trust_proxy { ClientIpSource::ForwardedFor } else { ClientIpSource::Peer },
         keep_pages: config.keep_pages,
     };
@@ -118,7 +120,7 @@ async fn semantic(
     config: &Config,
     ports: &Ports,
 ) -> Option<(Arc<dyn domain::ports::Ai>, Arc<dyn domain::ports::Vectors>, String)> {
-    let name = config.embedding_model.clone()?;
+    let name = config.embedding_model()?;
     let cache = config.model_cache.clone();
     let loaded = tokio::task::spawn_blocking(move || {
         let source = models::ModelSource::parse(&name, &cache)?;
@@ -162,7 +164,7 @@ async fn semantic(
             tracing::warn!(%err, "could not queue chunks for embedding");
         }
     }
-    let ai: Arc<dyn domain::ports::Ai> = match config.ai_fault.as_deref().and_then(Misbehaviour::parse) {
+    let ai: Arc<dyn domain::ports::Ai> = match config.ai_fault.clone() {
         Some(misbehaviour) if misbehaviour != Misbehaviour::default() => {
             tracing::warn!(?misbehaviour, "the model misbehaves on purpose (FOLIO_AI_FAULT)");
             Arc::new(Faulty { inner: model, misbehaviour })
@@ -174,12 +176,12 @@ async fn semantic(
 
 /// The text model for enrichment, when one is configured and loads.
 async fn text_generator(config: &Config) -> Option<models::TextGenerator> {
-    let name = config.text_model.clone()?;
+    let name = config.text_model()?;
     let (cache, file, template) =
-        (config.model_cache.clone(), config.text_model_file.clone(), config.chat_template.clone());
+        (config.model_cache.clone(), config.text_model_file.clone(), config.chat_template);
     let loaded = tokio::task::spawn_blocking(move || {
         let source = models::ModelSource::parse(&name, &cache)?;
-        models::TextGenerator::load(&source, &file, models::ChatTemplate::parse(&template)?)
+        models::TextGenerator::load(&source, &file, template)
     })
     .await;
     match loaded {
@@ -197,7 +199,7 @@ async fn text_generator(config: &Config) -> Option<models::TextGenerator> {
 
 /// Creates the configured admin account if it does not exist yet.
 async fn ensure_admin(config: &Config, ports: &Ports) -> anyhow::Result<()> {
-    match (&config.admin_email, &config.admin_password) {
+    match (&config.site.admin_email, &config.site.admin_password) {
         (Some(email), Some(password)) => {
             let email = domain::accounts::auth::Email::try_from(email.clone())
                 .map_err(|e| anyhow::anyhow!("FOLIO_ADMIN_EMAIL: {}", e.public_message()))?;

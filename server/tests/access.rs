@@ -43,16 +43,12 @@ async fn a_valid_access_token_signs_in_its_account_and_a_forged_one_is_refused()
     tokio::spawn(async move { axum::serve(listener, certs).await });
 
     let dir = tempfile::TempDir::new().expect("dir");
-    let config = Config {
-        data_dir: dir.path().to_owned(),
-        seed_samples: false,
-        admin_email: Some("admin@folio.test".into()),
-        admin_password: Some(ADMIN_PASSWORD.into()),
-        access_team_domain: Some(team.clone()),
-        access_aud: Some("folio-aud".into()),
-        embedding_model: None,
-        ..Config::default()
-    };
+    let mut config = Config { data_dir: dir.path().to_owned(), ..Config::default() }.without_models();
+    config.site.seed_samples = false;
+    config.site.admin_email = Some("admin@folio.test".into());
+    config.site.admin_password = Some(ADMIN_PASSWORD.into());
+    config.site.access_team_domain = Some(team.clone());
+    config.site.access_aud = Some("folio-aud".into());
     let options = app::http::leptos_options().expect("options");
     let native = server::startup::build(&config, options).await.expect("host");
     let now = server::adapters::access_keys::now();

@@ -420,12 +420,12 @@ async fn an_answer_is_checked_against_its_passages() {
 async fn the_local_text_model_streams_an_answer() {
     let config = server::config::Config::default();
     let source =
-        models::ModelSource::parse(config.text_model.as_deref().expect("default"), &config.model_cache)
+        models::ModelSource::parse(config.text_model().expect("default").as_str(), &config.model_cache)
             .expect("source");
     let generator = models::TextGenerator::load(&source, &config.text_model_file, None)
         .unwrap_or_else(|e| panic!("{e}: run scripts/setup.sh"));
     let embedder = models::SentenceEmbedder::load(
-        &models::ModelSource::parse(config.embedding_model.as_deref().expect("default"), &config.model_cache)
+        &models::ModelSource::parse(config.embedding_model().expect("default").as_str(), &config.model_cache)
             .expect("source"),
     )
     .expect("embedder");

@@ -360,7 +360,7 @@ async fn the_budget_caps_calls_and_health_says_it_is_spent() {
 /// together never pass the limit (counted in the real database).
 #[tokio::test]
 async fn enrichment_and_questions_each_keep_a_reserve_of_the_budget() {
-    use domain::enrich::guard::{admit, Purpose};
+    use domain::model_guard::{admit, Purpose};
     for (first, second) in [(Purpose::Enrich, Purpose::Ask), (Purpose::Ask, Purpose::Enrich)] {
         let ai = Scripted::new(Answer::Text("Unused."), false);
         let settings = enrich::Settings { calls_per_minute: 8, ..settings() };
@@ -611,7 +611,7 @@ fn site_with(site: &Site, ai: Arc<Scripted>) -> (Router, domain::Ports) {
 async fn the_local_text_model_writes_a_summary() {
     let config = server::config::Config::default();
     let source =
-        models::ModelSource::parse(config.text_model.as_deref().expect("default"), &config.model_cache)
+        models::ModelSource::parse(config.text_model().expect("default").as_str(), &config.model_cache)
             .expect("source");
     let generator = models::TextGenerator::load(&source, &config.text_model_file, None).unwrap_or_else(|e| {
         panic!("{e}: run scripts/setup.sh, which unpacks it into {}", config.model_cache.display())

@@ -198,11 +198,9 @@ async fn filters_and_the_search_page_without_javascript() {
 #[tokio::test]
 async fn documents_from_before_search_are_indexed_by_the_backfill() {
     let dir = tempfile::TempDir::new().expect("dir");
-    let config = server::config::Config {
-        data_dir: dir.path().to_owned(),
-        embedding_model: None,
-        ..server::config::Config::default()
-    };
+    let config =
+        server::config::Config { data_dir: dir.path().to_owned(), ..server::config::Config::default() }
+            .without_models();
     let options = || app::http::leptos_options().expect("options");
     let native = server::startup::build(&config, options()).await.expect("host");
     native.tasks.wait_idle().await;
@@ -251,15 +249,13 @@ async fn documents_from_before_search_are_indexed_by_the_backfill() {
 #[tokio::test]
 async fn words_in_more_chunks_than_the_budget_give_way_to_rarer_ones() {
     let dir = tempfile::TempDir::new().expect("dir");
-    let mut config = server::config::Config {
-        data_dir: dir.path().to_owned(),
-        seed_samples: false,
-        admin_email: Some(ADMIN_EMAIL.into()),
-        admin_password: Some(ADMIN_PASSWORD.into()),
-        embedding_model: None,
-        ..server::config::Config::default()
-    };
-    config.search.scored_chunks = 2;
+    let mut config =
+        server::config::Config { data_dir: dir.path().to_owned(), ..server::config::Config::default() }
+            .without_models();
+    config.site.seed_samples = false;
+    config.site.admin_email = Some(ADMIN_EMAIL.into());
+    config.site.admin_password = Some(ADMIN_PASSWORD.into());
+    config.site.search.scored_chunks = 2;
     let native =
         server::startup::build(&config, app::http::leptos_options().expect("options")).await.expect("host");
     let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;

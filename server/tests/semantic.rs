@@ -14,20 +14,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 fn model_config(dir: &std::path::Path, fault: Option<&str>) -> Config {
-    Config {
+    let mut config = Config {
         data_dir: dir.to_owned(),
-        admin_email: Some(ADMIN_EMAIL.into()),
-        admin_password: Some(ADMIN_PASSWORD.into()),
-        ai_fault: fault.map(str::to_owned),
-        // Search only: the text model's own tests are in tests/enrich.rs.
-        text_model: None,
+        ai_fault: fault.map(|f| server::adapters::local_model::Misbehaviour::parse(f).expect("a fault")),
         ..Config::default()
-    }
+    };
+    config.site.admin_email = Some(ADMIN_EMAIL.into());
+    config.site.admin_password = Some(ADMIN_PASSWORD.into());
+    // Search only: the text model's own tests are in tests/enrich.rs.
+    config.site.text_model = domain::config::ModelChoice::Off;
+    config
 }
 
 fn embedder() -> models::SentenceEmbedder {
     let config = Config::default();
-    let name = config.embedding_model.expect("a default model");
+    let name = config.embedding_model().expect("a default model");
     let source = models::ModelSource::parse(&name, &config.model_cache).expect("source");
     models::SentenceEmbedder::load(&source).unwrap_or_else(|e| {
         panic!("{e}: run scripts/setup.sh, which unpacks the model into {}", config.model_cache.display())

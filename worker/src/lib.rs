@@ -14,6 +14,7 @@ use axum::http::{Response, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use domain::config::SiteConfig;
 use domain::Ports;
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -61,7 +62,7 @@ fn var(env: &Env, name: &str) -> Option<String> {
 /// blobs nothing refers to.
 #[event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    match ports(&env) {
+    match settings(&env).and_then(|config| ports(&env, &config)) {
         Ok(ports) => match domain::ingest::sweep(&ports).await {
             Ok(swept) => tracing::info!(?swept, "swept"),
             Err(err) => tracing::warn!(%err, "sweep failed"),
@@ -70,25 +71,33 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
     }
 }
 
+/// This isolate's settings: the ones both hosts share, from `[vars]` (and secrets) by the
+/// names `domain::config::SETTINGS` gives them; `FOLIO_<NAME>` is read too, the names the
+/// Access and admin settings had before.
+fn settings(env: &Env) -> Result<SiteConfig, String> {
+    let lookup = |name: &str| {
+        let read = |name: &str| var(env, name).or_else(|| env.secret(name).ok().map(|s| s.to_string()));
+        read(name).or_else(|| read(&format!("FOLIO_{name}")))
+    };
+    let mut defaults = SiteConfig { seed_samples: false, ..SiteConfig::default() };
+    // Workers AI answers in seconds; a waitUntil task must end within 30 s of the response.
+    defaults.enrich.timeout = std::time::Duration::from_secs(20);
+    defaults.with_vars(lookup).map_err(|e| e.to_string())
+}
+
 /// The ports on this isolate's bindings.
-fn ports(env: &Env) -> Result<Ports, String> {
+fn ports(env: &Env, config: &SiteConfig) -> Result<Ports, String> {
     let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
     let bucket = env.bucket("BLOBS").map_err(|e| format!("R2 binding BLOBS: {e}"))?;
-    // Off unless both vars are set (see the README, "Behind Cloudflare Access").
+    // Off unless both are set (see the README, "Behind Cloudflare Access").
     let access = domain::accounts::access::AccessConfig::from_settings(
-        var(env, "FOLIO_ACCESS_TEAM_DOMAIN").as_deref(),
-        var(env, "FOLIO_ACCESS_AUD").as_deref(),
+        config.access_team_domain.as_deref(),
+        config.access_aud.as_deref(),
     )
     .map(|trust| {
         domain::accounts::access::Access::new(trust, Arc::new(access_keys::FetchKeySource), access_keys::now)
     });
     let db: Arc<dyn domain::Db> = Arc::new(d1::D1Db::new(db));
-    let number = |name: &str, default: u32| var(env, name).and_then(|v| v.parse().ok()).unwrap_or(default);
-    let limits = domain::site::limits::ClientLimits::default();
-    let limits = domain::site::limits::ClientLimits {
-        searches_per_minute: number("CLIENT_SEARCHES_PER_MINUTE", limits.searches_per_minute),
-        questions_per_hour: number("CLIENT_QUESTIONS_PER_HOUR", limits.questions_per_hour),
-    };
     let mut ports = Ports::new(
         db.clone(),
         Arc::new(r2::R2Blobs::new(bucket)),
@@ -96,36 +105,30 @@ fn ports(env: &Env) -> Result<Ports, String> {
         Arc::new(webcrypto::WebCryptoPasswords),
     )
     .with_access(access)
+    .with_search_settings(config.search.clone())
     // Many isolates serve one site: the counts live in D1, where all of them see every use.
-    .with_limits(limits, Arc::new(domain::site::limits::DbThrottle(db)));
+    .with_limits(config.limits.clone(), Arc::new(domain::site::limits::DbThrottle(db)));
     // Semantic search needs both the model and the index; without either it is keyword-only.
     let dimensions = var(env, "EMBEDDING_DIMENSIONS").and_then(|d| d.parse().ok()).unwrap_or(384);
-    let model = var(env, "EMBEDDING_MODEL").unwrap_or_else(|| "@cf/baai/bge-small-en-v1.5".into());
-    let text_model = var(env, "TEXT_MODEL").unwrap_or_else(|| "@cf/meta/llama-3.1-8b-instruct-fast".into());
-    if let (Ok(ai), Some(vectors)) =
-        (env.ai("AI"), vectorize::Vectorize::from_env(env, "VECTORS", dimensions))
+    let model = config.embedding_model.or("@cf/baai/bge-small-en-v1.5");
+    let text_model = config.text_model.or("@cf/meta/llama-3.1-8b-instruct-fast").unwrap_or_default();
+    if let (Some(model), Ok(ai), Some(vectors)) =
+        (model, env.ai("AI"), vectorize::Vectorize::from_env(env, "VECTORS", dimensions))
     {
         let ai = workers_ai::WorkersAi::new(ai, model, text_model.clone());
-        let defaults = domain::enrich::Settings::default();
-        ports = ports.with_semantic(Arc::new(ai), Arc::new(vectors)).with_enrich_settings(
-            domain::enrich::Settings {
-                text_model,
-                calls_per_minute: number("AI_CALLS_PER_MINUTE", defaults.calls_per_minute),
-                calls_per_day: number("AI_CALLS_PER_DAY", defaults.calls_per_day),
-                // Workers AI answers in seconds; a waitUntil task must end within 30 s of the response.
-                timeout: std::time::Duration::from_secs(20),
-                ..defaults
-            },
-        );
+        ports = ports
+            .with_semantic(Arc::new(ai), Arc::new(vectors))
+            .with_enrich_settings(domain::enrich::Settings { text_model, ..config.enrich.clone() });
     }
     Ok(ports)
 }
 
 /// Binds the ports to this isolate's bindings and builds the router (once per isolate).
 async fn build(env: &Env) -> Result<Router, String> {
-    let ports = ports(env)?;
-    ensure_admin(env, &ports).await?;
-    if var(env, "SEED_SAMPLES").as_deref() == Some("true") {
+    let config = settings(env)?;
+    let ports = ports(env, &config)?;
+    ensure_admin(&config, &ports).await?;
+    if config.seed_samples {
         match app::http::seed_samples_if_empty(&ports).await {
             Ok(true) => tracing::info!("loaded the sample documents"),
             Ok(false) => {}
@@ -133,14 +136,11 @@ async fn build(env: &Env) -> Result<Router, String> {
         }
     }
     let leptos_options = app::http::leptos_options().map_err(|e| format!("Leptos options: {e}"))?;
-    let max_upload_mb: usize = var(env, "MAX_UPLOAD_MB")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(domain::content::upload::DEFAULT_MAX_UPLOAD_MB);
     let state = AppState {
         leptos_options,
         ports: ports.clone(),
         host: "worker",
-        max_upload_bytes: max_upload_mb.saturating_mul(1024 * 1024),
+        max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
         client_ip: app::http::security::ClientIpSource::CfConnectingIp,
         // Other isolates write to D1 too: no isolate could tell when a kept page goes stale.
         keep_pages: false,
@@ -152,19 +152,15 @@ async fn build(env: &Env) -> Result<Router, String> {
     Ok(router)
 }
 
-/// Creates the admin from FOLIO_ADMIN_EMAIL (a var) and FOLIO_ADMIN_PASSWORD (a secret:
-/// `wrangler secret put FOLIO_ADMIN_PASSWORD`) if that account does not exist yet.
-async fn ensure_admin(env: &Env, ports: &Ports) -> Result<(), String> {
-    let email = var(env, "FOLIO_ADMIN_EMAIL").filter(|v| !v.is_empty());
-    let password = env
-        .secret("FOLIO_ADMIN_PASSWORD")
-        .ok()
-        .map(|s| s.to_string())
-        .or_else(|| var(env, "FOLIO_ADMIN_PASSWORD"));
-    let (Some(email), Some(password)) = (email, password) else { return Ok(()) };
+/// Creates the admin from ADMIN_EMAIL (a var) and ADMIN_PASSWORD (a secret: `wrangler secret
+/// put ADMIN_PASSWORD`) if that account does not exist yet.
+async fn ensure_admin(config: &SiteConfig, ports: &Ports) -> Result<(), String> {
+    let (Some(email), Some(password)) = (config.admin_email.clone(), config.admin_password.as_deref()) else {
+        return Ok(());
+    };
     let email = domain::accounts::auth::Email::try_from(email)
-        .map_err(|e| format!("FOLIO_ADMIN_EMAIL: {}", e.public_message()))?;
-    match domain::accounts::auth::ensure_admin(ports, &email, &password).await {
+        .map_err(|e| format!("ADMIN_EMAIL: {}", e.public_message()))?;
+    match domain::accounts::auth::ensure_admin(ports, &email, password).await {
         Ok(true) => tracing::info!(email = email.as_str(), "created the admin account"),
         Ok(false) => {}
         Err(err) => return Err(format!("could not create the admin: {err}")),

@@ -257,7 +257,7 @@ pub async fn sweep(ports: &Ports) -> Result<Swept, DomainError> {
         0
     });
     let blobs_collected = blobs::collect_garbage(ports, ORPHAN_MIN_AGE_SECONDS).await?;
-    crate::enrich::guard::forget_old_counts(ports).await?;
+    crate::model_guard::forget_old_counts(ports).await?;
     crate::site::limits::forget_old_counts(ports).await?;
     crate::enrich::catch_up(ports, 2).await?;
     Ok(Swept { jobs_run, blobs_collected, embeds_queued, vectors_forgotten })

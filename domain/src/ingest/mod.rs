@@ -18,7 +18,7 @@ mod status;
 pub use accept::{accept, add_tag, edit, Outcome, UploadResult};
 pub use delete::delete;
 pub use jobs::{release_leases, run_later, run_pending, run_until_live, sweep, Swept};
-pub use stages::{vector_id, Stage};
+pub use stages::Stage;
 pub use status::{status, DocumentStatus};
 
 /// Seeding adds sample pages as versions with jobs, like uploads.

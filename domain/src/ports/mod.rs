@@ -19,7 +19,7 @@ pub use db::{Db, DbExt};
 pub use passwords::Passwords;
 pub use tasks::{run_cpu, with_timeout, CpuJob, Task, Tasks};
 pub use throttle::Throttle;
-pub use vectors::{VectorMatch, VectorQuery, VectorRecord, Vectors};
+pub use vectors::{VectorId, VectorMatch, VectorQuery, VectorRecord, Vectors};
 
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ pub struct Ports {
     /// Per-client limits on search and Ask (settings, not a port).
     pub limits: Arc<crate::site::limits::ClientLimits>,
     /// Enrichment's last refusal, remembered a few seconds (state, not a port).
-    pub enrich_refused: Arc<crate::enrich::guard::RecentRefusal>,
+    pub enrich_refused: Arc<crate::model_guard::RecentRefusal>,
 }
 
 impl Ports {

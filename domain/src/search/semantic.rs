@@ -46,13 +46,11 @@ pub(super) async fn candidates(
             return None;
         }
     };
-    // Ids are `<version_id>:<ordinal>`; anything else is not ours.
+    // An id that is not a [`VectorId`] is not ours.
     let mut wanted: HashMap<(i64, i64), f32> = HashMap::new();
     for m in matches.iter().filter(|m| m.score >= ports.search.min_similarity) {
-        if let Some((v, o)) = m.id.split_once(':') {
-            if let (Ok(v), Ok(o)) = (v.parse(), o.parse()) {
-                wanted.entry((v, o)).or_insert(m.score);
-            }
+        if let Ok(id) = m.id.parse::<crate::ports::VectorId>() {
+            wanted.entry((id.version, id.ordinal)).or_insert(m.score);
         }
     }
     if wanted.is_empty() {

@@ -70,7 +70,7 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
     // the model keeps failing (degraded).
     let guard = match &ports.ai {
         None => None,
-        Some(_) => Some(crate::enrich::guard::status(ports, &ports.enrich).await),
+        Some(_) => Some(crate::model_guard::status(ports, &ports.enrich).await),
     };
     let ai = match &guard {
         None => PortStatus::not_configured(),

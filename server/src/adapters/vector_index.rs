@@ -8,7 +8,7 @@
 
 use async_trait::async_trait;
 use domain::error::VectorError;
-use domain::ports::{VectorMatch, VectorQuery, VectorRecord, Vectors};
+use domain::ports::{VectorId, VectorMatch, VectorQuery, VectorRecord, Vectors};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 use std::path::Path;
@@ -54,9 +54,10 @@ fn failed(e: impl std::fmt::Display) -> VectorError {
 }
 
 fn key_of(id: &str) -> Result<u64, VectorError> {
-    let (version, ordinal) = id.split_once(':').ok_or_else(|| failed(format!("bad vector id {id:?}")))?;
-    let version: u64 = version.parse().map_err(|_| failed(format!("bad vector id {id:?}")))?;
-    let ordinal: u64 = ordinal.parse().map_err(|_| failed(format!("bad vector id {id:?}")))?;
+    let parsed: VectorId = id.parse()?;
+    let (Ok(version), Ok(ordinal)) = (u64::try_from(parsed.version), u64::try_from(parsed.ordinal)) else {
+        return Err(failed(format!("vector id {id:?} out of range")));
+    };
     if ordinal >= 1 << ORDINAL_BITS || version >= 1 << (64 - ORDINAL_BITS) {
         return Err(failed(format!("vector id {id:?} out of range")));
     }
@@ -64,7 +65,9 @@ fn key_of(id: &str) -> Result<u64, VectorError> {
 }
 
 fn id_of(key: u64) -> String {
-    format!("{}:{}", key >> ORDINAL_BITS, key & ((1 << ORDINAL_BITS) - 1))
+    let (version, ordinal) = (key >> ORDINAL_BITS, key & ((1 << ORDINAL_BITS) - 1));
+    // Both fit in i64: the version has 64 − ORDINAL_BITS bits, the ordinal ORDINAL_BITS.
+    VectorId { version: version.cast_signed(), ordinal: ordinal.cast_signed() }.to_string()
 }
 
 fn to_bytes(values: &[f32]) -> Vec<u8> {

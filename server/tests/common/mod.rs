@@ -16,16 +16,12 @@ pub const ADMIN_PASSWORD: &str = "a long admin password";
 
 pub async fn native() -> (Native, TempDir) {
     let dir = TempDir::new().expect("temp dir");
-    let config = Config {
-        data_dir: dir.path().to_owned(),
-        seed_samples: true,
-        admin_email: Some(ADMIN_EMAIL.into()),
-        admin_password: Some(ADMIN_PASSWORD.into()),
-        max_upload_mb: 1,
-        // Keyword search only: the model's own tests load it (tests/semantic.rs).
-        embedding_model: None,
-        ..Config::default()
-    };
+    // Keyword search only: the model's own tests load it (tests/semantic.rs).
+    let mut config = Config { data_dir: dir.path().to_owned(), ..Config::default() }.without_models();
+    config.site.seed_samples = true;
+    config.site.admin_email = Some(ADMIN_EMAIL.into());
+    config.site.admin_password = Some(ADMIN_PASSWORD.into());
+    config.site.max_upload_mb = 1;
     let options = app::http::leptos_options().expect("leptos options");
     (build(&config, options).await.expect("native host"), dir)
 }

@@ -7,19 +7,13 @@
 use serde::Deserialize;
 
 use crate::error::{AiError, DomainError};
-use crate::ports::{DbExt, Ports, VectorRecord};
+use crate::ports::{DbExt, Ports, VectorId, VectorRecord};
 use crate::sql::Statement;
 
 /// Texts per model call: Workers AI takes up to 100; small batches keep a call short.
 const BATCH: i64 = 32;
 /// Vector ids forgotten per call.
 const FORGET_BATCH: i64 = 500;
-
-/// The vector index's id of chunk `ordinal` of version `version_id`: deterministic, so a
-/// retried batch replaces what it wrote.
-pub fn vector_id(version_id: i64, ordinal: i64) -> String {
-    format!("{version_id}:{ordinal}")
-}
 
 /// What the model reads of a chunk: its place in the document, then its text.
 fn passage(title: &str, heading: &str, body: &str) -> String {
@@ -81,12 +75,12 @@ pub(super) async fn embed(ports: &Ports, version_id: i64) -> Result<(), DomainEr
         }
         let ids: Vec<i64> = batch.iter().map(|c| c.id).collect();
         let written: Vec<(i64, String)> =
-            batch.iter().map(|c| (c.ordinal, vector_id(version_id, c.ordinal))).collect();
+            batch.iter().map(|c| (c.ordinal, VectorId { version: version_id, ordinal: c.ordinal }.to_string())).collect();
         let records = batch
             .into_iter()
             .zip(values)
             .map(|(c, values)| VectorRecord {
-                id: vector_id(version_id, c.ordinal),
+                id: VectorId { version: version_id, ordinal: c.ordinal }.to_string(),
                 values,
                 document_id: c.document_id,
                 folder: c.folder,

@@ -7,7 +7,7 @@ mod extract;
 mod index;
 mod publish;
 
-pub use embed::{forget_deleted_vectors, requeue_unembedded, vector_id};
+pub use embed::{forget_deleted_vectors, requeue_unembedded};
 
 use serde::{Deserialize, Serialize};
 

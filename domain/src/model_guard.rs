@@ -1,7 +1,7 @@
-//! What stands between the model and its two callers (enrichment, readers' questions): a budget
-//! of calls per minute and per day, and a circuit breaker that stops calling for a cool-down
-//! after repeated failures. Both are counted in the database, so every process and isolate
-//! shares them. Each caller keeps a reserve of the budget the other cannot take
+//! What stands between the model and its two callers (enrichment, readers' questions): a
+//! budget of calls per minute and per day, and a circuit breaker that stops calling for a
+//! cool-down after repeated failures. Both are counted in the database, so every process and
+//! isolate shares them. Each caller keeps a reserve of the budget the other cannot take
 //! ([`Settings::reserved_percent`]): a freshly imported folder's summaries never leave readers'
 //! questions without calls, and a crowd of askers never stops enrichment for the day.
 
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::Settings;
+use crate::enrich::Settings;
 use crate::error::DomainError;
 use crate::ports::{DbExt, Ports};
 use crate::sql::Statement;
@@ -31,7 +31,7 @@ impl RecentRefusal {
 
     /// Remembers a refusal; a task forgets it after [`REMEMBER`] (no clock needed: the host's
     /// timer, a tokio sleep or a Worker's `setTimeout` under `waitUntil`).
-    pub(super) fn remember(ports: &Ports) {
+    pub(crate) fn remember(ports: &Ports) {
         if !ports.enrich_refused.0.swap(true, Ordering::AcqRel) {
             let task_ports = ports.clone();
             ports.tasks.spawn(

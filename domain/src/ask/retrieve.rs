@@ -1,0 +1,55 @@
+//! The passages a question is answered from.
+
+use serde::Deserialize;
+
+use super::{prompt, Question, Source, SOURCES};
+use crate::error::DomainError;
+use crate::ports::{DbExt, Ports};
+use crate::search;
+use crate::sql::Statement;
+
+pub(super) async fn retrieve(ports: &Ports, question: &Question) -> Result<(Vec<Source>, bool), DomainError> {
+    let results = search::search(
+        ports,
+        search::Request {
+            query: question.text.clone(),
+            limit: SOURCES,
+            folder: question.folder.clone(),
+            tag: question.tag.clone(),
+            ..search::Request::default()
+        },
+    )
+    .await?;
+    let ids: Vec<i64> = results.results.iter().map(|hit| hit.chunk_id).collect();
+    #[derive(Deserialize)]
+    struct Body {
+        id: i64,
+        body: String,
+    }
+    let bodies: Vec<Body> = ports
+        .db
+        .query_all(
+            Statement::new("SELECT id, body FROM chunks WHERE id IN (SELECT value FROM json_each(?1))")
+                .bind(serde_json::to_string(&ids).unwrap_or_default()),
+        )
+        .await?;
+    let sources = results
+        .results
+        .into_iter()
+        .filter_map(|hit| {
+            let body = bodies.iter().find(|b| b.id == hit.chunk_id)?;
+            Some((hit, prompt::passage(&body.body)))
+        })
+        .enumerate()
+        .map(|(i, (hit, text))| Source {
+            n: i + 1,
+            chunk_id: hit.chunk_id,
+            document_id: hit.document_id,
+            title: hit.title,
+            heading: hit.heading,
+            url: hit.url,
+            text,
+        })
+        .collect();
+    Ok((sources, results.degraded))
+}
