@@ -122,7 +122,7 @@ impl EnrichConfig {
     }
 }
 
-/// `[search]`: how keyword and semantic results are fused (see the README's eval table).
+/// `[search]`: how keyword and semantic results are fused (see docs/performance.md, search relevance).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SearchConfig {
