@@ -49,7 +49,7 @@ worker-deploy: worker-check ## Deploy to Cloudflare (needs `wrangler login` and 
 e2e: setup ## Only the Playwright suite (both hosts), reusing existing builds
 	@bash scripts/test.sh --only e2e
 
-bench: build worker-build ## Load figures (req/s, p50/p90/p99) for both hosts on loopback
+bench: build worker-build ## Load figures (req/s, p50/p90/p99) for both hosts on loopback, into docs/performance.md
 	@bash scripts/bench.sh $(BENCH_SECONDS)
 
 bench-search: setup ## Search p50/p95 at 50k and 500k chunks (FOLIO_BENCH_SIZES) and embedding speed, native

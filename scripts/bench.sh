@@ -2,9 +2,26 @@
 # Load figures for both hosts, on loopback only: requests/s and latency percentiles for the
 # pages readers hit. Builds must exist (`make build worker-build`). Prints a table; it asserts
 # nothing (speed goals are read from these figures, not from timed tests).
+# The same printout replaces the block between `<!-- bench:start -->` and `<!-- bench:end -->`
+# in docs/performance.md (after a complete run only).
 #   scripts/bench.sh [seconds per URL, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Run the measurements in a child whose stdout goes both to the terminal and to the report.
+if [ -z "${FOLIO_BENCH_CHILD:-}" ]; then
+  report=$(mktemp /tmp/folio-bench-report.XXXXXX)
+  trap 'rm -f "$report"' EXIT
+  set +e
+  FOLIO_BENCH_CHILD=1 bash "$0" "$@" | tee "$report"
+  status=${PIPESTATUS[0]}
+  set -e
+  [ "$status" -eq 0 ] || exit "$status"
+  python3 scripts/doc-block.py docs/performance.md bench \
+    "$(date -u +%Y-%m-%d), \`make bench\`, ${1:-10} s per URL, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'):" <"$report"
+  echo "bench: wrote the table into docs/performance.md"
+  exit 0
+fi
 source scripts/env.sh
 
 # Every request comes from this one address: per-client limits would measure themselves.

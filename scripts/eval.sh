@@ -2,7 +2,7 @@
 # Search relevance over real documentation: Debian's git-doc package (80 pages listed in
 # eval/git-doc/files.txt), imported into a fresh native site with `folio import`, then
 # `folio eval` over the 80 labelled questions in eval/git-doc/questions.jsonl. Prints the
-# table the README quotes. Needs `make build`.
+# table docs/performance.md quotes. Needs `make build`.
 #   scripts/eval.sh [--url URL]   against a running site instead (it must hold the corpus)
 #   scripts/eval.sh --ask         Ask instead of search: the same questions and 15 the corpus
 #                                 cannot answer, with the text model (imported with it off,

@@ -48,6 +48,8 @@ needs() { # skip a step whose inputs failed to build
 
 native_packages=(-p domain -p app -p server -p import -p eval -p models)
 
+# Links in the Markdown resolve, the README stays short, ARCHITECTURE within 100 columns.
+step docs python3 scripts/check-docs.py
 step fmt cargo fmt --all -- --check
 step clippy bash -c "cargo clippy ${native_packages[*]} --all-targets -- -D warnings &&
   cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings &&

@@ -41,7 +41,7 @@ pub struct SentenceEmbedder {
     /// Where short inputs (a reader's query) run: one thread. Splitting a 15-token query's
     /// matrices across cores costs more than it saves, and in a hybrid search the other core
     /// is running the keyword query meanwhile (`make bench-search`, hybrid p95 at 50k chunks:
-    /// 27.5–29.4 → 19.6–24.1 ms; README). Ingest batches keep every core.
+    /// 27.5–29.4 → 19.6–24.1 ms; docs/performance.md). Ingest batches keep every core.
     short_inputs: rayon::ThreadPool,
 }
 

@@ -1,6 +1,6 @@
 //! One list from two: keyword and semantic candidates (each already one per document, best
 //! first) fused with a weight for the semantic side, like Meilisearch's `semanticRatio`.
-//! Which fusion wins is measured by `folio eval` (README), not assumed: weighted Reciprocal
+//! Which fusion wins is measured by `folio eval` (docs/performance.md), not assumed: weighted Reciprocal
 //! Rank Fusion uses only ranks; the convex combination uses min-max normalised scores, so a
 //! much stronger side can dominate.
 

@@ -2,7 +2,7 @@
 //! neighbours, and the vectors themselves in their own SQLite file beside the database, from
 //! which the graph is rebuilt at start-up (in the background: until it is ready, queries say
 //! the index is unavailable and search answers from keywords). Why usearch over sqlite-vec's
-//! exact scan: the README's measurements at 50k and 500k chunks.
+//! exact scan: docs/decisions/0006-usearch-over-an-exact-scan.md (figures in docs/performance.md).
 //!
 //! Ids are `<version_id>:<ordinal>`; the graph's u64 key packs both, so no id table is needed.
 
