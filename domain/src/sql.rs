@@ -68,6 +68,40 @@ impl Statement {
         self.params.push(param.into());
         self
     }
+
+    /// The SQL with every integer parameter cast back to an integer where it is named, for a
+    /// host that binds all numbers as reals (D1: JS numbers). Without it `7 / ?1` bound to 2 is
+    /// 3.5 there and 3 in SQLite, and a time window `unixepoch() / ?1` changes every second.
+    /// Placeholders inside string literals are left alone.
+    pub fn sql_with_integer_casts(&self) -> Cow<'_, str> {
+        let is_int = |n: usize| matches!(n.checked_sub(1).and_then(|i| self.params.get(i)), Some(Param::Int(_)));
+        if !self.params.iter().any(|p| matches!(p, Param::Int(_))) {
+            return Cow::Borrowed(&self.sql);
+        }
+        let sql: &str = &self.sql;
+        let mut out = String::with_capacity(sql.len() + 64);
+        let mut in_string = false;
+        let mut rest = sql.char_indices();
+        while let Some((at, c)) = rest.next() {
+            if c == '\'' {
+                in_string = !in_string;
+            } else if c == '?' && !in_string {
+                let digits = sql[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
+                let number = sql[at + 1..at + 1 + digits].parse().unwrap_or(0);
+                if digits > 0 && is_int(number) {
+                    out.push_str("CAST(");
+                    out.push_str(&sql[at..at + 1 + digits]);
+                    out.push_str(" AS INTEGER)");
+                    for _ in 0..digits {
+                        rest.next();
+                    }
+                    continue;
+                }
+            }
+            out.push(c);
+        }
+        Cow::Owned(out)
+    }
 }
 
 /// One result row, column name → value.
@@ -90,6 +124,21 @@ pub fn decode_one<T: DeserializeOwned>(row: Row) -> Result<T, DbError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn integer_parameters_are_cast_where_named_and_nowhere_else() {
+        let stmt = Statement::new("SELECT unixepoch() / ?2, ?1, '?2 stays' AS t, ?12 FROM x WHERE a = ?2")
+            .bind("text")
+            .bind(60_i64);
+        assert_eq!(
+            stmt.sql_with_integer_casts(),
+            "SELECT unixepoch() / CAST(?2 AS INTEGER), ?1, '?2 stays' AS t, ?12 FROM x WHERE a = CAST(?2 AS INTEGER)"
+        );
+        let texts = Statement::new("SELECT ?1 — é").bind("only text");
+        assert!(matches!(texts.sql_with_integer_casts(), Cow::Borrowed(_)));
+        let unicode = Statement::new("SELECT '—' || ?1").bind(1_i64);
+        assert_eq!(unicode.sql_with_integer_casts(), "SELECT '—' || CAST(?1 AS INTEGER)");
+    }
+
     use super::*;
 
     #[derive(serde::Deserialize, Debug, PartialEq)]

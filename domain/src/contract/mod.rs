@@ -149,6 +149,23 @@ pub async fn db(db: &dyn Db) -> Vec<Check> {
     };
     report.record("writes(), where counted, moves with every write and no read", outcome.await);
 
+    let outcome = async {
+        #[derive(serde::Deserialize)]
+        struct Divided {
+            q: serde_json::Value,
+            kind: String,
+        }
+        let row: Divided =
+            db.query_one(Statement::new("SELECT 7 / ?1 AS q, typeof(?1) AS kind").bind(2_i64)).await?;
+        Ok::<_, DbError>(row)
+    };
+    let outcome = outcome.await.map_err(|e| e.to_string()).and_then(|row| {
+        expect(row.q == serde_json::json!(3) && row.kind == "integer", || {
+            format!("7 / 2 bound as an integer gave {} ({})", row.q, row.kind)
+        })
+    });
+    report.record("an integer parameter is an integer in SQL (7 / ?1 = 3)", outcome);
+
     let cleanup = db.execute(Statement::new("DROP TABLE IF EXISTS contract_scratch")).await;
     report.record("drop scratch table", cleanup.map(drop).map_err(|e| e.to_string()));
 

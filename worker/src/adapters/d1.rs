@@ -18,7 +18,8 @@ impl D1Db {
 
     fn prepare(&self, stmt: &Statement) -> Result<D1PreparedStatement, DbError> {
         let params: Vec<JsValue> = stmt.params.iter().map(to_js).collect();
-        self.db.prepare(stmt.sql.as_ref()).bind(&params).map_err(map_err)
+        // D1 binds every JS number as a real: integers are cast back in the SQL.
+        self.db.prepare(stmt.sql_with_integer_casts().as_ref()).bind(&params).map_err(map_err)
     }
 }
 
