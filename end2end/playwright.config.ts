@@ -11,6 +11,8 @@ export const dataDir = process.env.FOLIO_E2E_DIR;
 export const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), ".cache/folio/target");
 const nativePort = Number(process.env.FOLIO_E2E_NATIVE_PORT ?? 3100);
 const workerPort = Number(process.env.FOLIO_E2E_WORKER_PORT ?? 3200);
+export const nativeURL = `http://127.0.0.1:${nativePort}`;
+export const workerURL = `http://127.0.0.1:${workerPort}`;
 // A second native server whose model is down (FOLIO_AI_FAULT): what readers get without it.
 const degradedPort = Number(process.env.FOLIO_E2E_DEGRADED_PORT ?? 3101);
 export const degradedURL = `http://127.0.0.1:${degradedPort}`;
@@ -54,8 +56,8 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "native", use: { baseURL: `http://127.0.0.1:${nativePort}` } },
-    { name: "worker", use: { baseURL: `http://127.0.0.1:${workerPort}` } },
+    { name: "native", use: { baseURL: nativeURL } },
+    { name: "worker", use: { baseURL: workerURL } },
   ],
   webServer: [
     {

@@ -138,8 +138,13 @@ pub const SETTINGS: &[Setting] = &[
         toml: "max_upload_mb",
         example: "5",
         apply: |c, v| {
-            c.max_upload_mb = number::<usize>(v, "a whole number of megabytes, e.g. 25")
-                .and_then(|mb| if mb > 0 { Ok(mb) } else { Err("expected at least 1 megabyte".into()) })?;
+            c.max_upload_mb = number::<usize>(v, "a whole number of megabytes, e.g. 25").and_then(|mb| {
+                if mb > 0 {
+                    Ok(mb)
+                } else {
+                    Err("expected at least 1 megabyte".into())
+                }
+            })?;
             Ok(())
         },
     },
@@ -310,7 +315,8 @@ pub const SETTINGS: &[Setting] = &[
         toml: "enrich.breaker_cooldown_s",
         example: "120",
         apply: |c, v| {
-            c.enrich.breaker_cooldown = Duration::from_secs(number::<u64>(v, "a whole number of seconds")?.max(1));
+            c.enrich.breaker_cooldown =
+                Duration::from_secs(number::<u64>(v, "a whole number of seconds")?.max(1));
             Ok(())
         },
     },

@@ -74,7 +74,8 @@ impl Statement {
     /// 3.5 there and 3 in SQLite, and a time window `unixepoch() / ?1` changes every second.
     /// Placeholders inside string literals are left alone.
     pub fn sql_with_integer_casts(&self) -> Cow<'_, str> {
-        let is_int = |n: usize| matches!(n.checked_sub(1).and_then(|i| self.params.get(i)), Some(Param::Int(_)));
+        let is_int =
+            |n: usize| matches!(n.checked_sub(1).and_then(|i| self.params.get(i)), Some(Param::Int(_)));
         if !self.params.iter().any(|p| matches!(p, Param::Int(_))) {
             return Cow::Borrowed(&self.sql);
         }

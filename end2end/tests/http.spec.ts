@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { nativeURL, workerURL } from "../playwright.config";
 
 test("healthz reports every port", async ({ request }, info) => {
   const res = await request.get("/healthz");
@@ -9,6 +10,16 @@ test("healthz reports every port", async ({ request }, info) => {
   expect(body.ports.db.status).toBe("ok");
   expect(body.ports.blobs.status).toBe("ok");
   expect(body.ports.tasks.status).toBe("ok");
+});
+
+// One definition of the settings: the Worker searches with native's fusion, ratio and thresholds
+// (locally its stand-in embeds with MiniLM, so worker-local gives it native's similarity bar).
+test("both hosts search with the same tuning", async ({ request }, info) => {
+  test.skip(info.project.name !== "native", "one comparison of both hosts");
+  const native = (await (await request.get(`${nativeURL}/healthz`)).json()).search;
+  const worker = (await (await request.get(`${workerURL}/healthz`)).json()).search;
+  expect(native.fusion).toBe("rrf");
+  expect(worker).toEqual(native);
 });
 
 test("images: 200 with a strong ETag, then 304", async ({ request }) => {

@@ -193,7 +193,8 @@ pub fn layer(
         let parse_err = |why: String| ConfigError::Parse { path: path.into(), why };
         let mut table: toml::Table = toml::from_str(text).map_err(|e| parse_err(e.to_string()))?;
         take_shared(&mut table, &mut config.site, path)?;
-        let native = NativeFile::deserialize(toml::Value::Table(table)).map_err(|e| parse_err(e.to_string()))?;
+        let native =
+            NativeFile::deserialize(toml::Value::Table(table)).map_err(|e| parse_err(e.to_string()))?;
         apply_native(&mut config, native, |field: &str, value: String, why: String| {
             parse_err(format!("{field} = {value:?}: {why}"))
         })?;
@@ -253,15 +254,16 @@ fn apply_native(
         config.text_model_file = file;
     }
     if let Some(template) = from.chat_template {
-        config.chat_template =
-            models::ChatTemplate::parse(&template).map_err(|e| bad("chat_template", template.clone(), e.to_string()))?;
+        config.chat_template = models::ChatTemplate::parse(&template)
+            .map_err(|e| bad("chat_template", template.clone(), e.to_string()))?;
     }
     if let Some(fault) = from.ai_fault {
         config.ai_fault = Some(Misbehaviour::parse(&fault).ok_or_else(|| {
             bad(
                 "ai_fault",
                 fault.clone(),
-                "expected down, hang, slow:<milliseconds>, say:<text> or slow:<milliseconds>;say:<text>".into(),
+                "expected down, hang, slow:<milliseconds>, say:<text> or slow:<milliseconds>;say:<text>"
+                    .into(),
             )
         })?);
     }
@@ -324,7 +326,8 @@ mod tests {
                 Some((section, key)) => format!("[{section}]\n{key} = {:?}\n", setting.example),
                 None => format!("{} = {:?}\n", setting.toml, setting.example),
             };
-            let from_file = layer(Some(&file), "folio.toml", |_| None).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let from_file =
+                layer(Some(&file), "folio.toml", |_| None).unwrap_or_else(|e| panic!("{file}: {e}"));
             assert_eq!(from_file.site, config.site, "{} in folio.toml", setting.toml);
         }
     }

@@ -100,8 +100,7 @@ async fn serve(port: u16, data: Option<std::path::PathBuf>) -> anyhow::Result<()
 }
 
 async fn load(config: &Config, data: Option<std::path::PathBuf>) -> anyhow::Result<StandIn> {
-    let name =
-        config.embedding_model().context("set FOLIO_EMBEDDING_MODEL: the stand-in needs a model")?;
+    let name = config.embedding_model().context("set FOLIO_EMBEDDING_MODEL: the stand-in needs a model")?;
     let cache = config.model_cache.clone();
     let embedder = tokio::task::spawn_blocking(move || {
         models::SentenceEmbedder::load(&models::ModelSource::parse(&name, &cache)?)

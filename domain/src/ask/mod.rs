@@ -108,7 +108,9 @@ pub async fn answer(ports: &Ports, question: &Question, emit: Emit<'_>) -> Resul
                 guard::Refusal::BudgetSpent => {
                     "Answers are unavailable right now: the model's budget is spent. Try again later."
                 }
-                guard::Refusal::BreakerOpen => "Answers are unavailable right now: the model is failing and resting.",
+                guard::Refusal::BreakerOpen => {
+                    "Answers are unavailable right now: the model is failing and resting."
+                }
             }
             .into(),
         );

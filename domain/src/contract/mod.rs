@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::DbError;
 use crate::ports::{Blobs, Db, DbExt, Throttle};
-use crate::sql::{decode, Id, Statement};
+use crate::sql::{decode, Statement};
 use crate::storage::blob_key::BlobKey;
 
 #[derive(Debug, Clone, Serialize)]

@@ -17,8 +17,12 @@ pub(super) async fn related(
     let failed = |why: String| AiError::Request(why);
     let vectors = ports.vectors.clone().ok_or_else(|| failed("no vector index".into()))?;
     let lookup = async {
-        let values = ai.embed(vec![input.to_owned()]).await?.pop().ok_or_else(|| failed("no vector".into()))?;
-        vectors.query(VectorQuery { values, top_k: 40, folder: None }).await.map_err(|e| failed(e.to_string()))
+        let values =
+            ai.embed(vec![input.to_owned()]).await?.pop().ok_or_else(|| failed("no vector".into()))?;
+        vectors
+            .query(VectorQuery { values, top_k: 40, folder: None })
+            .await
+            .map_err(|e| failed(e.to_string()))
     };
     let matches = with_timeout(ports.tasks.as_ref(), ports.enrich.timeout, lookup)
         .await

@@ -24,7 +24,10 @@ impl std::str::FromStr for VectorId {
     fn from_str(id: &str) -> Result<Self, VectorError> {
         let bad = || VectorError::Request(format!("{id:?} is not a Folio vector id"));
         let (version, ordinal) = id.split_once(':').ok_or_else(bad)?;
-        Ok(Self { version: version.parse().map_err(|_| bad())?, ordinal: ordinal.parse().map_err(|_| bad())? })
+        Ok(Self {
+            version: version.parse().map_err(|_| bad())?,
+            ordinal: ordinal.parse().map_err(|_| bad())?,
+        })
     }
 }
 

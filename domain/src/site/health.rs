@@ -43,6 +43,19 @@ pub struct Health {
     /// near the budget is, and tests count generations across a host they cannot reach into.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ai_calls: Option<AiCalls>,
+    /// How this host fuses and filters search results: both hosts must say the same unless
+    /// configured otherwise (the settings are one definition; end2end compares them).
+    pub search: SearchTuning,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SearchTuning {
+    pub fusion: crate::search::Fusion,
+    pub semantic_ratio: f32,
+    pub rrf_k: f32,
+    pub candidates: usize,
+    pub min_similarity: f32,
+    pub semantic_timeout_ms: u128,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -104,6 +117,7 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
     } else {
         Overall::Ok
     };
+    let ports_search = ports.search.clone();
     let configured = |present: bool| {
         if present {
             PortStatus { status: "ok", error: None }
@@ -119,7 +133,16 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
         ("vectors", configured(ports.vectors.is_some())),
         ("ai", ai),
     ]);
-    Health { status, host, ports, ai_calls }
+    let tuning = &ports_search;
+    let search = SearchTuning {
+        fusion: tuning.fusion,
+        semantic_ratio: tuning.semantic_ratio,
+        rrf_k: tuning.rrf_k,
+        candidates: tuning.candidates,
+        min_similarity: tuning.min_similarity,
+        semantic_timeout_ms: tuning.semantic_timeout.as_millis(),
+    };
+    Health { status, host, ports, ai_calls, search }
 }
 
 /// What the site holds, for editors and for checking that refused input left nothing behind.

@@ -74,8 +74,10 @@ pub(super) async fn embed(ports: &Ports, version_id: i64) -> Result<(), DomainEr
             .into());
         }
         let ids: Vec<i64> = batch.iter().map(|c| c.id).collect();
-        let written: Vec<(i64, String)> =
-            batch.iter().map(|c| (c.ordinal, VectorId { version: version_id, ordinal: c.ordinal }.to_string())).collect();
+        let written: Vec<(i64, String)> = batch
+            .iter()
+            .map(|c| (c.ordinal, VectorId { version: version_id, ordinal: c.ordinal }.to_string()))
+            .collect();
         let records = batch
             .into_iter()
             .zip(values)
