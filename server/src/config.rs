@@ -52,6 +52,42 @@ pub struct Config {
     pub ai_fault: Option<String>,
     pub search: SearchConfig,
     pub enrich: EnrichConfig,
+    pub convert: ConvertConfig,
+}
+
+/// `[convert]`: each PDF is converted by a child process under these limits
+/// (`adapters::child_converter`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConvertConfig {
+    /// The `folio` binary whose `convert` command runs it: this one unless set (in-process
+    /// tests name the built `folio`, their own binary being the test harness).
+    pub program: Option<PathBuf>,
+    pub memory_mib: u64,
+    pub cpu_secs: u64,
+    pub timeout_secs: u64,
+}
+
+impl Default for ConvertConfig {
+    fn default() -> Self {
+        let d = crate::adapters::child_converter::Limits::default();
+        Self {
+            program: None,
+            memory_mib: d.memory_mib,
+            cpu_secs: d.cpu_secs,
+            timeout_secs: d.timeout.as_secs(),
+        }
+    }
+}
+
+impl ConvertConfig {
+    pub fn limits(&self) -> crate::adapters::child_converter::Limits {
+        crate::adapters::child_converter::Limits {
+            memory_mib: self.memory_mib.max(64),
+            cpu_secs: self.cpu_secs.max(1),
+            timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
+        }
+    }
 }
 
 /// `[enrich]`: the text model's budget, time-out and circuit breaker.
@@ -170,6 +206,7 @@ impl Default for Config {
             ai_fault: None,
             search: SearchConfig::default(),
             enrich: EnrichConfig::default(),
+            convert: ConvertConfig::default(),
         }
     }
 }
