@@ -53,6 +53,7 @@ pub struct Config {
     pub search: SearchConfig,
     pub enrich: EnrichConfig,
     pub limits: LimitsConfig,
+    pub convert: ConvertConfig,
 }
 
 /// `[limits]`: what one client (address) may use; 0 turns a limit off.
@@ -75,6 +76,41 @@ impl LimitsConfig {
         domain::site::limits::ClientLimits {
             searches_per_minute: self.searches_per_minute,
             questions_per_hour: self.questions_per_hour,
+        }
+    }
+}
+
+/// `[convert]`: each PDF is converted by a child process under these limits
+/// (`adapters::child_converter`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConvertConfig {
+    /// The `folio` binary whose `convert` command runs it: this one unless set (in-process
+    /// tests name the built `folio`, their own binary being the test harness).
+    pub program: Option<PathBuf>,
+    pub memory_mib: u64,
+    pub cpu_secs: u64,
+    pub timeout_secs: u64,
+}
+
+impl Default for ConvertConfig {
+    fn default() -> Self {
+        let d = crate::adapters::child_converter::Limits::default();
+        Self {
+            program: None,
+            memory_mib: d.memory_mib,
+            cpu_secs: d.cpu_secs,
+            timeout_secs: d.timeout.as_secs(),
+        }
+    }
+}
+
+impl ConvertConfig {
+    pub fn limits(&self) -> crate::adapters::child_converter::Limits {
+        crate::adapters::child_converter::Limits {
+            memory_mib: self.memory_mib.max(64),
+            cpu_secs: self.cpu_secs.max(1),
+            timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
         }
     }
 }
@@ -200,6 +236,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             enrich: EnrichConfig::default(),
             limits: LimitsConfig::default(),
+            convert: ConvertConfig::default(),
         }
     }
 }

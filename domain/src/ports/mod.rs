@@ -7,6 +7,7 @@
 
 mod ai;
 mod blobs;
+mod convert;
 mod db;
 mod passwords;
 mod tasks;
@@ -15,6 +16,7 @@ mod vectors;
 
 pub use ai::{Ai, OnText};
 pub use blobs::Blobs;
+pub use convert::{Conversion, Converter, InProcess};
 pub use db::{Db, DbExt};
 pub use passwords::Passwords;
 pub use tasks::{run_cpu, with_timeout, CpuJob, Task, Tasks};
@@ -30,6 +32,9 @@ pub struct Ports {
     pub db: Arc<dyn Db>,
     pub blobs: Arc<dyn Blobs>,
     pub tasks: Arc<dyn Tasks>,
+    /// Converts uploads whose parsers we cannot bound (PDF): in-process unless the host gives
+    /// an isolating one (`with_converter`).
+    pub converter: Arc<dyn Converter>,
     pub passwords: Arc<dyn Passwords>,
     pub vectors: Option<Arc<dyn Vectors>>,
     pub ai: Option<Arc<dyn Ai>>,
@@ -62,6 +67,7 @@ impl Ports {
         Self {
             db,
             blobs,
+            converter: Arc::new(InProcess::new(tasks.clone())),
             tasks,
             passwords,
             vectors: None,
@@ -94,6 +100,13 @@ impl Ports {
     pub fn with_semantic(mut self, ai: Arc<dyn Ai>, vectors: Arc<dyn Vectors>) -> Self {
         self.ai = Some(ai);
         self.vectors = Some(vectors);
+        self
+    }
+
+    /// Conversions through `converter` (natively a child process a crash cannot escape).
+    #[must_use]
+    pub fn with_converter(mut self, converter: Arc<dyn Converter>) -> Self {
+        self.converter = converter;
         self
     }
 

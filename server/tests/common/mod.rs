@@ -24,10 +24,19 @@ pub async fn native() -> (Native, TempDir) {
         max_upload_mb: 1,
         // Keyword search only: the model's own tests load it (tests/semantic.rs).
         embedding_model: None,
+        convert: converter(),
         ..Config::default()
     };
     let options = app::http::leptos_options().expect("leptos options");
     (build(&config, options).await.expect("native host"), dir)
+}
+
+/// PDFs convert in children of the built `folio` (this test binary has no `convert` command).
+pub fn converter() -> server::config::ConvertConfig {
+    server::config::ConvertConfig {
+        program: Some(env!("CARGO_BIN_EXE_folio").into()),
+        ..server::config::ConvertConfig::default()
+    }
 }
 
 /// The shared router over other ports (a failing database, a counting password hasher).
