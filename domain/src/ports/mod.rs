@@ -44,6 +44,8 @@ pub struct Ports {
     pub asking: Arc<crate::ask::Gate>,
     /// Enrichment's last refusal, remembered a few seconds (state, not a port).
     pub enrich_refused: Arc<crate::enrich::guard::RecentRefusal>,
+    /// Searches and query embeddings kept for repeats (state, not a port).
+    pub searches: Arc<crate::search::SearchCache>,
 }
 
 impl Ports {
@@ -66,6 +68,7 @@ impl Ports {
             enrich: Arc::default(),
             asking: Arc::default(),
             enrich_refused: Arc::default(),
+            searches: Arc::default(),
         }
     }
 
