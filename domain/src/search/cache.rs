@@ -69,16 +69,20 @@ pub(crate) fn key(request: &Request) -> String {
     )
 }
 
+/// A query embedding's key: the model's name and the text.
+type ModelText = (String, String);
+
 /// Least recently used goes first. Eviction scans (a thousand entries, once per new query past
 /// the bound): no second structure to keep in step.
 #[derive(Default)]
 struct Lru {
-    entries: HashMap<(String, String), (u64, Arc<Vec<f32>>)>,
+    /// Each embedding with the clock reading of its last use.
+    entries: HashMap<ModelText, (u64, Arc<Vec<f32>>)>,
     clock: u64,
 }
 
 impl Lru {
-    fn get(&mut self, key: &(String, String)) -> Option<Arc<Vec<f32>>> {
+    fn get(&mut self, key: &ModelText) -> Option<Arc<Vec<f32>>> {
         self.clock += 1;
         let clock = self.clock;
         self.entries.get_mut(key).map(|(used, values)| {
@@ -87,7 +91,7 @@ impl Lru {
         })
     }
 
-    fn insert(&mut self, key: (String, String), values: Arc<Vec<f32>>) {
+    fn insert(&mut self, key: ModelText, values: Arc<Vec<f32>>) {
         self.clock += 1;
         if self.entries.len() >= EMBEDDINGS && !self.entries.contains_key(&key) {
             let oldest = self.entries.iter().min_by_key(|(_, (used, _))| *used).map(|(k, _)| k.clone());
