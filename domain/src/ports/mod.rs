@@ -55,6 +55,8 @@ pub struct Ports {
     pub limits: Arc<crate::site::limits::ClientLimits>,
     /// Enrichment's last refusal, remembered a few seconds (state, not a port).
     pub enrich_refused: Arc<crate::enrich::guard::RecentRefusal>,
+    /// Searches and query embeddings kept for repeats (state, not a port).
+    pub searches: Arc<crate::search::SearchCache>,
 }
 
 impl Ports {
@@ -80,6 +82,7 @@ impl Ports {
             asking: Arc::default(),
             limits: Arc::default(),
             enrich_refused: Arc::default(),
+            searches: Arc::default(),
         }
     }
 
