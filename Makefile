@@ -7,7 +7,7 @@ ENV := source scripts/env.sh &&
 
 WORKER_TARGET_DIR = $${FOLIO_CACHE}/target-worker
 
-.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e bench bench-search eval eval-ask clean-data
+.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e bench bench-search soak eval eval-ask clean-data
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ e2e: setup ## Only the Playwright suite (both hosts), reusing existing builds
 
 bench: build worker-build ## Load figures (req/s, p50/p90/p99) for both hosts on loopback, into docs/performance.md
 	@bash scripts/bench.sh $(BENCH_SECONDS)
+
+soak: build worker-build ## Soak with everything on, both hosts, loopback, SOAK_SECONDS (120); fails on a missed goal
+	@bash scripts/soak.sh
 
 bench-search: setup ## Search p50/p95 at 50k and 500k chunks (FOLIO_BENCH_SIZES) and embedding speed, native
 	@$(ENV) cargo bench -p server --bench search

@@ -56,6 +56,28 @@ pub enum PasswordError {
     Busy,
 }
 
+/// A conversion of an uploaded file ended without an answer ([`crate::ports::Converter`]).
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum ConvertError {
+    /// The converter died on this file: the file's doing, so its version fails, never retried.
+    #[error("the {file} converter {why}")]
+    Stopped { file: &'static str, why: Stopped },
+    /// No converter could run (a process would not start, or answered nonsense): ours, retried.
+    #[error("converter unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// How a converter died, in words that finish "the converter …".
+#[derive(Debug, Error, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    #[error("crashed on it")]
+    Crashed,
+    #[error("needed more than {limit_mib} MiB of memory")]
+    OutOfMemory { limit_mib: u64 },
+    #[error("took longer than {limit_secs} seconds")]
+    TooSlow { limit_secs: u64 },
+}
+
 /// Seconds to wait when the password hasher was busy: a hash takes a fraction of one.
 pub const PASSWORDS_BUSY_RETRY_SECS: u64 = 1;
 
@@ -97,6 +119,8 @@ pub enum DomainError {
     Ai(#[from] AiError),
     #[error(transparent)]
     Password(#[from] PasswordError),
+    #[error(transparent)]
+    Convert(#[from] ConvertError),
     /// Our own failure outside a port: no randomness, corrupt stored data. A 500 with a
     /// generic message; the detail goes to the logs only.
     #[error("internal: {0}")]
@@ -108,7 +132,7 @@ impl DomainError {
     pub fn status(&self) -> u16 {
         match self {
             Self::NotFound(_) => 404,
-            Self::BadInput(_) => 400,
+            Self::BadInput(_) | Self::Convert(ConvertError::Stopped { .. }) => 400,
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::Conflict(_) => 409,
@@ -123,7 +147,8 @@ impl DomainError {
             Self::Db(DbError::Unavailable(_))
             | Self::Blob(BlobError::Unavailable(_))
             | Self::Vector(VectorError::Unavailable(_))
-            | Self::Ai(AiError::Unavailable(_) | AiError::Busy(_)) => 503,
+            | Self::Ai(AiError::Unavailable(_) | AiError::Busy(_))
+            | Self::Convert(ConvertError::Unavailable(_)) => 503,
             Self::Db(_)
             | Self::Blob(_)
             | Self::Vector(_)
@@ -143,6 +168,7 @@ impl DomainError {
                 | Self::Vector(_)
                 | Self::Ai(_)
                 | Self::Password(PasswordError::Unsupported(_) | PasswordError::Failed(_))
+                | Self::Convert(ConvertError::Unavailable(_))
                 | Self::Internal(_)
         )
     }
@@ -162,7 +188,7 @@ impl DomainError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::NotFound(_) => "not_found",
-            Self::BadInput(_) => "bad_input",
+            Self::BadInput(_) | Self::Convert(ConvertError::Stopped { .. }) => "bad_input",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::Conflict(_) => "conflict",
@@ -209,6 +235,9 @@ impl DomainError {
                 "Many people are signing in right now. Try again in a moment.".into()
             }
             Self::Db(DbError::Constraint(_)) => "That conflicts with existing data.".into(),
+            Self::Convert(ConvertError::Stopped { file, why }) => {
+                format!("This {file} could not be read: the converter {why}.")
+            }
             _ if self.status() == 503 => {
                 "The service is temporarily unavailable. Please try again shortly.".into()
             }
@@ -239,6 +268,18 @@ mod tests {
         let busy = DomainError::from(PasswordError::Busy);
         assert_eq!((busy.status(), busy.retry_after(), busy.code()), (429, Some(1), "busy"));
         assert!(!busy.is_internal(), "a full hasher turns people away; nothing failed");
+        let bomb = DomainError::from(ConvertError::Stopped {
+            file: "PDF",
+            why: Stopped::OutOfMemory { limit_mib: 1024 },
+        });
+        assert_eq!((bomb.status(), bomb.code(), bomb.is_internal()), (400, "bad_input", false));
+        assert_eq!(
+            bomb.public_message(),
+            "This PDF could not be read: the converter needed more than 1024 MiB of memory."
+        );
+        let down = DomainError::from(ConvertError::Unavailable("spawn failed: /usr/bin/folio".into()));
+        assert!(down.is_internal(), "retried, like storage");
+        assert!(!down.public_message().contains("/usr"));
     }
 
     #[test]

@@ -36,6 +36,6 @@ pub mod site;
 pub mod sql;
 pub mod storage;
 
-pub use error::{AiError, BlobError, DbError, DomainError, PasswordError, VectorError};
-pub use ports::{Ai, Blobs, Db, Passwords, Ports, Tasks, Vectors};
+pub use error::{AiError, BlobError, ConvertError, DbError, DomainError, PasswordError, VectorError};
+pub use ports::{Ai, Blobs, Converter, Db, Passwords, Ports, Tasks, Vectors};
 pub use storage::blob_key::BlobKey;

@@ -37,8 +37,40 @@ pub struct Config {
     /// Make the model misbehave on purpose: `down`, `hang`, `slow:<ms>`, `say:<text>` (tests,
     /// benchmarks).
     pub ai_fault: Option<Misbehaviour>,
+    /// How each PDF's converter child is limited (`[convert]`).
+    pub convert: ConvertConfig,
     /// The settings both hosts share.
     pub site: SiteConfig,
+}
+
+/// `[convert]`: each PDF is converted by a child process under these limits
+/// (`adapters::child_converter`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConvertConfig {
+    /// The `folio` binary whose `convert` command runs it: this one unless set (in-process
+    /// tests name the built `folio`, their own binary being the test harness).
+    pub program: Option<PathBuf>,
+    pub memory_mib: u64,
+    pub cpu_secs: u64,
+    pub timeout_secs: u64,
+}
+
+impl Default for ConvertConfig {
+    fn default() -> Self {
+        let d = crate::adapters::child_converter::Limits::default();
+        Self { program: None, memory_mib: d.memory_mib, cpu_secs: d.cpu_secs, timeout_secs: d.timeout.as_secs() }
+    }
+}
+
+impl ConvertConfig {
+    pub fn limits(&self) -> crate::adapters::child_converter::Limits {
+        crate::adapters::child_converter::Limits {
+            memory_mib: self.memory_mib.max(64),
+            cpu_secs: self.cpu_secs.max(1),
+            timeout: std::time::Duration::from_secs(self.timeout_secs.max(1)),
+        }
+    }
 }
 
 /// This host's part of `folio.toml` (the shared keys are taken out first).
@@ -54,6 +86,7 @@ struct NativeFile {
     text_model_file: Option<String>,
     chat_template: Option<String>,
     ai_fault: Option<String>,
+    convert: Option<ConvertConfig>,
 }
 
 /// The model semantic search uses unless told otherwise.
@@ -74,6 +107,7 @@ impl Default for Config {
             text_model_file: DEFAULT_TEXT_MODEL_FILE.into(),
             chat_template: None,
             ai_fault: None,
+            convert: ConvertConfig::default(),
             site: SiteConfig::default(),
         }
     }
@@ -217,6 +251,7 @@ pub fn layer(
         text_model_file: env("FOLIO_TEXT_MODEL_FILE"),
         chat_template: env("FOLIO_CHAT_TEMPLATE").filter(|v| !v.is_empty()),
         ai_fault: env("FOLIO_AI_FAULT").filter(|v| !v.is_empty()),
+        convert: None,
     };
     apply_native(&mut config, from_env, |field: &str, value: String, why: String| ConfigError::Env {
         var: format!("FOLIO_{}", field.to_ascii_uppercase()),
@@ -256,6 +291,9 @@ fn apply_native(
     if let Some(template) = from.chat_template {
         config.chat_template = models::ChatTemplate::parse(&template)
             .map_err(|e| bad("chat_template", template.clone(), e.to_string()))?;
+    }
+    if let Some(convert) = from.convert {
+        config.convert = convert;
     }
     if let Some(fault) = from.ai_fault {
         config.ai_fault = Some(Misbehaviour::parse(&fault).ok_or_else(|| {

@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         Some("import") => import::main(&args[1..]),
         Some("eval") => eval::main(&args[1..]),
         Some("cloudflare-standin") => server::standin::main(&args[1..]),
+        // Not for people: the server runs each PDF conversion as this child (see child_converter).
+        Some("convert") => server::adapters::child_converter::main(&args[1..]),
         Some("-h" | "--help" | "help") => {
             println!(
                 "usage: folio            serve the site (configure with folio.toml or FOLIO_* variables)"

@@ -17,6 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::adapters::access_keys::HttpsKeySource;
 use crate::adapters::argon2id::Argon2Passwords;
 use crate::adapters::blob_folder::FsBlobs;
+use crate::adapters::child_converter::ChildConverter;
 use crate::adapters::local_model::{Faulty, LocalModel, Misbehaviour};
 use crate::adapters::sqlite::SqliteDb;
 use crate::adapters::tokio_tasks::TokioTasks;
@@ -56,10 +57,8 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
             .with_access(access)
             .with_search_settings(config.site.search.clone())
             // One process serves the site: counts in memory are exact and write nothing.
-            .with_limits(
-                config.site.limits.clone(),
-                Arc::new(domain::site::limits::MemoryThrottle::default()),
-            );
+            .with_limits(config.site.limits.clone(), Arc::new(domain::site::limits::MemoryThrottle::default()))
+            .with_converter(Arc::new(converter(config)?));
     if let Some((ai, vectors, text_model)) = semantic(config, &ports).await {
         ports = ports
             .with_semantic(ai, vectors)
@@ -84,6 +83,16 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
         .layer(CompressionLayer::new())
         .layer(axum::middleware::map_request(peer_addr));
     Ok(Native { router, ports, tasks })
+}
+
+/// PDFs convert in children of this binary (or the one the config names).
+fn converter(config: &Config) -> anyhow::Result<ChildConverter> {
+    use anyhow::Context as _;
+    let program = match &config.convert.program {
+        Some(program) => program.clone(),
+        None => std::env::current_exe().context("could not find this program to run its converter")?,
+    };
+    Ok(ChildConverter::new(program, config.convert.limits()))
 }
 
 impl Native {

@@ -115,3 +115,98 @@ fn a_database_that_cannot_open_stops_the_server_with_its_path() {
     assert!(stderr.contains("could not open the database at"), "{stderr}");
     assert!(stderr.contains("folio.db"), "{stderr}");
 }
+
+mod converter {
+    use super::assert_all_pass;
+    use bytes::Bytes;
+    use domain::error::{ConvertError, Stopped};
+    use domain::ports::{Conversion, Converter, InProcess};
+    use domain::DomainError;
+    use server::adapters::child_converter::{ChildConverter, Limits};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    const SELF_DRAWING: &[u8] = include_bytes!("../../domain/tests/fixtures/self-drawing.pdf");
+    const FLATE_BOMB: &[u8] = include_bytes!("../../domain/tests/fixtures/flate-bomb.pdf");
+
+    fn child(limits: Limits) -> ChildConverter {
+        ChildConverter::new(env!("CARGO_BIN_EXE_folio").into(), limits)
+    }
+
+    /// How the conversion stopped, and how long it took.
+    async fn stopped(converter: &ChildConverter, bytes: &'static [u8]) -> (Stopped, Duration) {
+        let started = Instant::now();
+        let outcome = converter.convert(Conversion::PdfToMarkdown, Bytes::from_static(bytes)).await;
+        match outcome {
+            Err(DomainError::Convert(ConvertError::Stopped { file: "PDF", why })) => (why, started.elapsed()),
+            other => panic!("expected the converter to stop, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn both_converters_pass_the_converter_contract() {
+        assert_all_pass(&domain::contract::converter(&child(Limits::default())).await, 3);
+        let tasks = server::adapters::tokio_tasks::TokioTasks::new();
+        assert_all_pass(&domain::contract::converter(&InProcess::new(Arc::new(tasks))).await, 3);
+    }
+
+    #[tokio::test]
+    async fn a_stack_overflow_ends_only_the_child() {
+        let (why, took) = stopped(&child(Limits::default()), SELF_DRAWING).await;
+        assert_eq!(why, Stopped::Crashed);
+        assert!(took < Duration::from_secs(10), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn the_memory_cap_ends_a_decompression_bomb() {
+        // 7 KB that inflate to 4 GiB: the child's address space ends it at 1 GiB.
+        let (why, took) = stopped(&child(Limits::default()), FLATE_BOMB).await;
+        assert_eq!(why, Stopped::OutOfMemory { limit_mib: 1024 });
+        assert!(took < Duration::from_secs(30), "{took:?}");
+    }
+
+    #[tokio::test]
+    async fn the_cpu_limit_and_the_time_out_end_a_long_conversion() {
+        // Inflating the bomb to 4 GiB keeps a core busy for longer than either limit (and the
+        // memory cap is raised so it is not what ends it).
+        let cpu = Limits { cpu_secs: 1, memory_mib: 8192, ..Limits::default() };
+        let (why, took) = stopped(&child(cpu), FLATE_BOMB).await;
+        assert_eq!(why, Stopped::TooSlow { limit_secs: 1 });
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        let wall = Limits { timeout: Duration::from_secs(1), memory_mib: 8192, ..Limits::default() };
+        let (why, took) = stopped(&child(wall), FLATE_BOMB).await;
+        assert_eq!(why, Stopped::TooSlow { limit_secs: 1 });
+        assert!(took < Duration::from_secs(3), "{took:?}");
+    }
+
+    /// The figure in ARCHITECTURE.md (Decisions): what a child adds to each conversion.
+    /// `cargo test -p server --test adapters -- --ignored --nocapture cost_of_a_child`
+    #[tokio::test]
+    #[ignore = "a measurement, not a check"]
+    async fn cost_of_a_child_per_conversion() {
+        let pdf = Bytes::from_static(include_bytes!("../../domain/tests/fixtures/report.pdf"));
+        let tasks: Arc<dyn domain::Tasks> = Arc::new(server::adapters::tokio_tasks::TokioTasks::new());
+        let in_process: Box<dyn Converter> = Box::new(InProcess::new(tasks));
+        for (name, converter) in
+            [("in a thread", in_process), ("in a child", Box::new(child(Limits::default())))]
+        {
+            let runs: u32 = 50;
+            let started = Instant::now();
+            for _ in 0..runs {
+                converter.convert(Conversion::PdfToMarkdown, pdf.clone()).await.expect("converts");
+            }
+            println!("{name}: {:?} per conversion of report.pdf", started.elapsed() / runs);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_program_that_is_not_a_converter_is_unavailable_not_the_files_fault() {
+        let converter = ChildConverter::new("/bin/true".into(), Limits::default());
+        let err = converter
+            .convert(Conversion::PdfToMarkdown, Bytes::from_static(b"%PDF-1.4"))
+            .await
+            .expect_err("no answer");
+        assert!(matches!(err, DomainError::Convert(ConvertError::Unavailable(_))), "{err:?}");
+        assert!(err.is_internal(), "retried like storage");
+    }
+}

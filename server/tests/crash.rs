@@ -1,7 +1,8 @@
 //! Crash safety with the real binary: `folio` is killed with SIGKILL while it extracts a large
 //! PDF, then started again on the same data folder. The document must end up ready, with no
 //! job left behind and exactly one stored file per blob row; a file that keeps killing it is set
-//! aside after three runs; and a first start never waits for a hung model.
+//! aside after three runs; a PDF that crashes or floods its converter fails alone while the
+//! server goes on; and a first start never waits for a hung model.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -256,6 +257,46 @@ fn a_file_that_stops_the_server_three_times_is_set_aside_and_the_site_goes_on() 
     wait_for(port, &cookie, next, "ready", Duration::from_secs(60));
     let page = ureq::get(&format!("http://127.0.0.1:{port}/docs/notes")).call().expect("page");
     assert_eq!(page.status(), 200);
+    drop(server);
+}
+
+#[test]
+fn a_pdf_that_crashes_or_floods_its_converter_fails_alone_and_the_server_goes_on() {
+    let data = tempfile::tempdir().expect("data dir");
+    let port = free_port();
+    let mut server = start(data.path(), port);
+    let cookie = sign_in(port);
+    // The crash comes first: before isolation it aborted `folio` itself, so the bomb (which
+    // would take GBs in-process) is never sent to a server without a memory cap.
+    let hostile: [(&str, &[u8], &str); 2] = [
+        (
+            "self-drawing.pdf",
+            include_bytes!("../../domain/tests/fixtures/self-drawing.pdf"),
+            "This PDF could not be read: the converter crashed on it.",
+        ),
+        (
+            "flate-bomb.pdf",
+            include_bytes!("../../domain/tests/fixtures/flate-bomb.pdf"),
+            "This PDF could not be read: the converter needed more than 1024 MiB of memory.",
+        ),
+    ];
+    for (name, bytes, reason) in hostile {
+        let id = upload(port, &cookie, name, bytes);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = status(port, &cookie, id);
+        while seen.0 != "failed" {
+            assert!(server.0.try_wait().expect("wait").is_none(), "{name} stopped the server");
+            assert!(Instant::now() < deadline, "{name} did not fail within 60 s ({seen:?})");
+            std::thread::sleep(Duration::from_millis(100));
+            seen = status(port, &cookie, id);
+        }
+        assert_eq!(seen.1, reason, "{name}");
+    }
+    assert!(server.0.try_wait().expect("wait").is_none(), "the server is still running");
+
+    // The next PDF converts as ever.
+    let next = upload(port, &cookie, "report.pdf", include_bytes!("../../domain/tests/fixtures/report.pdf"));
+    wait_for(port, &cookie, next, "ready", Duration::from_secs(60));
     drop(server);
 }
 

@@ -275,6 +275,37 @@ pub async fn passwords(passwords: &dyn crate::ports::Passwords) -> Vec<Check> {
     report.checks
 }
 
+/// Runs the Converter contract: a PDF converts; an unreadable one and empty bytes are refused
+/// with a reason a person reads (`BadInput`), never a converter failure.
+pub async fn converter(converter: &dyn crate::ports::Converter) -> Vec<Check> {
+    use crate::ports::Conversion::PdfToMarkdown;
+    let mut report = Report { port: "converter", checks: Vec::new() };
+    let pdf = Bytes::from_static(include_bytes!("../../tests/fixtures/report.pdf"));
+    let outcome = match converter.convert(PdfToMarkdown, pdf).await {
+        Ok(markdown) => expect(markdown.contains("Revenue grew in every region"), || {
+            format!("the report's text is missing: {markdown:?}")
+        }),
+        Err(err) => Err(err.to_string()),
+    };
+    report.record("a PDF becomes its text", outcome);
+    for (name, bytes) in [
+        (
+            "an unreadable PDF is refused with the reason",
+            &include_bytes!("../../tests/fixtures/broken.pdf")[..],
+        ),
+        ("empty bytes are refused with the reason", b""),
+    ] {
+        let outcome = match converter.convert(PdfToMarkdown, Bytes::from_static(bytes)).await {
+            Err(crate::error::DomainError::BadInput(why)) => {
+                expect(why.starts_with("This PDF could not be read"), || format!("said: {why}"))
+            }
+            other => Err(format!("{other:?}")),
+        };
+        report.record(name, outcome);
+    }
+    report.checks
+}
+
 /// A unit vector of `dims` pointing mostly along axis `axis` (distinct, comparable test data).
 fn axis_vector(dims: usize, axis: usize) -> Vec<f32> {
     let mut v = vec![0.01_f32; dims];

@@ -263,11 +263,14 @@ pub async fn sweep(ports: &Ports) -> Result<Swept, DomainError> {
     Ok(Swept { jobs_run, blobs_collected, embeds_queued, vectors_forgotten })
 }
 
-/// Makes every job a claim still holds runnable now, and every enrichment claimable. Only for a
-/// host where nothing else can hold a lease: the native server at start-up (after a crash, its
-/// leases would otherwise run out first). A job waiting out a retry's back-off keeps waiting.
+/// Makes every job a claim still holds runnable now, and every enrichment and question
+/// claimable. Only for a host where nothing else can hold a lease: the native server at
+/// start-up (after a crash, its leases would otherwise run out first; an asker of a question a
+/// killed process had claimed waited the claim's two minutes). A job waiting out a retry's
+/// back-off keeps waiting.
 pub async fn release_leases(ports: &Ports) -> Result<u64, DomainError> {
     ports.db.execute(Statement::new("DELETE FROM enrichment_claims")).await?;
+    ports.db.execute(Statement::new("DELETE FROM ask_claims")).await?;
     Ok(ports
         .db
         .execute(Statement::new(

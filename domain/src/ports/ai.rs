@@ -11,6 +11,10 @@ pub type OnText<'a> = &'a (dyn Fn(&str) + Send + Sync);
 pub trait Ai: Send + Sync {
     /// One normalised vector per text, in order.
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError>;
+    /// Names the model [`Ai::embed`] uses: kept query embeddings are keyed by it.
+    fn embedding_model(&self) -> &str {
+        ""
+    }
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError>;
     /// [`Ai::generate`], handing each piece of the answer to `on_text` as the model writes it,
     /// and the whole answer at the end. Dropping the future stops the generation. An adapter

@@ -7,6 +7,7 @@
 
 mod ai;
 mod blobs;
+mod convert;
 mod db;
 mod passwords;
 mod tasks;
@@ -15,6 +16,7 @@ mod vectors;
 
 pub use ai::{Ai, OnText};
 pub use blobs::Blobs;
+pub use convert::{Conversion, Converter, InProcess};
 pub use db::{Db, DbExt};
 pub use passwords::Passwords;
 pub use tasks::{run_cpu, with_timeout, CpuJob, Task, Tasks};
@@ -30,6 +32,9 @@ pub struct Ports {
     pub db: Arc<dyn Db>,
     pub blobs: Arc<dyn Blobs>,
     pub tasks: Arc<dyn Tasks>,
+    /// Converts uploads whose parsers we cannot bound (PDF): in-process unless the host gives
+    /// an isolating one (`with_converter`).
+    pub converter: Arc<dyn Converter>,
     pub passwords: Arc<dyn Passwords>,
     pub vectors: Option<Arc<dyn Vectors>>,
     pub ai: Option<Arc<dyn Ai>>,
@@ -50,6 +55,8 @@ pub struct Ports {
     pub limits: Arc<crate::site::limits::ClientLimits>,
     /// Enrichment's last refusal, remembered a few seconds (state, not a port).
     pub enrich_refused: Arc<crate::model_guard::RecentRefusal>,
+    /// Searches and query embeddings kept for repeats (state, not a port).
+    pub searches: Arc<crate::search::SearchCache>,
 }
 
 impl Ports {
@@ -62,6 +69,7 @@ impl Ports {
         Self {
             db,
             blobs,
+            converter: Arc::new(InProcess::new(tasks.clone())),
             tasks,
             passwords,
             vectors: None,
@@ -74,6 +82,7 @@ impl Ports {
             asking: Arc::default(),
             limits: Arc::default(),
             enrich_refused: Arc::default(),
+            searches: Arc::default(),
         }
     }
 
@@ -94,6 +103,13 @@ impl Ports {
     pub fn with_semantic(mut self, ai: Arc<dyn Ai>, vectors: Arc<dyn Vectors>) -> Self {
         self.ai = Some(ai);
         self.vectors = Some(vectors);
+        self
+    }
+
+    /// Conversions through `converter` (natively a child process a crash cannot escape).
+    #[must_use]
+    pub fn with_converter(mut self, converter: Arc<dyn Converter>) -> Self {
+        self.converter = converter;
         self
     }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 /// A unit of background work. It must not fail loudly: it logs and ends.
 pub type Task = BoxFuture<'static, ()>;
 
-/// CPU-bound work (parsing a PDF) handed to [`Tasks::run_cpu`].
+/// CPU-bound work (a conversion in this process) handed to [`Tasks::run_cpu`].
 pub type CpuJob = Box<dyn FnOnce() + Send>;
 
 /// Work that runs after the response: a spawned tokio task natively, `waitUntil` on Workers.

@@ -7,6 +7,7 @@
 //! Every result comes from a join with the live version of a published document, so nothing a
 //! vector index still remembers (a deleted document, an old version) is ever shown.
 
+mod cache;
 pub mod chunk;
 pub mod fusion;
 mod highlight;
@@ -21,6 +22,7 @@ use crate::error::DomainError;
 use crate::ports::Ports;
 use query::KeywordQuery;
 
+pub use cache::SearchCache;
 pub use fusion::Fusion;
 
 /// Which indexes answer.
@@ -262,9 +264,30 @@ pub(crate) struct Filters {
 }
 
 /// Runs a search. Never fails because of the model or the vector index: without them the
-/// answer is the keyword results, marked `degraded`.
+/// answer is the keyword results, marked `degraded`. A search repeated before the next write
+/// is answered from [`SearchCache`] (natively; see there).
 pub async fn search(ports: &Ports, request: Request) -> Result<Results, DomainError> {
     let started = web_time::Instant::now();
+    // Read before the search runs: a write landing meanwhile makes its copy stale at once.
+    let writes = ports.db.writes();
+    let key = cache::key(&request);
+    if let Some(kept) = writes.and_then(|writes| ports.searches.results(&key, writes)) {
+        return Ok(Results {
+            query: request.query,
+            took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            ..(*kept).clone()
+        });
+    }
+    let results = run(ports, &request, started).await?;
+    // A degraded answer is not kept: the model may be back for the next reader.
+    if let Some(writes) = writes.filter(|_| !results.degraded) {
+        let now = ports.db.writes().unwrap_or(writes);
+        ports.searches.keep_results(key, writes, results.clone(), now);
+    }
+    Ok(results)
+}
+
+async fn run(ports: &Ports, request: &Request, started: web_time::Instant) -> Result<Results, DomainError> {
     let limit = request.limit.clamp(1, MAX_LIMIT);
     let settings = &ports.search;
     let ratio = request.semantic_ratio.unwrap_or(settings.semantic_ratio).clamp(0.0, 1.0);

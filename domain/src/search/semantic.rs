@@ -23,11 +23,22 @@ pub(super) async fn candidates(
 ) -> Option<Vec<Candidate>> {
     let (ai, vectors) = (ports.ai.as_ref()?, ports.vectors.as_ref()?);
     let lookup = async {
-        let mut embedded =
-            ai.embed(vec![text.chars().take(2000).collect()]).await.map_err(|e| e.to_string())?;
-        let values = embedded.pop().filter(|v| v.len() == vectors.dimensions()).ok_or_else(|| {
-            format!("the model's query vector does not have the index's {} dimensions", vectors.dimensions())
-        })?;
+        let text: String = text.chars().take(2000).collect();
+        let model = ai.embedding_model();
+        let values = match ports.searches.embedding(model, &text) {
+            Some(kept) => kept.as_ref().clone(),
+            None => {
+                let mut embedded = ai.embed(vec![text.clone()]).await.map_err(|e| e.to_string())?;
+                let values = embedded.pop().filter(|v| v.len() == vectors.dimensions()).ok_or_else(|| {
+                    format!(
+                        "the model's query vector does not have the index's {} dimensions",
+                        vectors.dimensions()
+                    )
+                })?;
+                ports.searches.keep_embedding(model, &text, values.clone());
+                values
+            }
+        };
         // Several chunks of one document may come first: ask for more than `limit` documents.
         let top_k = (limit * 2).min(MAX_TOP_K);
         vectors

@@ -8,9 +8,13 @@ use async_trait::async_trait;
 use domain::error::AiError;
 use domain::ports::{Ai, OnText};
 use models::{GenerateOptions, SentenceEmbedder, TextGenerator};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+
+/// Texts an ingest batch embeds at a time between looks for readers' queries: a query waits
+/// for at most one slice (a few hundred ms on 2 cores), not a whole batch of 32 (seconds).
+const SLICE: usize = 4;
 
 pub struct LocalModel {
     embedder: Arc<SentenceEmbedder>,
@@ -18,8 +22,11 @@ pub struct LocalModel {
     per_text: Duration,
     /// One ingest batch at a time: candle already spreads one over every core, and batches
     /// racing each other only made all of them miss their time-outs. A reader's query (one
-    /// text, milliseconds) never waits behind them.
+    /// text, milliseconds) never waits for this.
     batches: Arc<tokio::sync::Semaphore>,
+    /// Readers' queries in flight: a batch starts no slice while there is one, so a query
+    /// shares the cores with at most the slice already running.
+    queries: Arc<Queries>,
     generator: Option<Arc<TextGenerator>>,
     /// One generation at a time.
     generations: Arc<tokio::sync::Semaphore>,
@@ -31,6 +38,7 @@ impl LocalModel {
             embedder: Arc::new(embedder),
             per_text: Duration::from_secs(2),
             batches: Arc::new(tokio::sync::Semaphore::new(1)),
+            queries: Arc::default(),
             generator: None,
             generations: Arc::new(tokio::sync::Semaphore::new(1)),
         }
@@ -46,36 +54,92 @@ impl LocalModel {
     pub fn dimensions(&self) -> usize {
         self.embedder.dimensions()
     }
+
+    /// Embeds `texts` on a blocking thread; `hold` (a permit, a query's mark) is released when
+    /// the work ends, even if its caller gave up first.
+    async fn run<H: Send + 'static>(&self, texts: Vec<String>, hold: H) -> Result<Vec<Vec<f32>>, AiError> {
+        let embedder = self.embedder.clone();
+        let job = tokio::task::spawn_blocking(move || {
+            let vectors = embedder.embed(&texts);
+            drop(hold);
+            vectors
+        });
+        match job.await {
+            Ok(Ok(vectors)) => Ok(vectors),
+            Ok(Err(err)) => Err(AiError::Request(err.to_string())),
+            Err(join) => Err(AiError::Request(format!("the model panicked: {join}"))),
+        }
+    }
+
+    /// An ingest batch, one slice at a time, each started only when no query is in flight.
+    async fn batch(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
+        let permit = Arc::new(
+            self.batches.clone().acquire_owned().await.map_err(|e| AiError::Unavailable(e.to_string()))?,
+        );
+        let mut vectors = Vec::with_capacity(texts.len());
+        for slice in texts.chunks(SLICE) {
+            self.queries.none().await;
+            vectors.extend(self.run(slice.to_vec(), permit.clone()).await?);
+        }
+        Ok(vectors)
+    }
+}
+
+/// Counts readers' queries being embedded, and wakes waiting batches when none is left.
+#[derive(Default)]
+struct Queries {
+    running: AtomicUsize,
+    none_left: tokio::sync::Notify,
+}
+
+impl Queries {
+    fn enter(self: &Arc<Self>) -> QueryMark {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        QueryMark(self.clone())
+    }
+
+    async fn none(&self) {
+        loop {
+            // Registered before the check, so a query ending in between still wakes us.
+            let woken = self.none_left.notified();
+            if self.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            woken.await;
+        }
+    }
+}
+
+/// A query in flight, until dropped.
+struct QueryMark(Arc<Queries>);
+
+impl Drop for QueryMark {
+    fn drop(&mut self) {
+        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.none_left.notify_waiters();
+        }
+    }
 }
 
 #[async_trait]
 impl Ai for LocalModel {
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
         let limit = self.per_text * u32::try_from(texts.len().max(1)).unwrap_or(u32::MAX);
-        let permit = if texts.len() > 1 {
-            Some(
-                self.batches
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .map_err(|e| AiError::Unavailable(e.to_string()))?,
-            )
-        } else {
-            None
+        let work = async {
+            if texts.len() > 1 {
+                self.batch(texts).await
+            } else {
+                let mark = self.queries.enter();
+                self.run(texts, mark).await
+            }
         };
-        let embedder = self.embedder.clone();
-        // The permit goes with the work: a timed-out batch still holds it until it ends.
-        let job = tokio::task::spawn_blocking(move || {
-            let vectors = embedder.embed(&texts);
-            drop(permit);
-            vectors
-        });
-        match tokio::time::timeout(limit, job).await {
-            Ok(Ok(Ok(vectors))) => Ok(vectors),
-            Ok(Ok(Err(err))) => Err(AiError::Request(err.to_string())),
-            Ok(Err(join)) => Err(AiError::Request(format!("the model panicked: {join}"))),
-            Err(_) => Err(AiError::Unavailable(format!("no embedding within {limit:?}"))),
-        }
+        tokio::time::timeout(limit, work)
+            .await
+            .unwrap_or_else(|_| Err(AiError::Unavailable(format!("no embedding within {limit:?}"))))
+    }
+
+    fn embedding_model(&self) -> &str {
+        self.embedder.name()
     }
 
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
@@ -201,6 +265,10 @@ impl<A: Ai> Ai for Faulty<A> {
         self.inner.embed(texts).await
     }
 
+    fn embedding_model(&self) -> &str {
+        self.inner.embedding_model()
+    }
+
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
         self.misbehave().await?;
         match &self.misbehaviour.say {
@@ -229,6 +297,20 @@ impl<A: Ai> Ai for Faulty<A> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_batch_starts_no_slice_while_a_query_is_in_flight() {
+        let queries = Arc::new(Queries::default());
+        let mark = queries.enter();
+        let slice = tokio::spawn({
+            let queries = queries.clone();
+            async move { queries.none().await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!slice.is_finished(), "a slice started while a query was embedded");
+        drop(mark);
+        tokio::time::timeout(Duration::from_secs(1), slice).await.expect("woken").expect("joined");
+    }
 
     #[test]
     fn misbehaviour_reads_a_fault_an_answer_or_both() {

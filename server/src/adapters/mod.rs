@@ -6,6 +6,8 @@ pub mod access_keys;
 pub mod argon2id;
 /// [`domain::Blobs`] in a content-addressed folder.
 pub mod blob_folder;
+/// [`domain::Converter`]: each PDF in a child process under memory and CPU limits.
+pub mod child_converter;
 /// [`domain::ports::Ai`]: candle models (the `models` crate) on blocking threads, plus fault injection.
 pub mod local_model;
 /// [`domain::Db`] on a SQLite file.

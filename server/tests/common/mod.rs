@@ -22,8 +22,17 @@ pub async fn native() -> (Native, TempDir) {
     config.site.admin_email = Some(ADMIN_EMAIL.into());
     config.site.admin_password = Some(ADMIN_PASSWORD.into());
     config.site.max_upload_mb = 1;
+    config.convert = converter();
     let options = app::http::leptos_options().expect("leptos options");
     (build(&config, options).await.expect("native host"), dir)
+}
+
+/// PDFs convert in children of the built `folio` (this test binary has no `convert` command).
+pub fn converter() -> server::config::ConvertConfig {
+    server::config::ConvertConfig {
+        program: Some(env!("CARGO_BIN_EXE_folio").into()),
+        ..server::config::ConvertConfig::default()
+    }
 }
 
 /// The shared router over other ports (a failing database, a counting password hasher).

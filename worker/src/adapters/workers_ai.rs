@@ -76,6 +76,10 @@ async fn bounded<T>(future: impl std::future::Future<Output = Result<T, AiError>
 
 #[async_trait]
 impl Ai for WorkersAi {
+    fn embedding_model(&self) -> &str {
+        &self.embedding_model
+    }
+
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
         let mut vectors = Vec::with_capacity(texts.len());
         for batch in texts.chunks(MAX_BATCH) {

@@ -4,8 +4,9 @@ use super::text_to_markdown;
 use crate::error::DomainError;
 
 /// PDF → Markdown of its text. A PDF that can't be parsed, or has no text layer (a scan), is a
-/// readable error. The parser can panic on hostile files: natively that is caught here; on the
-/// Worker (panic = abort) the ingest job fails and is reported instead.
+/// readable error. The parser can panic on hostile files (caught here), and overflow its stack
+/// or flood memory (which no catch stops): ingest calls this through `ports::Converter`, which
+/// natively runs it in a child process under limits.
 pub fn pdf_to_markdown(bytes: &[u8]) -> Result<String, DomainError> {
     let extracted = std::panic::catch_unwind(|| pdf_extract::extract_text_from_mem(bytes))
         .map_err(|_| DomainError::BadInput("This PDF could not be read: it is damaged or unusual.".into()))?

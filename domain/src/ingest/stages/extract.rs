@@ -5,7 +5,7 @@ use crate::content::convert;
 use crate::content::upload::Kind;
 use crate::documents::model::VersionStatus;
 use crate::error::DomainError;
-use crate::ports::Ports;
+use crate::ports::{Conversion, Ports};
 use crate::sql::Statement;
 use crate::storage::blobs;
 
@@ -32,15 +32,9 @@ pub(super) async fn extract(ports: &Ports, version_id: i64) -> Result<(), Domain
         }
         Kind::Text => convert::text_to_markdown(&text()),
         Kind::Html => convert::html_to_markdown(&text())?,
-        // Parsing a large PDF takes seconds of CPU: off the async threads where a host has them.
-        Kind::Pdf => {
-            let bytes = bytes.clone();
-            crate::ports::run_cpu(ports.tasks.as_ref(), move || convert::pdf_to_markdown(&bytes))
-        }
-        .await
-        .ok_or_else(|| {
-            DomainError::BadInput("This PDF could not be read: it is damaged or unusual.".into())
-        })??,
+        // The PDF stack can overflow its stack or flood memory on a hostile file: it runs
+        // where that costs only this conversion (natively a child process).
+        Kind::Pdf => ports.converter.convert(Conversion::PdfToMarkdown, bytes.clone()).await?,
         Kind::Png | Kind::Jpeg | Kind::Gif | Kind::Webp => format!("![{0}]({0})", row.source_name),
     };
     let (inline, body_key) = blobs::store_text(ports, body_md).await?;
