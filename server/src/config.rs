@@ -59,7 +59,12 @@ pub struct ConvertConfig {
 impl Default for ConvertConfig {
     fn default() -> Self {
         let d = crate::adapters::child_converter::Limits::default();
-        Self { program: None, memory_mib: d.memory_mib, cpu_secs: d.cpu_secs, timeout_secs: d.timeout.as_secs() }
+        Self {
+            program: None,
+            memory_mib: d.memory_mib,
+            cpu_secs: d.cpu_secs,
+            timeout_secs: d.timeout.as_secs(),
+        }
     }
 }
 

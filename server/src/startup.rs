@@ -57,7 +57,10 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
             .with_access(access)
             .with_search_settings(config.site.search.clone())
             // One process serves the site: counts in memory are exact and write nothing.
-            .with_limits(config.site.limits.clone(), Arc::new(domain::site::limits::MemoryThrottle::default()))
+            .with_limits(
+                config.site.limits.clone(),
+                Arc::new(domain::site::limits::MemoryThrottle::default()),
+            )
             .with_converter(Arc::new(converter(config)?));
     if let Some((ai, vectors, text_model)) = semantic(config, &ports).await {
         ports = ports
