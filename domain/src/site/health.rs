@@ -117,7 +117,15 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
     } else {
         Overall::Ok
     };
-    let ports_search = ports.search.clone();
+    let tuning = &ports.search;
+    let search = SearchTuning {
+        fusion: tuning.fusion,
+        semantic_ratio: tuning.semantic_ratio,
+        rrf_k: tuning.rrf_k,
+        candidates: tuning.candidates,
+        min_similarity: tuning.min_similarity,
+        semantic_timeout_ms: tuning.semantic_timeout.as_millis(),
+    };
     let configured = |present: bool| {
         if present {
             PortStatus { status: "ok", error: None }
@@ -133,15 +141,6 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
         ("vectors", configured(ports.vectors.is_some())),
         ("ai", ai),
     ]);
-    let tuning = &ports_search;
-    let search = SearchTuning {
-        fusion: tuning.fusion,
-        semantic_ratio: tuning.semantic_ratio,
-        rrf_k: tuning.rrf_k,
-        candidates: tuning.candidates,
-        min_similarity: tuning.min_similarity,
-        semantic_timeout_ms: tuning.semantic_timeout.as_millis(),
-    };
     Health { status, host, ports, ai_calls, search }
 }
 

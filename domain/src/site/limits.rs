@@ -4,14 +4,13 @@
 //! is a 429 with `Retry-After` at the end of the window.
 
 use async_trait::async_trait;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::error::DomainError;
-use crate::ports::{Db, DbExt, Ports, Throttle};
+use crate::ports::{Db, Ports, Throttle};
 use crate::sql::Statement;
 
 /// How much one client may use (natively `FOLIO_CLIENT_…`, on Workers `CLIENT_…` in `[vars]`).
@@ -106,16 +105,11 @@ pub struct DbThrottle(pub Arc<dyn Db>);
 #[async_trait]
 impl Throttle for DbThrottle {
     async fn take(&self, key: &str, limit: u32, window: Duration) -> Option<Duration> {
-        #[derive(Deserialize)]
-        struct Taken {
-            #[allow(dead_code)]
-            calls: i64,
-        }
         let window = window.as_secs().max(1);
         // One statement: concurrent isolates cannot both take the last use of a window.
         let taken = self
             .0
-            .query_opt::<Taken>(
+            .query(
                 Statement::new(
                     "INSERT INTO client_calls (bucket, calls, until)
                      VALUES (?1 || ':' || (unixepoch() / ?2), 1, (unixepoch() / ?2 + 1) * ?2)
@@ -127,9 +121,10 @@ impl Throttle for DbThrottle {
                 .bind(i64::from(limit)),
             )
             .await;
-        match taken {
-            Ok(Some(_)) => None,
-            Ok(None) => Some(left_in_window(now_secs(), window)),
+        // A row back is a use counted; none, the window's uses were all taken.
+        match taken.map(|rows| rows.is_empty()) {
+            Ok(false) => None,
+            Ok(true) => Some(left_in_window(now_secs(), window)),
             Err(err) => {
                 tracing::warn!(%err, "per-client count failed; letting the request through");
                 None
