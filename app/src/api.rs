@@ -8,9 +8,15 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
+fn site() -> Result<domain::Site, AppError> {
+    use_context::<domain::Site>()
+        .ok_or_else(|| AppError::new(500, "internal", "The server is misconfigured (no site in context)."))
+}
+
+/// The adapters alone, for use cases that need nothing else.
+#[cfg(feature = "ssr")]
 fn ports() -> Result<domain::Ports, AppError> {
-    use_context::<domain::Ports>()
-        .ok_or_else(|| AppError::new(500, "internal", "The server is misconfigured (no ports)."))
+    site().map(|site| site.ports)
 }
 
 #[cfg(feature = "ssr")]
@@ -48,10 +54,10 @@ pub async fn browse_facets() -> Result<Browse, AppError> {
 /// count is such a write within a second, so a kept page asks for what it lacks again soon.
 #[server(endpoint = "document")]
 pub async fn get_document(slug: String) -> Result<Document, AppError> {
-    let ports = ports()?;
-    let doc = domain::documents::get(&ports, &slug_or_not_found(slug)?).await?;
-    domain::documents::record_view_later(&ports, doc.id);
-    domain::enrich::refresh_later(&ports, doc.id, doc.enrichment.wanted());
+    let site = site()?;
+    let doc = domain::documents::get(&site, &slug_or_not_found(slug)?).await?;
+    domain::documents::record_view_later(&site, doc.id);
+    domain::enrich::refresh_later(&site, doc.id, doc.enrichment.wanted());
     if doc.enrichment.timeless() {
         crate::http::page_cache::allow(Some(doc.id));
     }
@@ -63,25 +69,25 @@ pub async fn get_document(slug: String) -> Result<Document, AppError> {
 /// response (a busy model turned it away): claims, the budget and the breaker bound it.
 #[server(endpoint = "document-enrichment", input = leptos::server_fn::codec::GetUrl)]
 pub async fn document_enrichment(slug: String) -> Result<domain::enrich::Enrichment, AppError> {
-    let ports = ports()?;
-    let (id, enrichment) = domain::enrich::read(&ports, slug_or_not_found(slug)?.as_str()).await?;
-    domain::enrich::refresh_later(&ports, id, enrichment.wanted());
+    let site = site()?;
+    let (id, enrichment) = domain::enrich::read(&site, slug_or_not_found(slug)?.as_str()).await?;
+    domain::enrich::refresh_later(&site, id, enrichment.wanted());
     Ok(enrichment)
 }
 
 /// An editor's "write the summary again" (made after the response).
 #[server(endpoint = "regenerate-summary")]
 pub async fn regenerate_summary(id: i64) -> Result<(), AppError> {
-    let ports = ports()?;
-    actor(&ports).await?;
-    Ok(domain::enrich::regenerate_summary(&ports, id).await?)
+    let site = site()?;
+    actor().await?;
+    Ok(domain::enrich::regenerate_summary(&site, id).await?)
 }
 
 /// An editor hides a document's summary, or shows it again.
 #[server(endpoint = "hide-summary")]
 pub async fn hide_summary(id: i64, hidden: bool) -> Result<(), AppError> {
     let ports = ports()?;
-    actor(&ports).await?;
+    actor().await?;
     Ok(domain::enrich::set_summary_hidden(&ports, id, hidden).await?)
 }
 
@@ -98,25 +104,25 @@ pub async fn vote(slug: String, helpful: bool) -> Result<Votes, AppError> {
 /// the same use case as plain JSON). A GET, so a query is a URL.
 #[server(endpoint = "search-documents", input = leptos::server_fn::codec::GetUrl)]
 pub async fn search(params: domain::search::Params) -> Result<domain::search::Results, AppError> {
-    let ports = ports()?;
+    let site = site()?;
     let request = params.into_request()?;
     let parts = request_parts()?;
     let client = crate::http::security::client_of(&parts);
-    domain::site::limits::admit(&ports, domain::site::limits::Action::Search, client).await?;
-    Ok(domain::search::search(&ports, request).await?)
+    domain::site::limits::admit(&site, domain::site::limits::Action::Search, client).await?;
+    Ok(domain::search::search(&site, request).await?)
 }
 
 /// Answers a question whole (`/ask?q=` without JavaScript; the page with JavaScript streams it
 /// from `/api/ask`). Only the person who asked waits for it.
 #[server(endpoint = "ask-question", input = leptos::server_fn::codec::GetUrl)]
 pub async fn ask_question(params: domain::ask::Params) -> Result<domain::ask::Answered, AppError> {
-    let ports = ports()?;
+    let site = site()?;
     let question = domain::ask::Question::parse(params)?;
     let parts = request_parts()?;
     let client = crate::http::security::client_of(&parts);
-    domain::site::limits::admit(&ports, domain::site::limits::Action::Ask, client).await?;
-    let _ticket = ports.asking.enter()?;
-    Ok(domain::ask::answer_whole(&ports, &question).await?)
+    domain::site::limits::admit(&site, domain::site::limits::Action::Ask, client).await?;
+    let _ticket = site.asking.enter()?;
+    Ok(domain::ask::answer_whole(&site, &question).await?)
 }
 
 /// Registers every server function by hand: the Worker (wasm32) has no `inventory`, and doing it
@@ -191,14 +197,14 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// Who is signed in, if anyone.
 #[server(endpoint = "me")]
 pub async fn current_user() -> Result<Option<domain::accounts::auth::User>, AppError> {
-    let ports = ports()?;
     let parts = request_parts()?;
-    Ok(crate::http::session::viewer(&ports, &parts.headers).await?)
+    Ok(crate::http::session::viewer(&site()?, &parts.headers).await?)
 }
 
+/// Who is making this request: `Unauthorized` unless someone with an account.
 #[cfg(feature = "ssr")]
-async fn actor(ports: &domain::Ports) -> Result<domain::accounts::auth::User, AppError> {
-    Ok(crate::http::session::actor(ports, &request_parts()?.headers).await?)
+async fn actor() -> Result<domain::accounts::auth::User, AppError> {
+    Ok(crate::http::session::actor(&site()?, &request_parts()?.headers).await?)
 }
 
 /// Everything the admin page shows: who you are, your tokens, and (admins) every account.
@@ -213,7 +219,7 @@ pub struct AdminView {
 #[server(endpoint = "admin-overview")]
 pub async fn admin_overview() -> Result<AdminView, AppError> {
     let ports = ports()?;
-    let me = actor(&ports).await?;
+    let me = actor().await?;
     let users = if me.role == domain::accounts::auth::Role::Admin {
         domain::accounts::auth::list_users(&ports, &me).await?
     } else {
@@ -231,7 +237,7 @@ pub async fn create_account(
     role: domain::accounts::auth::Role,
 ) -> Result<domain::accounts::auth::User, AppError> {
     let ports = ports()?;
-    let me = actor(&ports).await?;
+    let me = actor().await?;
     Ok(domain::accounts::auth::create_account(&ports, &me, &email, &password, role).await?)
 }
 
@@ -257,21 +263,21 @@ pub async fn fetch_upload_settings() -> Result<UploadSettings, AppError> {
 #[server(endpoint = "set-writes")]
 pub async fn set_writes(disabled: bool) -> Result<(), AppError> {
     let ports = ports()?;
-    let me = actor(&ports).await?;
+    let me = actor().await?;
     Ok(domain::site::settings::set_writes_disabled(&ports, &me, disabled).await?)
 }
 
 #[server(endpoint = "create-token")]
 pub async fn create_token(name: String) -> Result<domain::accounts::auth::NewToken, AppError> {
     let ports = ports()?;
-    let me = actor(&ports).await?;
+    let me = actor().await?;
     Ok(domain::accounts::auth::create_token(&ports, &me, &name).await?)
 }
 
 #[server(endpoint = "revoke-token")]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     let ports = ports()?;
-    let me = actor(&ports).await?;
+    let me = actor().await?;
     Ok(domain::accounts::auth::revoke_token(&ports, &me, id).await?)
 }
 
@@ -279,7 +285,7 @@ pub async fn revoke_token(id: i64) -> Result<(), AppError> {
 #[server(endpoint = "document-source")]
 pub async fn document_source(slug: String) -> Result<domain::documents::Source, AppError> {
     let ports = ports()?;
-    actor(&ports).await?;
+    actor().await?;
     Ok(domain::documents::source(&ports, &slug_or_not_found(slug)?).await?)
 }
 
@@ -290,12 +296,13 @@ pub async fn save_document(
     base_version: i64,
     markdown: String,
 ) -> Result<domain::ingest::UploadResult, AppError> {
-    let ports = ports()?;
-    let me = actor(&ports).await?;
+    let site = site()?;
+    let ports = &site.ports;
+    let me = actor().await?;
     let limits = use_context::<crate::http::Limits>().unwrap_or_default();
     let saved =
-        domain::ingest::edit(&ports, &me, id, base_version, &markdown, limits.max_upload_bytes).await?;
-    domain::ingest::run_later(&ports);
+        domain::ingest::edit(ports, &me, id, base_version, &markdown, limits.max_upload_bytes).await?;
+    domain::ingest::run_later(&site);
     leptos_axum::redirect(&format!("/docs/{}", saved.slug));
     Ok(saved)
 }
@@ -304,11 +311,12 @@ pub async fn save_document(
 /// front matter), then shows the page. A plain form post, so it works without JavaScript.
 #[server(endpoint = "tag-document")]
 pub async fn tag_document(id: i64, base_version: i64, tag: String) -> Result<(), AppError> {
-    let ports = ports()?;
-    let me = actor(&ports).await?;
+    let site = site()?;
+    let ports = &site.ports;
+    let me = actor().await?;
     let limits = use_context::<crate::http::Limits>().unwrap_or_default();
-    let saved = domain::ingest::add_tag(&ports, &me, id, base_version, &tag, limits.max_upload_bytes).await?;
-    domain::ingest::run_later(&ports);
+    let saved = domain::ingest::add_tag(ports, &me, id, base_version, &tag, limits.max_upload_bytes).await?;
+    domain::ingest::run_later(&site);
     leptos_axum::redirect(&format!("/docs/{}", saved.slug));
     Ok(())
 }
@@ -317,7 +325,7 @@ pub async fn tag_document(id: i64, base_version: i64, tag: String) -> Result<(),
 #[server(endpoint = "delete-document")]
 pub async fn delete_document(id: i64) -> Result<(), AppError> {
     let ports = ports()?;
-    let me = actor(&ports).await?;
+    let me = actor().await?;
     domain::ingest::delete(&ports, &me, id).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -327,6 +335,6 @@ pub async fn delete_document(id: i64) -> Result<(), AppError> {
 #[server(endpoint = "ingest-status")]
 pub async fn ingest_status(id: i64) -> Result<domain::ingest::DocumentStatus, AppError> {
     let ports = ports()?;
-    actor(&ports).await?;
+    actor().await?;
     Ok(domain::ingest::status(&ports, id).await?)
 }

@@ -8,7 +8,7 @@
 //!   [`documents::model`].
 //! - [`storage`]: content-addressed blobs and long text.
 //! - [`ingest`]: accepting uploads and edits, durable jobs with leases, the publish stage.
-//! - [`site`]: settings (the kill switch), health and inventory, sample content.
+//! - [`site`]: [`Site`] (ports + settings + shared state), settings (the kill switch), health and inventory, sample content.
 //! - [`error`] (one status mapping) and [`sql`] (one SQL dialect for SQLite and D1).
 //!
 //! - [`search`]: chunks, the keyword and semantic indexes, fusion.
@@ -38,4 +38,5 @@ pub mod storage;
 
 pub use error::{AiError, BlobError, ConvertError, DbError, DomainError, PasswordError, VectorError};
 pub use ports::{Ai, Blobs, Converter, Db, Passwords, Ports, Tasks, Vectors};
+pub use site::Site;
 pub use storage::blob_key::BlobKey;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::enrich::Settings;
 use crate::error::DomainError;
 use crate::ports::{DbExt, Ports};
+use crate::site::Site;
 use crate::sql::Statement;
 
 /// How long this process or isolate remembers a refusal (open breaker, spent budget).
@@ -31,14 +32,14 @@ impl RecentRefusal {
 
     /// Remembers a refusal; a task forgets it after [`REMEMBER`] (no clock needed: the host's
     /// timer, a tokio sleep or a Worker's `setTimeout` under `waitUntil`).
-    pub(crate) fn remember(ports: &Ports) {
-        if !ports.enrich_refused.0.swap(true, Ordering::AcqRel) {
-            let task_ports = ports.clone();
-            ports.tasks.spawn(
+    pub(crate) fn remember(site: &Site) {
+        if !site.enrich_refused.0.swap(true, Ordering::AcqRel) {
+            let task_site = site.clone();
+            site.ports.tasks.spawn(
                 "forget-refusal",
                 Box::pin(async move {
-                    task_ports.tasks.sleep(REMEMBER).await;
-                    task_ports.enrich_refused.0.store(false, Ordering::Release);
+                    task_site.ports.tasks.sleep(REMEMBER).await;
+                    task_site.enrich_refused.0.store(false, Ordering::Release);
                 }),
             );
         }

@@ -233,15 +233,16 @@ async fn main() {
             Arc::new(server::adapters::argon2id::Argon2Passwords::new()),
         )
         .with_semantic(model.clone(), Arc::new(index));
+        let site = domain::Site::new(ports);
         for mode in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
             let mut times = Vec::new();
             for q in questions.iter().cycle().take(200) {
                 // Nothing kept from the previous rounds: every search pays its way (a repeat is
                 // a hash lookup, which is not what this measures).
-                let ports = domain::Ports { searches: Arc::default(), ..ports.clone() };
+                let site = domain::Site { searches: Arc::default(), ..site.clone() };
                 let started = Instant::now();
                 let found = domain::search::search(
-                    &ports,
+                    &site,
                     Request { query: q.clone(), mode, limit: 10, ..Request::default() },
                 )
                 .await

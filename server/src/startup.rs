@@ -5,7 +5,7 @@ use app::http::AppState;
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderValue};
 use axum::Router;
-use domain::Ports;
+use domain::{Ports, Site};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -26,7 +26,7 @@ use crate::config::Config;
 
 pub struct Native {
     pub router: Router,
-    pub ports: Ports,
+    pub site: Site,
     pub tasks: TokioTasks,
 }
 
@@ -52,30 +52,32 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
             crate::adapters::access_keys::now,
         )
     });
+    // One process serves the site: the default in-memory per-client counts are exact and
+    // write nothing.
     let mut ports =
         Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords::new()))
-            .with_access(access)
-            .with_search_settings(config.site.search.clone())
-            // One process serves the site: counts in memory are exact and write nothing.
-            .with_limits(
-                config.site.limits.clone(),
-                Arc::new(domain::site::limits::MemoryThrottle::default()),
-            )
             .with_converter(Arc::new(converter(config)?));
+    let mut enrich = config.site.enrich.clone();
     if let Some((ai, vectors, text_model)) = semantic(config, &ports).await {
-        ports = ports
-            .with_semantic(ai, vectors)
-            .with_enrich_settings(domain::enrich::Settings { text_model, ..config.site.enrich.clone() });
+        ports = ports.with_semantic(ai, vectors);
+        enrich.text_model = text_model;
+    } else {
+        enrich.text_model = String::new();
     }
-    ensure_admin(config, &ports).await?;
-    if config.site.seed_samples && app::http::seed_samples_if_empty(&ports).await? {
+    let site = Site::new(ports)
+        .with_access(access)
+        .with_search_settings(config.site.search.clone())
+        .with_limits(config.site.limits.clone())
+        .with_enrich_settings(enrich);
+    ensure_admin(config, &site.ports).await?;
+    if config.site.seed_samples && app::http::seed_samples_if_empty(&site).await? {
         tracing::info!("loaded the sample documents");
     }
     let site_root = leptos_options.site_root.to_string();
     let pkg_dir = leptos_options.site_pkg_dir.to_string();
     let state = AppState {
         leptos_options,
-        ports: ports.clone(),
+        site: site.clone(),
         host: "native",
         max_upload_bytes: config.site.max_upload_mb.saturating_mul(1024 * 1024),
         client_ip: if config.trust_proxy { ClientIpSource::ForwardedFor } else { ClientIpSource::Peer },
@@ -85,7 +87,7 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     let router = app::http::router(state, static_files(Path::new(&site_root), &pkg_dir))
         .layer(CompressionLayer::new())
         .layer(axum::middleware::map_request(peer_addr));
-    Ok(Native { router, ports, tasks })
+    Ok(Native { router, site, tasks })
 }
 
 /// PDFs convert in children of this binary (or the one the config names).
@@ -104,14 +106,14 @@ impl Native {
     /// finds can be live), then every 15 s; unreferenced blobs are collected. New uploads run
     /// their jobs immediately, without waiting for a sweep.
     pub fn start_sweeps(&self) {
-        resume_ingest(&self.ports);
+        resume_ingest(&self.site);
     }
 }
 
-fn resume_ingest(ports: &Ports) {
-    let ports = ports.clone();
+fn resume_ingest(site: &Site) {
+    let site = site.clone();
     tokio::spawn(async move {
-        match domain::ingest::release_leases(&ports).await {
+        match domain::ingest::release_leases(&site.ports).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "resuming ingest jobs left by the last run"),
             Err(err) => tracing::warn!(%err, "could not release ingest leases"),
@@ -119,7 +121,7 @@ fn resume_ingest(ports: &Ports) {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
         loop {
             every.tick().await;
-            match domain::ingest::sweep(&ports).await {
+            match domain::ingest::sweep(&site).await {
                 Ok(swept) if swept != domain::ingest::Swept::default() => tracing::info!(?swept, "swept"),
                 Ok(_) => {}
                 Err(err) => tracing::warn!(%err, "sweep failed"),

@@ -28,7 +28,7 @@ async fn sqlite_passes_the_db_contract() {
 /// D1, run there by the same contract) on real SQLite with the migrations applied.
 #[tokio::test]
 async fn memory_and_database_pass_the_throttle_contract() {
-    assert_all_pass(&domain::contract::throttle(&domain::site::limits::MemoryThrottle::default()).await, 2);
+    assert_all_pass(&domain::contract::throttle(&domain::ports::MemoryThrottle::default()).await, 2);
     let dir = TempDir::new().expect("temp");
     let db = SqliteDb::open(&dir.path().join("throttle.db")).expect("open");
     let db = domain::site::limits::DbThrottle(std::sync::Arc::new(db));

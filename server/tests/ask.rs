@@ -131,8 +131,9 @@ async fn site(ai: Arc<Scripted>) -> Site {
         breaker_failures: 100,
         ..enrich::Settings::default()
     };
-    let ports = native.ports.clone().with_semantic(ai, Arc::new(vectors)).with_enrich_settings(settings);
-    Site { router: router_with(ports.clone()), ports, native, admin, _dir: dir }
+    let ports = native.site.ports.clone().with_semantic(ai, Arc::new(vectors));
+    let site = domain::Site { ports, ..native.site.clone() }.with_enrich_settings(settings);
+    Site { router: router_with(site.clone()), ports: site.ports, native, admin, _dir: dir }
 }
 
 fn ask_request(body: &str) -> Request<Body> {

@@ -19,6 +19,7 @@ fn urlencode(text: &str) -> String {
 
 async fn doc_id(native: &server::startup::Native, slug: &str) -> i64 {
     let rows = native
+        .site
         .ports
         .db
         .query(Statement::new("SELECT id FROM documents WHERE slug = ?1").bind(slug))
@@ -63,6 +64,7 @@ async fn an_edit_makes_a_new_version_and_a_stale_edit_is_refused() {
 
     // Empty text and no session are refused; nothing is written.
     let versions = native
+        .site
         .ports
         .db
         .query(Statement::new("SELECT COUNT(*) AS n FROM document_versions WHERE document_id = ?1").bind(id))
@@ -158,30 +160,31 @@ async fn uploads_land_in_folders_and_front_matter_tags_list_them() {
 async fn the_sweep_collects_old_unreferenced_blobs_and_nothing_else() {
     let (native, dir) = native().await;
     let key = domain::storage::blobs::store(
-        &native.ports,
+        &native.site.ports,
         bytes::Bytes::from_static(b"left by a crash"),
         "text/plain",
     )
     .await
     .expect("store");
     let blobs_before = count(&native, "blobs").await;
-    let swept = domain::ingest::sweep(&native.ports).await.expect("sweep");
+    let swept = domain::ingest::sweep(&native.site).await.expect("sweep");
     assert_eq!(swept.blobs_collected, 0);
     assert!(
-        native.ports.blobs.exists(&key).await.expect("exists"),
+        native.site.ports.blobs.exists(&key).await.expect("exists"),
         "young blobs may belong to an upload in progress"
     );
     assert_eq!(count(&native, "blobs").await, blobs_before);
     native
+        .site
         .ports
         .db
         .execute(Statement::new("UPDATE blobs SET created_at = created_at - 7200"))
         .await
         .expect("age");
-    let swept = domain::ingest::sweep(&native.ports).await.expect("sweep");
+    let swept = domain::ingest::sweep(&native.site).await.expect("sweep");
     assert_eq!(swept.blobs_collected, 1, "only the unreferenced one");
     assert_eq!(count(&native, "blobs").await, blobs_before - 1);
-    assert!(!native.ports.blobs.exists(&key).await.expect("exists"));
+    assert!(!native.site.ports.blobs.exists(&key).await.expect("exists"));
     let files = walk(dir.path().join("blobs"));
     assert_eq!(i64::try_from(files).ok(), Some(blobs_before - 1), "a file per remaining row");
     // Everything a reader sees still works.
@@ -214,33 +217,35 @@ async fn leases_are_released_when_the_only_worker_restarts() {
         email: "admin@folio.test".into(),
         role: domain::accounts::auth::Role::Admin,
     };
-    domain::ingest::accept(&native.ports, &admin, "held.md", "# Held".into(), 1 << 20, "")
+    domain::ingest::accept(&native.site.ports, &admin, "held.md", "# Held".into(), 1 << 20, "")
         .await
         .expect("accept");
     native
+        .site
         .ports
         .db
         .execute(Statement::new("UPDATE ingest_jobs SET lease_until = unixepoch() + 600"))
         .await
         .expect("a retry's back-off");
     assert_eq!(
-        domain::ingest::run_pending(&native.ports, 10).await.expect("run"),
+        domain::ingest::run_pending(&native.site, 10).await.expect("run"),
         0,
         "a live lease is respected"
     );
     assert_eq!(
-        domain::ingest::release_leases(&native.ports).await.expect("release"),
+        domain::ingest::release_leases(&native.site.ports).await.expect("release"),
         0,
         "a back-off is not a lease a dead process held: it keeps waiting"
     );
     native
+        .site
         .ports
         .db
         .execute(Statement::new("UPDATE ingest_jobs SET unfinished = 1"))
         .await
         .expect("a claim that never came back");
-    assert_eq!(domain::ingest::release_leases(&native.ports).await.expect("release"), 1);
-    assert_eq!(domain::ingest::run_pending(&native.ports, 10).await.expect("run"), 1);
+    assert_eq!(domain::ingest::release_leases(&native.site.ports).await.expect("release"), 1);
+    assert_eq!(domain::ingest::run_pending(&native.site, 10).await.expect("run"), 1);
     let (_, _, page) = send(&native.router, get("/docs/held")).await;
     assert!(page.contains("<title>Held — Folio</title>"), "{page}");
 }
@@ -257,7 +262,7 @@ async fn the_upload_page_states_the_configured_limit_and_a_paused_site() {
         email: "admin@folio.test".into(),
         role: domain::accounts::auth::Role::Admin,
     };
-    domain::site::settings::set_writes_disabled(&native.ports, &me, true).await.expect("pause");
+    domain::site::settings::set_writes_disabled(&native.site.ports, &me, true).await.expect("pause");
     let (_, _, page) = send(&native.router, with_cookie(get("/upload"), &admin)).await;
     assert!(page.contains("data-testid=\"read-only-banner\""), "{page}");
 }
@@ -273,7 +278,7 @@ async fn editors_see_a_newer_version_that_is_still_being_ingested() {
     };
     let id = doc_id(&native, "welcome-to-folio").await;
     // Saved, but its job has not run yet.
-    domain::ingest::edit(&native.ports, &me, id, 1, "# Welcome\n\nNext.", 1 << 20).await.expect("edit");
+    domain::ingest::edit(&native.site.ports, &me, id, 1, "# Welcome\n\nNext.", 1 << 20).await.expect("edit");
     let (_, _, page) = send(&native.router, with_cookie(get("/docs/welcome-to-folio"), &admin)).await;
     assert!(page.contains("data-version=\"1\""), "version 1 is still live: {page}");
     assert!(page.contains("Version 2 is queued"), "{page}");

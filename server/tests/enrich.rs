@@ -107,6 +107,7 @@ impl Ai for Scripted {
 struct Site {
     router: Router,
     ports: domain::Ports,
+    site: domain::Site,
     native: server::startup::Native,
     _dir: tempfile::TempDir,
 }
@@ -132,9 +133,10 @@ async fn site(ai: Arc<Scripted>, settings: enrich::Settings) -> Site {
         server::adapters::vector_index::VectorIndex::open(&dir.path().join("vectors.sqlite3"), 4)
             .expect("vectors");
     assert!(vectors.ready(Duration::from_secs(10)).await);
-    let ports = native.ports.clone().with_semantic(ai, Arc::new(vectors)).with_enrich_settings(settings);
-    let router = router_with(ports.clone());
-    Site { router, ports, native, _dir: dir }
+    let ports = native.site.ports.clone().with_semantic(ai, Arc::new(vectors));
+    let site = domain::Site { ports, ..native.site.clone() }.with_enrich_settings(settings);
+    let router = router_with(site.clone());
+    Site { router, ports: site.ports.clone(), site, native, _dir: dir }
 }
 
 /// One vector per live version (the samples were published before the model arrived), so
@@ -417,7 +419,7 @@ async fn what_a_model_writes_is_text_and_nothing_usable_is_not_stored() {
         "<script>alert('x')</script><img src=x onerror=alert(1)>Folio <b>escapes</b> this.",
     ));
     // The failed item's claim is a back-off; an editor's "write it again" asks at once.
-    domain::enrich::regenerate_summary(&site.ports, page_id(&site).await).await.expect("regenerate");
+    domain::enrich::regenerate_summary(&site.site, page_id(&site).await).await.expect("regenerate");
     site.settle().await;
     let row = site.summary_row().await.expect("stored");
     assert_eq!(row["body"], "alert('x') Folio escapes this.");
@@ -598,11 +600,11 @@ async fn an_editor_turns_a_topic_into_a_tag_in_one_click() {
 }
 
 /// The same site with another model.
-fn site_with(site: &Site, ai: Arc<Scripted>) -> (Router, domain::Ports) {
-    let ports = site.ports.clone();
-    let vectors = ports.vectors.clone().expect("vectors");
-    let ports = ports.with_semantic(ai, vectors);
-    (router_with(ports.clone()), ports)
+fn site_with(site: &Site, ai: Arc<Scripted>) -> (Router, domain::Site) {
+    let vectors = site.site.ports.vectors.clone().expect("vectors");
+    let ports = site.site.ports.clone().with_semantic(ai, vectors);
+    let other = domain::Site { ports, ..site.site.clone() };
+    (router_with(other.clone()), other)
 }
 
 /// The real text model (SmolLM2-135M-Instruct, Q4_1 GGUF from the PyPI wheel set-up unpacks,

@@ -89,7 +89,7 @@ async fn browse_counts_follow_publishes_and_deletes() {
     let (native, _dir) = native().await;
     let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
     let facets = |native: &server::startup::Native| {
-        let db = native.ports.db.clone();
+        let db = native.site.ports.db.clone();
         async move { domain::documents::browse(db.as_ref()).await.expect("browse") }
     };
     let before = facets(&native).await;
@@ -147,8 +147,8 @@ async fn a_reading_page_is_rendered_once_until_the_next_write_and_hits_count_vie
     let (native, _dir) = native().await;
     native.tasks.wait_idle().await;
     let held = std::sync::Arc::new(HeldTasks::default());
-    let ports = domain::Ports { tasks: held.clone(), ..native.ports.clone() };
-    let router = router_with(ports);
+    let ports = domain::Ports { tasks: held.clone(), ..native.site.ports.clone() };
+    let router = router_with(domain::Site { ports, ..native.site.clone() });
     let doc = "/docs/welcome-to-folio";
 
     let (status, headers, first) = send(&router, get(doc)).await;
@@ -237,6 +237,7 @@ async fn kept_listings_follow_edits_and_deletes() {
 
 async fn stored_html(native: &server::startup::Native, slug: &str) -> String {
     let rows = native
+        .site
         .ports
         .db
         .query(domain::sql::Statement::new("SELECT body_html FROM documents WHERE slug = ?1").bind(slug))
@@ -252,14 +253,15 @@ async fn a_document_deleted_before_its_views_are_written_costs_no_other_page_its
     let (native, _dir) = native().await;
     native.tasks.wait_idle().await;
     let held = std::sync::Arc::new(HeldTasks::default());
-    let router = router_with(domain::Ports { tasks: held.clone(), ..native.ports.clone() });
+    let ports = domain::Ports { tasks: held.clone(), ..native.site.ports.clone() };
+    let router = router_with(domain::Site { ports, ..native.site.clone() });
     let (_, _, kept) = send(&router, get("/docs/welcome-to-folio")).await;
     let (status, _, _) = send(&router, get("/docs/writing-documents")).await;
     assert_eq!(status, StatusCode::OK);
 
     let admin = session_cookie(&native.router, "admin@folio.test", ADMIN_PASSWORD).await;
     let slug = domain::sql::Statement::new("SELECT id FROM documents WHERE slug = 'writing-documents'");
-    let gone = native.ports.db.query(slug).await.expect("id")[0]["id"].as_i64().expect("its id");
+    let gone = native.site.ports.db.query(slug).await.expect("id")[0]["id"].as_i64().expect("its id");
     let (status, _, _) =
         send(&native.router, with_cookie(delete(&format!("/api/documents/{gone}")), &admin)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);

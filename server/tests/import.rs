@@ -48,8 +48,10 @@ async fn a_folder_is_imported_through_the_api_and_a_second_run_changes_nothing()
         email: "admin@folio.test".into(),
         role: domain::accounts::auth::Role::Admin,
     };
-    let token =
-        domain::accounts::auth::create_token(&native.ports, &admin, "import").await.expect("token").token;
+    let token = domain::accounts::auth::create_token(&native.site.ports, &admin, "import")
+        .await
+        .expect("token")
+        .token;
     let dir = tempfile::tempdir().expect("dir");
     tree(dir.path());
     let options = import::Options {

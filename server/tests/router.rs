@@ -107,18 +107,19 @@ async fn votes_persist_one_per_reader_and_bad_payloads_are_400() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body, r#"{"helpful_yes":1,"helpful_no":0}"#);
     // The same reader again: nothing is written, not even the kept pages' write count moves.
-    let writes = native.ports.db.writes();
+    let writes = native.site.ports.db.writes();
     for _ in 0..5 {
         let (_, _, body) = send(&native.router, vote("192.0.2.1:2", true)).await;
         assert_eq!(body, r#"{"helpful_yes":1,"helpful_no":0}"#, "one vote per reader");
     }
-    assert_eq!(native.ports.db.writes(), writes, "a repeated vote writes nothing");
+    assert_eq!(native.site.ports.db.writes(), writes, "a repeated vote writes nothing");
     // Changing their mind moves their one vote; another reader adds one.
     let (_, _, body) = send(&native.router, vote("192.0.2.1:3", false)).await;
     assert_eq!(body, r#"{"helpful_yes":0,"helpful_no":1}"#);
     let (_, _, body) = send(&native.router, vote("198.51.100.7:1", false)).await;
     assert_eq!(body, r#"{"helpful_yes":0,"helpful_no":2}"#);
     let stored: Vec<String> = native
+        .site
         .ports
         .db
         .query_all::<serde_json::Value>(Statement::new("SELECT voter FROM document_votes"))
@@ -176,11 +177,11 @@ async fn healthz_is_503_when_the_database_is_unreachable() {
     let (native, _dir) = native().await;
     let ports = Ports::new(
         Arc::new(UnreachableDb),
-        native.ports.blobs.clone(),
-        native.ports.tasks.clone(),
-        native.ports.passwords.clone(),
+        native.site.ports.blobs.clone(),
+        native.site.ports.tasks.clone(),
+        native.site.ports.passwords.clone(),
     );
-    let router = router_with(ports);
+    let router = router_with(domain::Site::new(ports));
     let (status, _, body) = send(&router, get("/healthz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(body.contains("\"unavailable\""), "{body}");
@@ -193,10 +194,10 @@ async fn healthz_is_503_when_the_database_is_unreachable() {
 #[tokio::test]
 async fn seeding_twice_changes_nothing() {
     let (native, _dir) = native().await;
-    assert!(!app::http::seed_samples_if_empty(&native.ports).await.expect("seed"));
-    domain::site::seed::seed(&native.ports, app::samples::DOCS, app::samples::FILES).await.expect("reseed");
+    assert!(!app::http::seed_samples_if_empty(&native.site).await.expect("seed"));
+    domain::site::seed::seed(&native.site, app::samples::DOCS, app::samples::FILES).await.expect("reseed");
     let docs = domain::documents::list_page(
-        native.ports.db.as_ref(),
+        native.site.ports.db.as_ref(),
         &domain::documents::model::Listing::All,
         None,
         100,
@@ -369,7 +370,7 @@ async fn the_home_page_pages_through_documents_with_a_stable_cursor() {
             markdown: leak(format!("# Extra {i:02}\n\nBody {i}.")),
         })
         .collect();
-    domain::site::seed::seed(&native.ports, &extra, &[]).await.expect("seed");
+    domain::site::seed::seed(&native.site, &extra, &[]).await.expect("seed");
 
     let (_, _, first) = send(&native.router, get("/")).await;
     let first_titles = card_titles(&first);
@@ -572,7 +573,7 @@ async fn a_job_interrupted_mid_stage_is_resumed_by_the_next_sweep() {
     };
     // Accepted, but the process "dies" before the job runs, then again mid-extract.
     let accepted = domain::ingest::accept(
-        &native.ports,
+        &native.site.ports,
         &admin,
         "resume.md",
         "# Resumed\n\nAfter a crash.".into(),
@@ -582,6 +583,7 @@ async fn a_job_interrupted_mid_stage_is_resumed_by_the_next_sweep() {
     .await
     .expect("accept");
     native
+        .site
         .ports
         .db
         .execute(domain::sql::Statement::new(
@@ -589,10 +591,10 @@ async fn a_job_interrupted_mid_stage_is_resumed_by_the_next_sweep() {
         ))
         .await
         .expect("expire the lease");
-    assert_eq!(domain::ingest::run_pending(&native.ports, 10).await.expect("sweep"), 1);
-    let status = domain::ingest::status(&native.ports, accepted.id).await.expect("status");
+    assert_eq!(domain::ingest::run_pending(&native.site, 10).await.expect("sweep"), 1);
+    let status = domain::ingest::status(&native.site.ports, accepted.id).await.expect("status");
     assert_eq!(status.status, Some(domain::documents::model::VersionStatus::Ready));
-    assert_eq!(domain::ingest::run_pending(&native.ports, 10).await.expect("sweep"), 0, "nothing left");
+    assert_eq!(domain::ingest::run_pending(&native.site, 10).await.expect("sweep"), 0, "nothing left");
     let (_, _, page) = send(&native.router, get("/docs/resume")).await;
     assert!(page.contains("After a crash."), "{page}");
 }
@@ -626,17 +628,17 @@ async fn deleting_removes_a_document_everywhere_and_collects_only_unshared_blobs
     let (_, _, home) = send(&native.router, get("/")).await;
     assert!(!home.contains("Doomed"), "gone from the listing");
     // The Markdown's blob had no other reference: row and bytes are gone.
-    assert!(!native.ports.blobs.exists(&md_key).await.expect("exists"));
+    assert!(!native.site.ports.blobs.exists(&md_key).await.expect("exists"));
     assert_eq!(send(&native.router, get(&format!("/blobs/{md_key}"))).await.0, StatusCode::NOT_FOUND);
     // The GIF is still its own document's version, and the sample PNG still the sample's.
-    assert!(native.ports.blobs.exists(&own_key).await.expect("exists"));
+    assert!(native.site.ports.blobs.exists(&own_key).await.expect("exists"));
     let (_, _, sample) = send(&native.router, get("/docs/how-folio-is-built")).await;
     assert!(sample.contains("src=\"/blobs/"), "the shared sample image survives");
 
     let (status, _, _) =
         send(&native.router, with_cookie(delete(&format!("/api/documents/{gif_doc}")), &admin)).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert!(!native.ports.blobs.exists(&own_key).await.expect("exists"), "now unreferenced, collected");
+    assert!(!native.site.ports.blobs.exists(&own_key).await.expect("exists"), "now unreferenced, collected");
     let (status, _, _) =
         send(&native.router, with_cookie(delete(&format!("/api/documents/{id}")), &admin)).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "deleting twice");

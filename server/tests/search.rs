@@ -87,6 +87,7 @@ async fn after_an_edit_only_the_new_text_is_found_and_after_a_delete_nothing() {
     let (_, found) = search(&native, "q=foghorn&mode=keyword").await;
     assert_eq!(titles(&found), ["Lighthouse keeping"]);
     let chunks = native
+        .site
         .ports
         .db
         .query(Statement::new("SELECT DISTINCT version FROM chunks WHERE document_id = ?1").bind(id))
@@ -101,6 +102,7 @@ async fn after_an_edit_only_the_new_text_is_found_and_after_a_delete_nothing() {
     let (_, fts) = (
         0,
         native
+            .site
             .ports
             .db
             .query(Statement::new("SELECT COUNT(*) AS n FROM chunks_fts WHERE chunks_fts MATCH 'foghorn'"))
@@ -205,6 +207,7 @@ async fn documents_from_before_search_are_indexed_by_the_backfill() {
     let native = server::startup::build(&config, options()).await.expect("host");
     native.tasks.wait_idle().await;
     let before = native
+        .site
         .ports
         .db
         .query(Statement::new("SELECT slug, updated_at, version FROM documents ORDER BY slug"))
@@ -228,11 +231,12 @@ async fn documents_from_before_search_are_indexed_by_the_backfill() {
         i64::try_from(before.len()).expect("n"),
         "one job per live version"
     );
-    let swept = domain::ingest::sweep(&native.ports).await.expect("sweep");
+    let swept = domain::ingest::sweep(&native.site).await.expect("sweep");
     assert_eq!(swept.jobs_run, before.len());
     assert!(count(&native, "chunks").await > 0);
     assert_eq!(count(&native, "ingest_jobs").await, 0);
     let after = native
+        .site
         .ports
         .db
         .query(Statement::new("SELECT slug, updated_at, version FROM documents ORDER BY slug"))
@@ -314,10 +318,11 @@ async fn a_query_of_many_unknown_words_costs_a_bounded_number_of_statements() {
     upload(&native, &admin, &[("lighthouse.md", LIGHTHOUSE.as_bytes())]).await;
     native.tasks.wait_idle().await;
     let db = std::sync::Arc::new(Counted {
-        inner: native.ports.db.clone(),
+        inner: native.site.ports.db.clone(),
         statements: std::sync::atomic::AtomicUsize::new(0),
     });
-    let ports = domain::Ports { db: db.clone(), ..native.ports.clone() };
+    let ports = domain::Ports { db: db.clone(), ..native.site.ports.clone() };
+    let site = domain::Site { ports, ..native.site.clone() };
     // Four letters each ("qzab", "qzac", …): long enough to be corrected, near no real word.
     let words: Vec<String> =
         (0..100).map(|i| format!("qz{}{}", (b'a' + i / 26) as char, (b'a' + i % 26) as char)).collect();
@@ -331,7 +336,7 @@ async fn a_query_of_many_unknown_words_costs_a_bounded_number_of_statements() {
             limit: 10,
             ..Default::default()
         };
-        let found = domain::search::search(&ports, request).await.expect("an answer");
+        let found = domain::search::search(&site, request).await.expect("an answer");
         assert!(found.results.is_empty(), "{found:?}");
         let statements = db.statements.load(std::sync::atomic::Ordering::SeqCst);
         assert!(statements <= 12, "{statements} statements for {query:?}");
@@ -342,6 +347,6 @@ async fn a_query_of_many_unknown_words_costs_a_bounded_number_of_statements() {
         limit: 10,
         ..Default::default()
     };
-    let found = domain::search::search(&ports, request).await.expect("an answer");
+    let found = domain::search::search(&site, request).await.expect("an answer");
     assert_eq!(found.results.first().map(|h| h.title.as_str()), Some("Lighthouse keeping"), "{found:?}");
 }

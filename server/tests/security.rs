@@ -134,6 +134,7 @@ async fn uploaded_originals_are_downloads_in_a_sandbox_and_pictures_show_inline(
     for (result, name) in results.as_array().expect("results").iter().zip(["hostile page _.html", "notes.md"])
     {
         let rows = native
+            .site
             .ports
             .db
             .query(
@@ -199,6 +200,7 @@ async fn sign_in_is_throttled_per_account_and_address_until_the_window_ends_and_
 
     // When the window has passed, the address may try again.
     native
+        .site
         .ports
         .db
         .execute(domain::sql::Statement::new("UPDATE sign_in_failures SET window_start = window_start - 900"))
@@ -283,17 +285,17 @@ impl Passwords for Counting {
 async fn an_unknown_email_costs_one_password_hash_like_a_wrong_password() {
     let (native, _dir) = native().await;
     let counting = Arc::new(Counting {
-        inner: native.ports.passwords.clone(),
+        inner: native.site.ports.passwords.clone(),
         hashes: AtomicUsize::new(0),
         verifies: AtomicUsize::new(0),
     });
     let ports = Ports::new(
-        native.ports.db.clone(),
-        native.ports.blobs.clone(),
-        native.ports.tasks.clone(),
+        native.site.ports.db.clone(),
+        native.site.ports.blobs.clone(),
+        native.site.ports.tasks.clone(),
         counting.clone(),
     );
-    let router = router_with(ports);
+    let router = router_with(domain::Site::new(ports));
     let (wrong_status, _, wrong) =
         send(&router, sign_in_from("192.0.2.6:1", "admin@folio.test", "nope")).await;
     assert_eq!((counting.hashes.load(Ordering::SeqCst), counting.verifies.load(Ordering::SeqCst)), (0, 1));
@@ -313,15 +315,16 @@ async fn an_unknown_email_costs_one_password_hash_like_a_wrong_password() {
 /// A router whose password checks are counted; `real` keeps argon2 (slow, 19 MiB each), else
 /// a stand-in that refuses every password at once.
 fn counted(native: &server::startup::Native, real: bool) -> (axum::Router, Arc<Counting>) {
-    let inner: Arc<dyn Passwords> = if real { native.ports.passwords.clone() } else { Arc::new(Refuses) };
+    let inner: Arc<dyn Passwords> =
+        if real { native.site.ports.passwords.clone() } else { Arc::new(Refuses) };
     let counting = Arc::new(Counting { inner, hashes: AtomicUsize::new(0), verifies: AtomicUsize::new(0) });
     let ports = Ports::new(
-        native.ports.db.clone(),
-        native.ports.blobs.clone(),
-        native.ports.tasks.clone(),
+        native.site.ports.db.clone(),
+        native.site.ports.blobs.clone(),
+        native.site.ports.tasks.clone(),
         counting.clone(),
     );
-    (router_with(ports), counting)
+    (router_with(domain::Site::new(ports)), counting)
 }
 
 /// Checks no password: every one is wrong, at once.
@@ -410,8 +413,9 @@ async fn one_email_from_many_addresses_is_locked_only_at_a_much_higher_bar() {
 fn limited(native: &server::startup::Native, searches: u32, questions: u32) -> axum::Router {
     let limits =
         domain::site::limits::ClientLimits { searches_per_minute: searches, questions_per_hour: questions };
-    let throttle = Arc::new(domain::site::limits::MemoryThrottle::default());
-    router_with(native.ports.clone().with_limits(limits, throttle))
+    // A fresh count, as a new process would start with.
+    let ports = native.site.ports.clone().with_throttle(Arc::new(domain::ports::MemoryThrottle::default()));
+    router_with(domain::Site { ports, ..native.site.clone() }.with_limits(limits))
 }
 
 fn retry_after(headers: &HeaderMap) -> u64 {

@@ -165,7 +165,7 @@ until it is smooth and springs back when you press it.\n";
 /// A document's version ids and its chunks' ids.
 async fn ids_of(native: &server::startup::Native, document_id: i64) -> (Vec<i64>, Vec<i64>) {
     let ids = |sql: &'static str| async move {
-        let rows = native.ports.db.query(Statement::new(sql).bind(document_id)).await.expect("ids");
+        let rows = native.site.ports.db.query(Statement::new(sql).bind(document_id)).await.expect("ids");
         rows.iter().map(|r| r["id"].as_i64().expect("id")).collect::<Vec<i64>>()
     };
     (
@@ -188,7 +188,7 @@ async fn a_document_uploaded_right_after_the_newest_is_deleted_is_found_by_meani
     assert_eq!(status, 204, "{body}");
     let (_, added) = upload(&native, &admin, &[("bread.md", BREAD.as_bytes())]).await;
     native.tasks.wait_idle().await;
-    domain::ingest::sweep(&native.ports).await.expect("sweep");
+    domain::ingest::sweep(&native.site).await.expect("sweep");
     native.tasks.wait_idle().await;
 
     // No word of the question is in the document.
@@ -226,6 +226,7 @@ async fn with_the_model_down_search_answers_from_keywords_and_ingest_waits() {
     );
     assert!(count(&native, "chunks WHERE embedded = 0").await > 0);
     let jobs = native
+        .site
         .ports
         .db
         .query(Statement::new("SELECT stage, last_error FROM ingest_jobs"))
@@ -277,10 +278,10 @@ async fn vectors_written_for_a_document_deleted_meanwhile_are_forgotten() {
     let (index, _) = VectorIndex::open(&dir.path().join("v.sqlite3"), 384).expect("index");
     assert!(index.ready(Duration::from_secs(10)).await);
     let index = Arc::new(index);
-    let ai = Arc::new(DeletesMeanwhile { db: native.ports.db.clone(), document_id });
-    let ports = native.ports.clone().with_semantic(ai, index.clone());
+    let ai = Arc::new(DeletesMeanwhile { db: native.site.ports.db.clone(), document_id });
+    let ports = native.site.ports.clone().with_semantic(ai, index.clone());
     // Queues the waiting chunks' embed jobs and runs them; the model deletes the document.
-    domain::ingest::sweep(&ports).await.expect("sweep");
+    domain::ingest::sweep(&domain::Site { ports, ..native.site.clone() }).await.expect("sweep");
     native.tasks.wait_idle().await;
 
     use domain::ports::{VectorQuery, Vectors};
@@ -307,8 +308,8 @@ async fn a_model_of_the_wrong_size_degrades_instead_of_failing() {
     }
     let (native, dir) = native().await;
     let (index, _) = VectorIndex::open(&dir.path().join("v.sqlite3"), 384).expect("index");
-    let ports = native.ports.clone().with_semantic(Arc::new(Wrong), Arc::new(index));
-    let router = router_with(ports);
+    let ports = native.site.ports.clone().with_semantic(Arc::new(Wrong), Arc::new(index));
+    let router = router_with(domain::Site { ports, ..native.site.clone() });
     let (status, _, body) = send(&router, get("/api/search?q=markdown&mode=semantic")).await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"degraded\":true") && body.contains("Writing documents"), "{body}");

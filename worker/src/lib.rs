@@ -15,7 +15,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use domain::config::SiteConfig;
-use domain::Ports;
+use domain::{Ports, Site};
 use std::cell::RefCell;
 use std::sync::Arc;
 use tower::ServiceExt;
@@ -62,8 +62,8 @@ fn var(env: &Env, name: &str) -> Option<String> {
 /// blobs nothing refers to.
 #[event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-    match settings(&env).and_then(|config| ports(&env, &config)) {
-        Ok(ports) => match domain::ingest::sweep(&ports).await {
+    match settings(&env).and_then(|config| site(&env, &config)) {
+        Ok(site) => match domain::ingest::sweep(&site).await {
             Ok(swept) => tracing::info!(?swept, "swept"),
             Err(err) => tracing::warn!(%err, "sweep failed"),
         },
@@ -85,8 +85,8 @@ fn settings(env: &Env) -> Result<SiteConfig, String> {
     defaults.with_vars(lookup).map_err(|e| e.to_string())
 }
 
-/// The ports on this isolate's bindings.
-fn ports(env: &Env, config: &SiteConfig) -> Result<Ports, String> {
+/// The site on this isolate's bindings.
+fn site(env: &Env, config: &SiteConfig) -> Result<Site, String> {
     let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
     let bucket = env.bucket("BLOBS").map_err(|e| format!("R2 binding BLOBS: {e}"))?;
     // Off unless both are set (see the README, "Behind Cloudflare Access").
@@ -104,10 +104,9 @@ fn ports(env: &Env, config: &SiteConfig) -> Result<Ports, String> {
         Arc::new(wait_until::WaitUntil),
         Arc::new(webcrypto::WebCryptoPasswords),
     )
-    .with_access(access)
-    .with_search_settings(config.search.clone())
     // Many isolates serve one site: the counts live in D1, where all of them see every use.
-    .with_limits(config.limits.clone(), Arc::new(domain::site::limits::DbThrottle(db)));
+    .with_throttle(Arc::new(domain::site::limits::DbThrottle(db)));
+    let mut enrich = domain::enrich::Settings { text_model: String::new(), ..config.enrich.clone() };
     // Semantic search needs both the model and the index; without either it is keyword-only.
     let dimensions = var(env, "EMBEDDING_DIMENSIONS").and_then(|d| d.parse().ok()).unwrap_or(384);
     let model = config.embedding_model.or("@cf/baai/bge-small-en-v1.5");
@@ -116,20 +115,23 @@ fn ports(env: &Env, config: &SiteConfig) -> Result<Ports, String> {
         (model, env.ai("AI"), vectorize::Vectorize::from_env(env, "VECTORS", dimensions))
     {
         let ai = workers_ai::WorkersAi::new(ai, model, text_model.clone());
-        ports = ports
-            .with_semantic(Arc::new(ai), Arc::new(vectors))
-            .with_enrich_settings(domain::enrich::Settings { text_model, ..config.enrich.clone() });
+        ports = ports.with_semantic(Arc::new(ai), Arc::new(vectors));
+        enrich.text_model = text_model;
     }
-    Ok(ports)
+    Ok(Site::new(ports)
+        .with_access(access)
+        .with_search_settings(config.search.clone())
+        .with_limits(config.limits.clone())
+        .with_enrich_settings(enrich))
 }
 
 /// Binds the ports to this isolate's bindings and builds the router (once per isolate).
 async fn build(env: &Env) -> Result<Router, String> {
     let config = settings(env)?;
-    let ports = ports(env, &config)?;
-    ensure_admin(&config, &ports).await?;
+    let site = site(env, &config)?;
+    ensure_admin(&config, &site.ports).await?;
     if config.seed_samples {
-        match app::http::seed_samples_if_empty(&ports).await {
+        match app::http::seed_samples_if_empty(&site).await {
             Ok(true) => tracing::info!("loaded the sample documents"),
             Ok(false) => {}
             Err(err) => tracing::warn!(%err, "could not load the sample documents"),
@@ -138,7 +140,7 @@ async fn build(env: &Env) -> Result<Router, String> {
     let leptos_options = app::http::leptos_options().map_err(|e| format!("Leptos options: {e}"))?;
     let state = AppState {
         leptos_options,
-        ports: ports.clone(),
+        site: site.clone(),
         host: "worker",
         max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
         client_ip: app::http::security::ClientIpSource::CfConnectingIp,
@@ -147,6 +149,7 @@ async fn build(env: &Env) -> Result<Router, String> {
     };
     let mut router = app::http::router(state, Router::new());
     if var(env, "FOLIO_CONTRACT_TESTS").as_deref() == Some("true") {
+        let ports = site.ports;
         router = router.route("/__contract", get(move || contract(ports.clone())));
     }
     Ok(router)

@@ -15,7 +15,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use domain::Ports;
+use domain::Site;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
@@ -31,18 +31,18 @@ pub const PRIVATE_PAGE: &str = "private, no-store";
 pub const X_CACHE: HeaderName = HeaderName::from_static("x-cache");
 
 /// What the page layer reads: the kept pages (`None` where this host cannot see every write)
-/// and the ports (the database's write count, the views a hit counts).
+/// and the site (the database's write count, the views a hit counts).
 #[derive(Clone)]
 pub struct Pages {
     cache: Option<Arc<PageCache>>,
-    ports: Ports,
+    site: Site,
 }
 
 impl Pages {
     /// Keeps pages only if `keep` and the database counts its writes ([`domain::Db::writes`]).
-    pub fn new(ports: Ports, keep: bool) -> Self {
-        let cache = (keep && ports.db.writes().is_some()).then(|| Arc::new(PageCache::default()));
-        Self { cache, ports }
+    pub fn new(site: Site, keep: bool) -> Self {
+        let cache = (keep && site.ports.db.writes().is_some()).then(|| Arc::new(PageCache::default()));
+        Self { cache, site }
     }
 }
 
@@ -59,7 +59,7 @@ pub(super) async fn pages(State(pages): State<Pages>, req: Request, next: Next) 
     let nonce = req.extensions().get::<CspNonce>().map(|n| n.0.clone());
     let if_none_match = headers.get(header::IF_NONE_MATCH).cloned();
     // Only an anonymous reader's GET is answered from, or kept in, the cache.
-    let keep = match (&pages.cache, pages.ports.db.writes(), req.uri().path_and_query()) {
+    let keep = match (&pages.cache, pages.site.ports.db.writes(), req.uri().path_and_query()) {
         (Some(cache), Some(writes), Some(key)) if !signed_in && req.method() == Method::GET => {
             Some((cache.clone(), writes, key.as_str().to_owned()))
         }
@@ -68,7 +68,7 @@ pub(super) async fn pages(State(pages): State<Pages>, req: Request, next: Next) 
     if let Some((cache, writes, key)) = &keep {
         if let Some(page) = cache.get(key, *writes) {
             if let Some(document_id) = page.view {
-                domain::documents::record_view_later(&pages.ports, document_id);
+                domain::documents::record_view_later(&pages.site, document_id);
             }
             let mut res = Response::new(Body::from(page.body(nonce.as_deref())));
             *res.headers_mut() = page.headers.clone();
@@ -95,7 +95,7 @@ pub(super) async fn pages(State(pages): State<Pages>, req: Request, next: Next) 
     if let (Some((cache, writes, key)), Some(view)) = (keep, offer) {
         if !parts.headers.contains_key(header::SET_COOKIE) {
             let page = Page::new(writes, parts.headers.clone(), &bytes, nonce.as_deref(), etag.clone(), view);
-            cache.put(key, page, pages.ports.db.writes().unwrap_or(writes));
+            cache.put(key, page, pages.site.ports.db.writes().unwrap_or(writes));
             parts.headers.insert(X_CACHE, HeaderValue::from_static("MISS"));
         }
     }

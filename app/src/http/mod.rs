@@ -13,7 +13,7 @@ pub mod session;
 use axum::extract::FromRef;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::Router;
-use domain::{DomainError, Ports};
+use domain::{DomainError, Ports, Site};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::OnceLock;
@@ -24,7 +24,8 @@ use crate::{shell, App};
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub ports: Ports,
+    /// The adapters, settings and shared state every use case runs with.
+    pub site: Site,
     /// "native" or "worker", reported by `/healthz`.
     pub host: &'static str,
     /// Per-file upload limit in bytes.
@@ -34,6 +35,13 @@ pub struct AppState {
     /// Keep rendered pages for anonymous readers where the database counts its writes
     /// ([`page_cache`]); off shows what every render costs.
     pub keep_pages: bool,
+}
+
+/// Handlers that need only the adapters take `State<Ports>`.
+impl FromRef<AppState> for Ports {
+    fn from_ref(state: &AppState) -> Self {
+        state.site.ports.clone()
+    }
 }
 
 /// Limits server functions need, provided through context next to the ports.
@@ -54,11 +62,11 @@ impl Default for Limits {
 pub fn router(state: AppState, host_routes: Router) -> Router {
     crate::api::register_server_fns();
     let routes = route_list();
-    let ports = state.ports.clone();
-    let pages = caching::Pages::new(ports.clone(), state.keep_pages);
+    let site = state.site.clone();
+    let pages = caching::Pages::new(site.clone(), state.keep_pages);
     let limits = Limits { max_upload_bytes: state.max_upload_bytes };
     let context = move || {
-        provide_context(ports.clone());
+        provide_context(site.clone());
         provide_context(limits);
         security::provide_nonce();
     };
@@ -87,11 +95,11 @@ fn route_list() -> Vec<AxumRouteListing> {
 }
 
 /// Loads the sample pages into an empty site. Safe to call on every start: it is idempotent.
-pub async fn seed_samples_if_empty(ports: &Ports) -> Result<bool, DomainError> {
-    if !domain::site::seed::is_empty(ports).await? {
+pub async fn seed_samples_if_empty(site: &Site) -> Result<bool, DomainError> {
+    if !domain::site::seed::is_empty(&site.ports).await? {
         return Ok(false);
     }
-    domain::site::seed::seed(ports, crate::samples::DOCS, crate::samples::FILES).await?;
+    domain::site::seed::seed(site, crate::samples::DOCS, crate::samples::FILES).await?;
     Ok(true)
 }
 

@@ -7,7 +7,9 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use domain::{BlobKey, DomainError, Ports};
+use domain::{BlobKey, DomainError, Ports, Site};
+
+use crate::http::session::Actor;
 
 use super::AppState;
 use crate::error::AppError;
@@ -62,7 +64,7 @@ pub(super) fn set_retry_after(res: &mut Response, seconds: Option<u64>) {
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {
-    let health = domain::site::health::check(&state.ports, state.host).await;
+    let health = domain::site::health::check(&state.site, state.host).await;
     let status = StatusCode::from_u16(health.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     (status, [(header::CACHE_CONTROL, "no-store")], Json(health)).into_response()
 }
@@ -100,9 +102,12 @@ struct TokenRequest {
 }
 
 /// `POST /api/tokens` `{name}` → 201 `{id, name, token}`: the token is shown this once.
-async fn api_tokens(State(ports): State<Ports>, req: Request) -> Result<Response, ApiError> {
-    let (parts, body) = req.into_parts();
-    let actor = crate::http::session::actor(&ports, &parts.headers).await?;
+async fn api_tokens(
+    State(ports): State<Ports>,
+    Actor(actor): Actor,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let (_, body) = req.into_parts();
     let request: TokenRequest = json_body(body, r#"{"name": "…"}"#).await?;
     let token = domain::accounts::auth::create_token(&ports, &actor, &request.name).await?;
     Ok((StatusCode::CREATED, Json(token)).into_response())
@@ -113,11 +118,10 @@ async fn api_tokens(State(ports): State<Ports>, req: Request) -> Result<Response
 /// file is refused, the answer is the first refusal's status (413, 415, 400…).
 async fn api_upload(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Actor(actor): Actor,
     mut multipart: Multipart,
 ) -> Result<Response, ApiError> {
-    let ports = &state.ports;
-    let actor = crate::http::session::actor(ports, &headers).await?;
+    let ports = &state.site.ports;
     // Also checked per file by ingest::accept; this early check avoids reading a whole body
     // only to refuse every file in it.
     domain::site::settings::ensure_writable(ports).await?;
@@ -176,7 +180,7 @@ async fn api_upload(
     if refusals.len() == results.len() {
         return Err(ApiError(refusals.swap_remove(0)));
     }
-    domain::ingest::run_later(ports);
+    domain::ingest::run_later(&state.site);
     Ok((StatusCode::CREATED, Json(results)).into_response())
 }
 
@@ -185,10 +189,9 @@ async fn api_upload(
 /// version's ingest status.
 async fn api_document_status(
     State(ports): State<Ports>,
-    headers: HeaderMap,
+    _: Actor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    crate::http::session::actor(&ports, &headers).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(domain::ingest::status(&ports, id).await?))
         .into_response())
 }
@@ -196,18 +199,16 @@ async fn api_document_status(
 /// `DELETE /api/documents/{id}` → 204: gone from every page; unreferenced blobs collected.
 async fn api_delete_document(
     State(ports): State<Ports>,
-    headers: HeaderMap,
+    Actor(actor): Actor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let actor = crate::http::session::actor(&ports, &headers).await?;
     domain::ingest::delete(&ports, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /api/inventory` (editors and admins) → counts of documents, versions, blobs and
 /// unfinished jobs.
-async fn api_inventory(State(ports): State<Ports>, headers: HeaderMap) -> Result<Response, ApiError> {
-    crate::http::session::actor(&ports, &headers).await?;
+async fn api_inventory(State(ports): State<Ports>, _: Actor) -> Result<Response, ApiError> {
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(domain::site::health::inventory(&ports).await?))
         .into_response())
 }
@@ -216,14 +217,14 @@ async fn api_inventory(State(ports): State<Ports>, headers: HeaderMap) -> Result
 /// `{query, mode, took_ms, degraded, corrected?, results}`. Never cached: an edit or a delete
 /// shows in the next search.
 async fn api_search(
-    State(ports): State<Ports>,
+    State(site): State<Site>,
     client: Option<axum::Extension<crate::http::security::ClientAddr>>,
     axum::extract::Query(params): axum::extract::Query<domain::search::Params>,
 ) -> Result<Response, ApiError> {
     let request = params.into_request()?;
     let client = client.as_ref().and_then(|c| c.0 .0.as_deref());
-    domain::site::limits::admit(&ports, domain::site::limits::Action::Search, client).await?;
-    let results = domain::search::search(&ports, request).await?;
+    domain::site::limits::admit(&site, domain::site::limits::Action::Search, client).await?;
+    let results = domain::search::search(&site, request).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(results)).into_response())
 }
 
@@ -232,7 +233,7 @@ async fn api_search(
 /// before the stream starts; once it has started, whatever happens ends in `done`. A reader
 /// who disconnects drops the body, and with it the generation.
 async fn api_ask(
-    State(ports): State<Ports>,
+    State(site): State<Site>,
     client: Option<axum::Extension<crate::http::security::ClientAddr>>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -245,15 +246,15 @@ async fn api_ask(
     })?;
     let question = Question::parse(params)?;
     let client = client.as_ref().and_then(|c| c.0 .0.as_deref());
-    domain::site::limits::admit(&ports, domain::site::limits::Action::Ask, client).await?;
-    let ticket = ports.asking.enter()?;
+    domain::site::limits::admit(&site, domain::site::limits::Action::Ask, client).await?;
+    let ticket = site.asking.enter()?;
     let (events, received) = futures::channel::mpsc::unbounded::<Event>();
     let answering = async move {
         let _ticket = ticket;
         let mut emit = |event: Event| {
             let _ = events.unbounded_send(event);
         };
-        if let Err(err) = domain::ask::answer(&ports, &question, &mut emit).await {
+        if let Err(err) = domain::ask::answer(&site, &question, &mut emit).await {
             tracing::error!(%err, "ask: the answer failed");
             emit(Event::Done(Done { unavailable: Some(err.public_message()), ..Done::default() }));
         }

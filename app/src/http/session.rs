@@ -54,7 +54,7 @@ fn session_cookie(value: String, max_age_secs: i64, https: bool) -> String {
 /// Who is making this request, if anyone: an API token (`Authorization: Bearer folio_…`), the
 /// session cookie, or (when configured) the Cloudflare Access identity, in that order.
 pub async fn viewer(
-    ports: &domain::Ports,
+    site: &domain::Site,
     headers: &HeaderMap,
 ) -> Result<Option<domain::accounts::auth::User>, domain::DomainError> {
     let bearer = headers
@@ -63,31 +63,51 @@ pub async fn viewer(
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
     match (bearer, token(headers)) {
-        (Some(api_token), _) => domain::accounts::auth::token_user(ports, api_token).await,
-        (None, Some(session)) => match domain::accounts::auth::session_user(ports, &session).await? {
+        (Some(api_token), _) => domain::accounts::auth::token_user(&site.ports, api_token).await,
+        (None, Some(session)) => match domain::accounts::auth::session_user(&site.ports, &session).await? {
             Some(user) => Ok(Some(user)),
-            None => access_user(ports, headers).await,
+            None => access_user(site, headers).await,
         },
-        (None, None) => access_user(ports, headers).await,
+        (None, None) => access_user(site, headers).await,
     }
 }
 
 async fn access_user(
-    ports: &domain::Ports,
+    site: &domain::Site,
     headers: &HeaderMap,
 ) -> Result<Option<domain::accounts::auth::User>, domain::DomainError> {
     let assertion = headers.get(domain::accounts::access::HEADER).and_then(|v| v.to_str().ok());
-    domain::accounts::access::user(ports, assertion).await
+    domain::accounts::access::user(site, assertion).await
 }
 
 /// [`viewer`], required: `Unauthorized` when nobody with an account is making the request.
 pub async fn actor(
-    ports: &domain::Ports,
+    site: &domain::Site,
     headers: &HeaderMap,
 ) -> Result<domain::accounts::auth::User, domain::DomainError> {
-    viewer(ports, headers)
+    viewer(site, headers)
         .await?
         .ok_or_else(|| domain::DomainError::Unauthorized("Sign in, or send an API token, first.".into()))
+}
+
+/// The signed-in account making a REST request ([`actor`]), as an extractor: a handler that
+/// takes one is refused with 401 before it runs.
+pub struct Actor(pub domain::accounts::auth::User);
+
+impl<S> axum::extract::FromRequestParts<S> for Actor
+where
+    domain::Site: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = super::rest::ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let site = <domain::Site as axum::extract::FromRef<S>>::from_ref(state);
+        Ok(Self(actor(&site, &parts.headers).await?))
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use sha2::Sha256;
 
 use crate::accounts::auth::User;
 use crate::error::DomainError;
-use crate::ports::Ports;
+use crate::site::Site;
 
 /// The request header Cloudflare Access adds.
 pub const HEADER: &str = "cf-access-jwt-assertion";
@@ -203,8 +203,9 @@ impl Access {
 
 /// The Folio account an Access token signs in, if Access is on and the request carries one.
 /// A verified email without an account is a reader (`None`); a token that fails is a 401.
-pub async fn user(ports: &Ports, token: Option<&str>) -> Result<Option<User>, DomainError> {
-    let (Some(access), Some(token)) = (ports.access.as_ref(), token) else { return Ok(None) };
+pub async fn user(site: &Site, token: Option<&str>) -> Result<Option<User>, DomainError> {
+    let ports = &site.ports;
+    let (Some(access), Some(token)) = (site.access.as_ref(), token) else { return Ok(None) };
     let email = access.email(token).await?;
     crate::accounts::auth::user_by_email(ports, &email).await
 }

@@ -7,12 +7,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{cache, ms, prompt, Done, Emit, Event, Source, POLL};
 use crate::error::{AiError, DomainError};
 use crate::model_guard as guard;
-use crate::ports::Ports;
+use crate::site::Site;
 
 /// Streams the model's answer to `user` as [`Event::Text`] pieces. A busy model is asked again
 /// until `deadline` while nothing was written; `None` when the model went silent too long.
 pub(super) async fn stream(
-    ports: &Ports,
+    site: &Site,
     ai: &dyn crate::Ai,
     user: &str,
     deadline: web_time::Instant,
@@ -20,9 +20,10 @@ pub(super) async fn stream(
     done: &mut Done,
     emit: Emit<'_>,
 ) -> Option<Result<String, AiError>> {
+    let ports = &site.ports;
     let system = prompt::SYSTEM.to_owned();
     loop {
-        let limit = ports.enrich.timeout;
+        let limit = site.enrich.timeout;
         let (pieces, mut received) = futures::channel::mpsc::unbounded::<String>();
         let written = AtomicUsize::new(0);
         let generation = {
@@ -77,13 +78,14 @@ pub(super) async fn stream(
 /// What the answer becomes: grounded, cited and stored, or a notice beside the sources (and
 /// the budget and breaker told which).
 pub(super) async fn conclude(
-    ports: &Ports,
+    site: &Site,
     generated: Option<Result<String, AiError>>,
     sources: &[Source],
     key: &str,
     model: &str,
     done: &mut Done,
 ) -> Result<(), DomainError> {
+    let ports = &site.ports;
     match generated {
         Some(Ok(answer)) if !answer.trim().is_empty() => {
             guard::succeeded(ports).await?;
@@ -116,7 +118,7 @@ pub(super) async fn conclude(
             if matches!(failure, Some(Err(AiError::Busy(_)))) {
                 guard::refund(ports, guard::Purpose::Ask).await?;
             } else {
-                guard::failed(ports, &ports.enrich).await?;
+                guard::failed(ports, &site.enrich).await?;
             }
             done.unavailable =
                 Some("Answers are unavailable right now. The sources below may still help.".into());

@@ -25,6 +25,7 @@ use std::time::Duration;
 use crate::error::DomainError;
 use crate::model_guard as guard;
 use crate::ports::Ports;
+use crate::site::Site;
 
 /// Longest question, in characters.
 pub const MAX_QUESTION_CHARS: usize = 500;
@@ -43,9 +44,10 @@ fn ms(since: web_time::Instant) -> u64 {
 
 /// Answers `question`, handing each [`Event`] to `emit` as it happens. Errors are the
 /// database's only: whatever the model does ends in a [`Done`].
-pub async fn answer(ports: &Ports, question: &Question, emit: Emit<'_>) -> Result<(), DomainError> {
+pub async fn answer(site: &Site, question: &Question, emit: Emit<'_>) -> Result<(), DomainError> {
+    let ports = &site.ports;
     let started = web_time::Instant::now();
-    let model = ports.enrich.text_model.clone();
+    let model = site.enrich.text_model.clone();
     let key = question.key();
     let finish = |mut done: Done, emit: Emit<'_>| {
         done.timings.total_ms = ms(started);
@@ -61,7 +63,7 @@ pub async fn answer(ports: &Ports, question: &Question, emit: Emit<'_>) -> Resul
         return Ok(());
     }
 
-    let (sources, degraded) = retrieve::retrieve(ports, question).await?;
+    let (sources, degraded) = retrieve::retrieve(site, question).await?;
     emit(Event::Sources(sources.clone()));
     let mut done = Done {
         degraded,
@@ -102,7 +104,7 @@ pub async fn answer(ports: &Ports, question: &Question, emit: Emit<'_>) -> Resul
         }
     };
 
-    if let Err(refusal) = guard::admit(ports, &ports.enrich, guard::Purpose::Ask).await? {
+    if let Err(refusal) = guard::admit(ports, &site.enrich, guard::Purpose::Ask).await? {
         done.unavailable = Some(
             match refusal {
                 guard::Refusal::BudgetSpent => {
@@ -120,17 +122,17 @@ pub async fn answer(ports: &Ports, question: &Question, emit: Emit<'_>) -> Resul
     }
 
     let user = prompt::prompt(&question.text, &sources);
-    let generated = generate::stream(ports, ai.as_ref(), &user, deadline, started, &mut done, emit).await;
-    generate::conclude(ports, generated, &sources, &key, &model, &mut done).await?;
+    let generated = generate::stream(site, ai.as_ref(), &user, deadline, started, &mut done, emit).await;
+    generate::conclude(site, generated, &sources, &key, &model, &mut done).await?;
     claim.release().await;
     finish(done, emit);
     Ok(())
 }
 
 /// [`answer`], collected.
-pub async fn answer_whole(ports: &Ports, question: &Question) -> Result<Answered, DomainError> {
+pub async fn answer_whole(site: &Site, question: &Question) -> Result<Answered, DomainError> {
     let mut answered = Answered::default();
-    answer(ports, question, &mut |event| answered.apply(event)).await?;
+    answer(site, question, &mut |event| answered.apply(event)).await?;
     Ok(answered)
 }
 

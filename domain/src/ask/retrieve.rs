@@ -4,13 +4,15 @@ use serde::Deserialize;
 
 use super::{prompt, Question, Source, SOURCES};
 use crate::error::DomainError;
-use crate::ports::{DbExt, Ports};
+use crate::ports::DbExt;
 use crate::search;
+use crate::site::Site;
 use crate::sql::Statement;
 
-pub(super) async fn retrieve(ports: &Ports, question: &Question) -> Result<(Vec<Source>, bool), DomainError> {
+pub(super) async fn retrieve(site: &Site, question: &Question) -> Result<(Vec<Source>, bool), DomainError> {
+    let ports = &site.ports;
     let results = search::search(
-        ports,
+        site,
         search::Request {
             query: question.text.clone(),
             limit: SOURCES,

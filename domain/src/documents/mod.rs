@@ -16,6 +16,7 @@ use crate::enrich;
 use crate::error::DomainError;
 use crate::ports::{Db, DbExt, Ports};
 use crate::site::settings;
+use crate::site::Site;
 use crate::sql::Statement;
 use crate::storage::blobs;
 use crate::BlobKey;
@@ -122,7 +123,8 @@ struct AttachmentRow {
 
 /// A document ready to read: the HTML its version's publish rendered, with its attachments,
 /// tags, counts and any newer version in progress, in one query (one round trip on D1).
-pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
+pub async fn get(site: &Site, slug: &Slug) -> Result<Document, DomainError> {
+    let ports = &site.ports;
     let db = ports.db.as_ref();
     let row: DocumentRow = db
         .query_opt(
@@ -181,7 +183,7 @@ pub async fn get(ports: &Ports, slug: &Slug) -> Result<Document, DomainError> {
             (rendered.html, rendered.outline)
         }
     };
-    let enrichment = enrich::assess(ports, row.version, row.enrichment);
+    let enrichment = enrich::assess(site, row.version, row.enrichment);
     Ok(Document {
         enrichment,
         id: row.id,
@@ -284,8 +286,8 @@ pub async fn source(ports: &Ports, slug: &Slug) -> Result<Source, DomainError> {
 
 /// Counts a page view in the background, after the response: a reader never waits for it
 /// (see [`views`]: concurrent views share one write).
-pub fn record_view_later(ports: &Ports, document_id: i64) {
-    views::record_later(ports, document_id);
+pub fn record_view_later(site: &Site, document_id: i64) {
+    views::record_later(site, document_id);
 }
 
 /// Records `voter`'s vote and returns the totals. One vote per reader per document: voting

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::ports::Ports;
+use crate::site::Site;
 use crate::sql::Statement;
 
 /// Views counted but not yet written, by document.
@@ -41,11 +42,11 @@ impl ViewTally {
 }
 
 /// Counts a page view; the write happens after the response.
-pub(super) fn record_later(ports: &Ports, document_id: i64) {
-    ports.views.add(document_id);
-    if ports.views.claim() {
-        let task_ports = ports.clone();
-        ports.tasks.spawn("record-views", Box::pin(async move { flush(&task_ports).await }));
+pub(super) fn record_later(site: &Site, document_id: i64) {
+    site.views.add(document_id);
+    if site.views.claim() {
+        let task_site = site.clone();
+        site.ports.tasks.spawn("record-views", Box::pin(async move { flush(&task_site).await }));
     }
 }
 
@@ -59,13 +60,14 @@ pub const GATHER: Duration = Duration::from_secs(1);
 /// Writes the tally, then gathers for [`GATHER`] and writes again, until a gathering finds no
 /// views; then lets the next view start a flush. Checking once more after letting go closes the
 /// gap where a view arrived just before that.
-async fn flush(ports: &Ports) {
+async fn flush(site: &Site) {
+    let ports = &site.ports;
     loop {
         {
             // Let go of the claim however this ends, even if the task is dropped mid-write or asleep.
-            let _claim = Claim(&ports.views.flushing);
+            let _claim = Claim(&site.views.flushing);
             loop {
-                let counts = ports.views.take();
+                let counts = site.views.take();
                 if counts.is_empty() {
                     break;
                 }
@@ -73,7 +75,7 @@ async fn flush(ports: &Ports) {
                 ports.tasks.sleep(GATHER).await;
             }
         }
-        if ports.views.is_empty() || !ports.views.claim() {
+        if site.views.is_empty() || !site.views.claim() {
             return;
         }
     }

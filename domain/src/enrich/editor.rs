@@ -3,10 +3,12 @@
 use super::{refresh_later, Kind};
 use crate::error::DomainError;
 use crate::ports::Ports;
+use crate::site::Site;
 use crate::sql::Statement;
 
 /// An editor's "write it again": the summary is made anew after the response.
-pub async fn regenerate_summary(ports: &Ports, document_id: i64) -> Result<(), DomainError> {
+pub async fn regenerate_summary(site: &Site, document_id: i64) -> Result<(), DomainError> {
+    let ports = &site.ports;
     crate::site::settings::ensure_writable(ports).await?;
     let gone = ports
         .db
@@ -29,7 +31,7 @@ pub async fn regenerate_summary(ports: &Ports, document_id: i64) -> Result<(), D
                 .bind(document_id),
         ])
         .await?;
-    refresh_later(ports, document_id, vec![Kind::Summary]);
+    refresh_later(site, document_id, vec![Kind::Summary]);
     Ok(())
 }
 

@@ -8,29 +8,30 @@ use super::{related::related, text, Kind, Settings};
 use crate::error::{AiError, DomainError};
 use crate::model_guard as guard;
 use crate::ports::{with_timeout, DbExt, Ports};
+use crate::site::Site;
 use crate::sql::Statement;
 use crate::storage::blobs;
 use crate::BlobKey;
 
 /// Refreshes `kinds` of a document after the response (Tasks), when the host has a model and
 /// no refusal is remembered ([`guard::RecentRefusal`]: an open breaker or a spent budget).
-pub fn refresh_later(ports: &Ports, document_id: i64, kinds: Vec<Kind>) {
+pub fn refresh_later(site: &Site, document_id: i64, kinds: Vec<Kind>) {
     if kinds.is_empty()
-        || ports.ai.is_none()
-        || ports.enrich.text_model.is_empty()
-        || ports.enrich_refused.is_remembered()
+        || site.ports.ai.is_none()
+        || site.enrich.text_model.is_empty()
+        || site.enrich_refused.is_remembered()
     {
         return;
     }
-    let task_ports = ports.clone();
-    ports.tasks.spawn(
+    let task_site = site.clone();
+    site.ports.tasks.spawn(
         "enrich",
         Box::pin(async move {
             for kind in kinds {
-                match refresh(&task_ports, document_id, kind).await {
+                match refresh(&task_site, document_id, kind).await {
                     // The other kinds would be refused too.
                     Ok(Outcome::Refused(_)) => {
-                        guard::RecentRefusal::remember(&task_ports);
+                        guard::RecentRefusal::remember(&task_site);
                         return;
                     }
                     Ok(_) => {}
@@ -61,8 +62,9 @@ pub enum Outcome {
 }
 
 /// Makes one item of a document again, if nobody else is (see the module docs).
-pub async fn refresh(ports: &Ports, document_id: i64, kind: Kind) -> Result<Outcome, DomainError> {
-    let settings = ports.enrich.clone();
+pub async fn refresh(site: &Site, document_id: i64, kind: Kind) -> Result<Outcome, DomainError> {
+    let ports = &site.ports;
+    let settings = site.enrich.clone();
     // A spent budget or an open breaker costs a stale page one read, not a claim.
     let guard = guard::status(ports, &settings).await?;
     if guard.breaker_open {
@@ -96,7 +98,7 @@ pub async fn refresh(ports: &Ports, document_id: i64, kind: Kind) -> Result<Outc
             .is_empty();
         return Ok(if exists { Outcome::Claimed } else { Outcome::Gone });
     }
-    let outcome = make(ports, &settings, document_id, kind).await;
+    let outcome = make(site, &settings, document_id, kind).await;
     // After a failure the claim stays as the item's back-off: views of the page meanwhile don't
     // call the model again, nor follow the item.
     if matches!(outcome, Ok(Outcome::Failed(_))) {
@@ -139,11 +141,12 @@ struct Source {
 }
 
 async fn make(
-    ports: &Ports,
+    site: &Site,
     settings: &Settings,
     document_id: i64,
     kind: Kind,
 ) -> Result<Outcome, DomainError> {
+    let ports = &site.ports;
     let Some(ai) = ports.ai.clone() else { return Ok(Outcome::Failed("no model".into())) };
     let source: Option<Source> = ports
         .db
@@ -177,18 +180,18 @@ async fn make(
         return Ok(Outcome::Refused(refusal));
     }
     let answer = match kind {
-        Kind::Summary => generate(ports, ai.as_ref(), text::SUMMARY_SYSTEM, text::summary_prompt(&input))
+        Kind::Summary => generate(site, ai.as_ref(), text::SUMMARY_SYSTEM, text::summary_prompt(&input))
             .await
             .and_then(|a| {
                 text::clean_summary(&a).ok_or_else(|| AiError::Request("the answer held no summary".into()))
             }),
-        Kind::Topics => generate(ports, ai.as_ref(), text::TOPICS_SYSTEM, text::topics_prompt(&input))
+        Kind::Topics => generate(site, ai.as_ref(), text::TOPICS_SYSTEM, text::topics_prompt(&input))
             .await
             .and_then(|a| {
                 text::clean_topics(&a).ok_or_else(|| AiError::Request("the answer held no topics".into()))
             })
             .map(|topics| serde_json::to_string(&topics).unwrap_or_default()),
-        Kind::Related => related(ports, ai.as_ref(), document_id, &input).await,
+        Kind::Related => related(site, ai.as_ref(), document_id, &input).await,
     };
     // The breaker watches the text model; related documents only embed.
     let generated = kind != Kind::Related;
@@ -214,13 +217,9 @@ async fn make(
 }
 
 /// The model's answer within the time-out.
-async fn generate(
-    ports: &Ports,
-    ai: &dyn crate::Ai,
-    system: &str,
-    prompt: String,
-) -> Result<String, AiError> {
-    with_timeout(ports.tasks.as_ref(), ports.enrich.timeout, ai.generate(system.to_owned(), prompt))
+async fn generate(site: &Site, ai: &dyn crate::Ai, system: &str, prompt: String) -> Result<String, AiError> {
+    let ports = &site.ports;
+    with_timeout(ports.tasks.as_ref(), site.enrich.timeout, ai.generate(system.to_owned(), prompt))
         .await
         .unwrap_or_else(|| Err(AiError::Unavailable("the model timed out".into())))
 }
@@ -267,8 +266,9 @@ async fn store(
 /// Catch-up for the sweep: up to `limit` live documents whose summary is missing or stale and
 /// that nobody is working on get a refresh, so items are made without waiting for a reader
 /// after a busy model, a spent budget or a failure.
-pub async fn catch_up(ports: &Ports, limit: i64) -> Result<usize, DomainError> {
-    if ports.ai.is_none() || ports.enrich.text_model.is_empty() {
+pub async fn catch_up(site: &Site, limit: i64) -> Result<usize, DomainError> {
+    let ports = &site.ports;
+    if ports.ai.is_none() || site.enrich.text_model.is_empty() {
         return Ok(0);
     }
     #[derive(Deserialize)]
@@ -287,12 +287,12 @@ pub async fn catch_up(ports: &Ports, limit: i64) -> Result<usize, DomainError> {
                                    WHERE c.document_id = d.id AND c.until >= unixepoch())
                  ORDER BY d.updated_at DESC LIMIT ?2",
             )
-            .bind(ports.enrich.text_model.as_str())
+            .bind(site.enrich.text_model.as_str())
             .bind(limit),
         )
         .await?;
     for row in &rows {
-        refresh_later(ports, row.id, Kind::ALL.to_vec());
+        refresh_later(site, row.id, Kind::ALL.to_vec());
     }
     Ok(rows.len())
 }

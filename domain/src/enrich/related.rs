@@ -3,17 +3,19 @@
 use serde::Deserialize;
 
 use crate::error::AiError;
-use crate::ports::{with_timeout, DbExt, Ports, VectorId, VectorQuery};
+use crate::ports::{with_timeout, DbExt, VectorId, VectorQuery};
+use crate::site::Site;
 use crate::sql::Statement;
 
 /// The five documents nearest to this one's opening, itself excluded, as a JSON array of ids
 /// (whether they are still live is checked when a page reads them).
 pub(super) async fn related(
-    ports: &Ports,
+    site: &Site,
     ai: &dyn crate::Ai,
     document_id: i64,
     input: &str,
 ) -> Result<String, AiError> {
+    let ports = &site.ports;
     let failed = |why: String| AiError::Request(why);
     let vectors = ports.vectors.clone().ok_or_else(|| failed("no vector index".into()))?;
     let lookup = async {
@@ -24,7 +26,7 @@ pub(super) async fn related(
             .await
             .map_err(|e| failed(e.to_string()))
     };
-    let matches = with_timeout(ports.tasks.as_ref(), ports.enrich.timeout, lookup)
+    let matches = with_timeout(ports.tasks.as_ref(), site.enrich.timeout, lookup)
         .await
         .ok_or_else(|| AiError::Unavailable("the vector lookup timed out".into()))??;
     // Nearest first, the versions they belong to (the live documents are found below).

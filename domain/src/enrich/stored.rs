@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Kind;
 use crate::error::DomainError;
-use crate::ports::{DbExt, Ports};
+use crate::ports::DbExt;
+use crate::site::Site;
 use crate::sql::Statement;
 
 /// How a stored item stands against the live version.
@@ -131,8 +132,9 @@ struct StoredItem {
 /// Judges what the document query read (see [`SELECT_COLUMNS`]) against the live `version`.
 /// Summaries and topics are stale when made from another version or by another model; related
 /// documents when the set of documents changed after they were found.
-pub fn assess(ports: &Ports, version: i64, stored: Stored) -> Enrichment {
-    let model = &ports.enrich.text_model;
+pub fn assess(site: &Site, version: i64, stored: Stored) -> Enrichment {
+    let ports = &site.ports;
+    let model = &site.enrich.text_model;
     let items: Vec<StoredItem> = match stored.enrichments_json.as_deref().map(serde_json::from_str) {
         Some(Ok(items)) => items,
         Some(Err(err)) => {
@@ -176,7 +178,8 @@ pub fn assess(ports: &Ports, version: i64, stored: Stored) -> Enrichment {
 }
 
 /// A published document's id and enrichment alone (what a page polls while items are made).
-pub async fn read(ports: &Ports, slug: &str) -> Result<(i64, Enrichment), DomainError> {
+pub async fn read(site: &Site, slug: &str) -> Result<(i64, Enrichment), DomainError> {
+    let ports = &site.ports;
     #[derive(Deserialize)]
     struct Row {
         id: i64,
@@ -194,7 +197,7 @@ pub async fn read(ports: &Ports, slug: &str) -> Result<(i64, Enrichment), Domain
         )
         .await?
         .ok_or(DomainError::NotFound("document"))?;
-    Ok((row.id, assess(ports, row.version, row.stored)))
+    Ok((row.id, assess(site, row.version, row.stored)))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::stages::{self, Stage};
 use crate::documents::model::VersionStatus;
 use crate::error::DomainError;
 use crate::ports::{DbExt, Ports};
+use crate::site::Site;
 use crate::sql::Statement;
 use crate::storage::blobs;
 
@@ -24,12 +25,12 @@ const EMBED_RETRY_SECONDS: i64 = 10;
 const EMBED_RETRY_MAX_SECONDS: i64 = 1800;
 
 /// Runs pending jobs in the background (after the response).
-pub fn run_later(ports: &Ports) {
-    let ports_for_task = ports.clone();
-    ports.tasks.spawn(
+pub fn run_later(site: &Site) {
+    let task_site = site.clone();
+    site.ports.tasks.spawn(
         "ingest",
         Box::pin(async move {
-            if let Err(err) = run_pending(&ports_for_task, 20).await {
+            if let Err(err) = run_pending(&task_site, 20).await {
                 tracing::warn!(%err, "ingest sweep failed");
             }
         }),
@@ -55,17 +56,18 @@ enum Until {
 }
 
 /// Leases up to `limit` jobs whose lease has expired and runs them. Returns how many ran.
-pub async fn run_pending(ports: &Ports, limit: u32) -> Result<usize, DomainError> {
-    run_claimed(ports, limit, Until::Done).await
+pub async fn run_pending(site: &Site, limit: u32) -> Result<usize, DomainError> {
+    run_claimed(site, limit, Until::Done).await
 }
 
 /// Like [`run_pending`], but only jobs before `embed`, and only until their version is live:
 /// what seeding waits for, so a first start never waits for a model.
-pub async fn run_until_live(ports: &Ports, limit: u32) -> Result<usize, DomainError> {
-    run_claimed(ports, limit, Until::Live).await
+pub async fn run_until_live(site: &Site, limit: u32) -> Result<usize, DomainError> {
+    run_claimed(site, limit, Until::Live).await
 }
 
-async fn run_claimed(ports: &Ports, limit: u32, until: Until) -> Result<usize, DomainError> {
+async fn run_claimed(site: &Site, limit: u32, until: Until) -> Result<usize, DomainError> {
+    let ports = &site.ports;
     // The claim is counted before any stage runs: a claim that never reports back (the
     // process aborted) still counts, which is what stops a crash loop.
     let claimed: Vec<Claimed> = ports
@@ -88,7 +90,7 @@ async fn run_claimed(ports: &Ports, limit: u32, until: Until) -> Result<usize, D
         if job.unfinished > MAX_UNFINISHED {
             quarantine(ports, job).await?;
         } else {
-            run_one(ports, job, until).await?;
+            run_one(site, job, until).await?;
         }
     }
     Ok(claimed.len())
@@ -141,11 +143,12 @@ async fn fail(ports: &Ports, version_id: i64, reason: &str) -> Result<(), Domain
     Ok(())
 }
 
-async fn run_one(ports: &Ports, job: &Claimed, until: Until) -> Result<(), DomainError> {
+async fn run_one(site: &Site, job: &Claimed, until: Until) -> Result<(), DomainError> {
+    let ports = &site.ports;
     let mut stage = job.stage;
     let outcome = async {
         loop {
-            stages::run(ports, stage, job.version_id).await?;
+            stages::run(site, stage, job.version_id).await?;
             let Some(next) = stage.next() else { break };
             // Recorded, so a crash after this point resumes at the next stage.
             advance(ports, job.version_id, next).await?;
@@ -248,9 +251,10 @@ pub struct Swept {
 /// The housekeeping both hosts schedule (natively every 15 s, a cron trigger on the Worker):
 /// queue chunks still waiting for vectors, resume jobs whose lease ran out, tell the vector
 /// index what was deleted, then collect blobs that nothing refers to any more.
-pub async fn sweep(ports: &Ports) -> Result<Swept, DomainError> {
+pub async fn sweep(site: &Site) -> Result<Swept, DomainError> {
+    let ports = &site.ports;
     let embeds_queued = stages::requeue_unembedded(ports).await?;
-    let jobs_run = run_pending(ports, 20).await?;
+    let jobs_run = run_pending(site, 20).await?;
     // The vector index being down must not stop the rest of the housekeeping.
     let vectors_forgotten = stages::forget_deleted_vectors(ports).await.unwrap_or_else(|err| {
         tracing::warn!(%err, "vector index did not forget deleted chunks; next sweep retries");
@@ -259,7 +263,7 @@ pub async fn sweep(ports: &Ports) -> Result<Swept, DomainError> {
     let blobs_collected = blobs::collect_garbage(ports, ORPHAN_MIN_AGE_SECONDS).await?;
     crate::model_guard::forget_old_counts(ports).await?;
     crate::site::limits::forget_old_counts(ports).await?;
-    crate::enrich::catch_up(ports, 2).await?;
+    crate::enrich::catch_up(site, 2).await?;
     Ok(Swept { jobs_run, blobs_collected, embeds_queued, vectors_forgotten })
 }
 

@@ -20,13 +20,14 @@ pub use convert::{Conversion, Converter, InProcess};
 pub use db::{Db, DbExt};
 pub use passwords::Passwords;
 pub use tasks::{run_cpu, with_timeout, CpuJob, Task, Tasks};
-pub use throttle::Throttle;
+pub use throttle::{MemoryThrottle, Throttle};
 pub use vectors::{VectorId, VectorMatch, VectorQuery, VectorRecord, Vectors};
 
 use std::sync::Arc;
 
-/// Every port a use case may reach. Vectors and Ai are optional until the search and
-/// enrichment features wire them in; health reports them as not configured.
+/// The host's adapters, and nothing else: settings and run-time state live beside them in
+/// [`crate::Site`]. Vectors and Ai are optional (a site runs keyword-only without them);
+/// health reports them as not configured.
 #[derive(Clone)]
 pub struct Ports {
     pub db: Arc<dyn Db>,
@@ -40,26 +41,11 @@ pub struct Ports {
     pub ai: Option<Arc<dyn Ai>>,
     /// Per-client counts (in memory natively, D1 on Workers).
     pub throttle: Arc<dyn Throttle>,
-    /// Cloudflare Access trust, when configured (off by default).
-    pub access: Option<Arc<crate::accounts::access::Access>>,
-    /// Page views not yet written (state, not a port: shared by every request of a process or
-    /// isolate so their views are written together).
-    pub views: Arc<crate::documents::views::ViewTally>,
-    /// Search tuning (settings, not a port), fixed per host.
-    pub search: Arc<crate::search::Settings>,
-    /// Enrichment tuning: the text model's name, budget, time-out, breaker.
-    pub enrich: Arc<crate::enrich::Settings>,
-    /// Askers being answered now (state, not a port: bounds them per process or isolate).
-    pub asking: Arc<crate::ask::Gate>,
-    /// Per-client limits on search and Ask (settings, not a port).
-    pub limits: Arc<crate::site::limits::ClientLimits>,
-    /// Enrichment's last refusal, remembered a few seconds (state, not a port).
-    pub enrich_refused: Arc<crate::model_guard::RecentRefusal>,
-    /// Searches and query embeddings kept for repeats (state, not a port).
-    pub searches: Arc<crate::search::SearchCache>,
 }
 
 impl Ports {
+    /// The four adapters every host has; counts in memory and converts in-process until told
+    /// otherwise.
     pub fn new(
         db: Arc<dyn Db>,
         blobs: Arc<dyn Blobs>,
@@ -74,26 +60,13 @@ impl Ports {
             passwords,
             vectors: None,
             ai: None,
-            throttle: Arc::new(crate::site::limits::MemoryThrottle::default()),
-            access: None,
-            views: Arc::default(),
-            search: Arc::default(),
-            enrich: Arc::default(),
-            asking: Arc::default(),
-            limits: Arc::default(),
-            enrich_refused: Arc::default(),
-            searches: Arc::default(),
+            throttle: Arc::new(MemoryThrottle::default()),
         }
     }
 
-    /// Per-client limits, counted by `throttle`.
+    /// Per-client counts kept by `throttle` (D1 on Workers, shared by every isolate).
     #[must_use]
-    pub fn with_limits(
-        mut self,
-        limits: crate::site::limits::ClientLimits,
-        throttle: Arc<dyn Throttle>,
-    ) -> Self {
-        self.limits = Arc::new(limits);
+    pub fn with_throttle(mut self, throttle: Arc<dyn Throttle>) -> Self {
         self.throttle = throttle;
         self
     }
@@ -110,24 +83,6 @@ impl Ports {
     #[must_use]
     pub fn with_converter(mut self, converter: Arc<dyn Converter>) -> Self {
         self.converter = converter;
-        self
-    }
-
-    #[must_use]
-    pub fn with_search_settings(mut self, settings: crate::search::Settings) -> Self {
-        self.search = Arc::new(settings);
-        self
-    }
-
-    #[must_use]
-    pub fn with_enrich_settings(mut self, settings: crate::enrich::Settings) -> Self {
-        self.enrich = Arc::new(settings);
-        self
-    }
-
-    #[must_use]
-    pub fn with_access(mut self, access: Option<crate::accounts::access::Access>) -> Self {
-        self.access = access.map(Arc::new);
         self
     }
 }

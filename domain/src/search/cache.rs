@@ -114,7 +114,7 @@ mod tests {
     use crate::search::{search, Mode, Request};
     use crate::sql::{Row, Statement};
     use crate::{
-        Ai, AiError, BlobError, BlobKey, Blobs, Db, DbError, PasswordError, Passwords, Ports, Tasks,
+        Ai, AiError, BlobError, BlobKey, Blobs, Db, DbError, PasswordError, Passwords, Ports, Site, Tasks,
     };
     use crate::{VectorError, Vectors};
 
@@ -222,12 +222,12 @@ mod tests {
         }
     }
 
-    fn ports(seen_all: bool) -> (Ports, Arc<Empty>, Arc<Counted>) {
+    fn site(seen_all: bool) -> (Site, Arc<Empty>, Arc<Counted>) {
         let db = Arc::new(Empty { writes: AtomicU64::new(0), seen_all });
         let counted = Arc::new(Counted::default());
         let ports = Ports::new(db.clone(), Arc::new(Unused), Arc::new(Unused), Arc::new(Unused))
             .with_semantic(counted.clone(), counted.clone());
-        (ports, db, counted)
+        (Site::new(ports), db, counted)
     }
 
     fn semantic(query: &str) -> Request {
@@ -241,21 +241,21 @@ mod tests {
     #[test]
     fn a_repeated_search_calls_neither_the_model_nor_the_index_until_a_write() {
         futures::executor::block_on(async {
-            let (ports, db, counted) = ports(true);
-            let first = search(&ports, semantic("write ahead log")).await.expect("search");
+            let (site, db, counted) = site(true);
+            let first = search(&site, semantic("write ahead log")).await.expect("search");
             assert!(!first.degraded);
             assert_eq!(calls(&counted), (1, 1));
             // The same words, typed differently: the kept results.
-            let again = search(&ports, semantic("  Write ahead   LOG ")).await.expect("search");
+            let again = search(&site, semantic("  Write ahead   LOG ")).await.expect("search");
             assert_eq!(calls(&counted), (1, 1), "a repeat reached the model or the index");
             assert_eq!((again.results, again.query.as_str()), (first.results, "  Write ahead   LOG "));
             // Another mode is another search.
             let hybrid = Request { mode: Mode::Hybrid, ..semantic("write ahead log") };
-            search(&ports, hybrid).await.expect("search");
+            search(&site, hybrid).await.expect("search");
             assert_eq!(calls(&counted), (1, 2), "the query's embedding was not reused");
 
             db.execute(Statement::new("UPDATE settings SET value = 1")).await.expect("write");
-            search(&ports, semantic("write ahead log")).await.expect("search");
+            search(&site, semantic("write ahead log")).await.expect("search");
             assert_eq!(calls(&counted), (1, 3), "after a write the index is asked again, the model not");
         });
     }
@@ -263,9 +263,9 @@ mod tests {
     #[test]
     fn where_writes_are_not_seen_only_embeddings_are_kept() {
         futures::executor::block_on(async {
-            let (ports, _db, counted) = ports(false);
-            search(&ports, semantic("write ahead log")).await.expect("search");
-            search(&ports, semantic("write ahead log")).await.expect("search");
+            let (site, _db, counted) = site(false);
+            search(&site, semantic("write ahead log")).await.expect("search");
+            search(&site, semantic("write ahead log")).await.expect("search");
             assert_eq!(calls(&counted), (1, 2));
         });
     }

@@ -18,6 +18,7 @@ use super::query::{KeywordQuery, MARK_END, MARK_START};
 use super::{best_per_document, Candidate, Filters};
 use crate::error::DomainError;
 use crate::ports::{DbExt, Ports};
+use crate::site::Site;
 use crate::sql::Statement;
 
 /// The ranked chunks of a MATCH, best chunk per document, filtered; snippets only for those.
@@ -166,13 +167,14 @@ async fn weigh(ports: &Ports, query: &KeywordQuery, budget: i64) -> Result<Vec<W
 /// Up to `limit` documents for `query`, best first; "any of the words" only when "every word"
 /// found fewer than `enough` (what the reader asked to see).
 pub(super) async fn candidates(
-    ports: &Ports,
+    site: &Site,
     query: &KeywordQuery,
     filters: &Filters,
     limit: usize,
     enough: usize,
 ) -> Result<Vec<Candidate>, DomainError> {
-    let budget = i64::try_from(ports.search.scored_chunks).unwrap_or(NO_LIMIT).max(1);
+    let ports = &site.ports;
+    let budget = i64::try_from(site.search.scored_chunks).unwrap_or(NO_LIMIT).max(1);
     let terms = weigh(ports, query, budget).await?;
     if terms.iter().all(|t| t.chunks == 0) {
         return Ok(Vec::new());
@@ -230,11 +232,12 @@ const MAX_CORRECTIONS: usize = 3;
 /// only the first [`MAX_CORRECTIONS`] unknown words are looked up. `None` when nothing could be
 /// corrected or the correction finds nothing either.
 pub(super) async fn corrected(
-    ports: &Ports,
+    site: &Site,
     query: &KeywordQuery,
     filters: &Filters,
     limit: usize,
 ) -> Result<Option<(String, Vec<Candidate>)>, DomainError> {
+    let ports = &site.ports;
     #[derive(Deserialize)]
     struct Term {
         term: String,
@@ -297,7 +300,7 @@ pub(super) async fn corrected(
         }
     }
     let fixed = KeywordQuery { terms, prefix_last: true };
-    let found = candidates(ports, &fixed, filters, limit, limit).await?;
+    let found = candidates(site, &fixed, filters, limit, limit).await?;
     if found.is_empty() {
         return Ok(None);
     }

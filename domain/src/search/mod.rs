@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 use crate::error::DomainError;
-use crate::ports::Ports;
+use crate::site::Site;
 use query::KeywordQuery;
 
 pub use cache::SearchCache;
@@ -266,30 +266,31 @@ pub(crate) struct Filters {
 /// Runs a search. Never fails because of the model or the vector index: without them the
 /// answer is the keyword results, marked `degraded`. A search repeated before the next write
 /// is answered from [`SearchCache`] (natively; see there).
-pub async fn search(ports: &Ports, request: Request) -> Result<Results, DomainError> {
+pub async fn search(site: &Site, request: Request) -> Result<Results, DomainError> {
+    let ports = &site.ports;
     let started = web_time::Instant::now();
     // Read before the search runs: a write landing meanwhile makes its copy stale at once.
     let writes = ports.db.writes();
     let key = cache::key(&request);
-    if let Some(kept) = writes.and_then(|writes| ports.searches.results(&key, writes)) {
+    if let Some(kept) = writes.and_then(|writes| site.searches.results(&key, writes)) {
         return Ok(Results {
             query: request.query,
             took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             ..(*kept).clone()
         });
     }
-    let results = run(ports, &request, started).await?;
+    let results = run(site, &request, started).await?;
     // A degraded answer is not kept: the model may be back for the next reader.
     if let Some(writes) = writes.filter(|_| !results.degraded) {
         let now = ports.db.writes().unwrap_or(writes);
-        ports.searches.keep_results(key, writes, results.clone(), now);
+        site.searches.keep_results(key, writes, results.clone(), now);
     }
     Ok(results)
 }
 
-async fn run(ports: &Ports, request: &Request, started: web_time::Instant) -> Result<Results, DomainError> {
+async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Result<Results, DomainError> {
     let limit = request.limit.clamp(1, MAX_LIMIT);
-    let settings = &ports.search;
+    let settings = &site.search;
     let ratio = request.semantic_ratio.unwrap_or(settings.semantic_ratio).clamp(0.0, 1.0);
     let filters = Filters { folder: request.folder.clone(), tag: request.tag.clone(), after: request.after };
     let parsed = KeywordQuery::parse(&request.query);
@@ -310,14 +311,14 @@ async fn run(ports: &Ports, request: &Request, started: web_time::Instant) -> Re
     let (keyword, semantic) = futures::join!(
         async {
             if wants_keyword {
-                keyword::candidates(ports, &parsed, &filters, candidates, limit).await.map(Some)
+                keyword::candidates(site, &parsed, &filters, candidates, limit).await.map(Some)
             } else {
                 Ok(None)
             }
         },
         async {
             if wants_semantic {
-                semantic::candidates(ports, &request.query, &parsed, &filters, candidates).await
+                semantic::candidates(site, &request.query, &parsed, &filters, candidates).await
             } else {
                 None
             }
@@ -327,11 +328,11 @@ async fn run(ports: &Ports, request: &Request, started: web_time::Instant) -> Re
     let degraded = wants_semantic && semantic.is_none();
     // Semantic search that could not run answers from keywords (and says so).
     if request.mode == Mode::Semantic && degraded {
-        keyword = Some(keyword::candidates(ports, &parsed, &filters, candidates, limit).await?);
+        keyword = Some(keyword::candidates(site, &parsed, &filters, candidates, limit).await?);
     }
     let mut corrected = None;
     if keyword.as_ref().is_some_and(Vec::is_empty) && semantic.as_ref().is_none_or(Vec::is_empty) {
-        if let Some((fixed, found)) = keyword::corrected(ports, &parsed, &filters, candidates).await? {
+        if let Some((fixed, found)) = keyword::corrected(site, &parsed, &filters, candidates).await? {
             corrected = Some(fixed);
             keyword = Some(found);
         }

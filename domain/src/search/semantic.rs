@@ -8,24 +8,26 @@ use std::collections::HashMap;
 
 use super::query::KeywordQuery;
 use super::{best_per_document, highlight, Candidate, Filters};
-use crate::ports::{with_timeout, DbExt, Ports, VectorQuery};
+use crate::ports::{with_timeout, DbExt, VectorQuery};
+use crate::site::Site;
 use crate::sql::Statement;
 
 /// Vectorize returns at most 100 ids without metadata.
 const MAX_TOP_K: usize = 100;
 
 pub(super) async fn candidates(
-    ports: &Ports,
+    site: &Site,
     text: &str,
     words: &KeywordQuery,
     filters: &Filters,
     limit: usize,
 ) -> Option<Vec<Candidate>> {
+    let ports = &site.ports;
     let (ai, vectors) = (ports.ai.as_ref()?, ports.vectors.as_ref()?);
     let lookup = async {
         let text: String = text.chars().take(2000).collect();
         let model = ai.embedding_model();
-        let values = match ports.searches.embedding(model, &text) {
+        let values = match site.searches.embedding(model, &text) {
             Some(kept) => kept.as_ref().clone(),
             None => {
                 let mut embedded = ai.embed(vec![text.clone()]).await.map_err(|e| e.to_string())?;
@@ -35,7 +37,7 @@ pub(super) async fn candidates(
                         vectors.dimensions()
                     )
                 })?;
-                ports.searches.keep_embedding(model, &text, values.clone());
+                site.searches.keep_embedding(model, &text, values.clone());
                 values
             }
         };
@@ -46,7 +48,7 @@ pub(super) async fn candidates(
             .await
             .map_err(|e| e.to_string())
     };
-    let matches = match with_timeout(ports.tasks.as_ref(), ports.search.semantic_timeout, lookup).await {
+    let matches = match with_timeout(ports.tasks.as_ref(), site.search.semantic_timeout, lookup).await {
         Some(Ok(matches)) => matches,
         Some(Err(err)) => {
             tracing::warn!(%err, "semantic search unavailable; answering from keywords");
@@ -59,7 +61,7 @@ pub(super) async fn candidates(
     };
     // An id that is not a [`VectorId`] is not ours.
     let mut wanted: HashMap<(i64, i64), f32> = HashMap::new();
-    for m in matches.iter().filter(|m| m.score >= ports.search.min_similarity) {
+    for m in matches.iter().filter(|m| m.score >= site.search.min_similarity) {
         if let Ok(id) = m.id.parse::<crate::ports::VectorId>() {
             wanted.entry((id.version, id.ordinal)).or_insert(m.score);
         }

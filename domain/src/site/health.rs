@@ -5,6 +5,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 use crate::ports::{DbExt, Ports};
+use crate::site::Site;
 use crate::sql::Statement;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,14 +77,15 @@ impl Health {
     }
 }
 
-pub async fn check(ports: &Ports, host: &'static str) -> Health {
+pub async fn check(site: &Site, host: &'static str) -> Health {
+    let ports = &site.ports;
     let db = PortStatus::from_result(ports.db.query(Statement::new("SELECT 1 AS ok")).await.map(drop));
     let blobs = PortStatus::from_result(ports.blobs.ping().await);
     // The text model's guard: a spent budget leaves items stale (fine); an open breaker means
     // the model keeps failing (degraded).
     let guard = match &ports.ai {
         None => None,
-        Some(_) => Some(crate::model_guard::status(ports, &ports.enrich).await),
+        Some(_) => Some(crate::model_guard::status(ports, &site.enrich).await),
     };
     let ai = match &guard {
         None => PortStatus::not_configured(),
@@ -105,8 +107,8 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
         Some(Ok(guard)) => Some(AiCalls {
             this_minute: guard.calls_this_minute,
             today: guard.calls_today,
-            per_minute: ports.enrich.calls_per_minute,
-            per_day: ports.enrich.calls_per_day,
+            per_minute: site.enrich.calls_per_minute,
+            per_day: site.enrich.calls_per_day,
         }),
         _ => None,
     };
@@ -117,7 +119,7 @@ pub async fn check(ports: &Ports, host: &'static str) -> Health {
     } else {
         Overall::Ok
     };
-    let tuning = &ports.search;
+    let tuning = &site.search;
     let search = SearchTuning {
         fusion: tuning.fusion,
         semantic_ratio: tuning.semantic_ratio,

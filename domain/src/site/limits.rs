@@ -5,12 +5,12 @@
 
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::DomainError;
 use crate::ports::{Db, Ports, Throttle};
+use crate::site::Site;
 use crate::sql::Statement;
 
 /// How much one client may use (natively `FOLIO_CLIENT_…`, on Workers `CLIENT_…` in `[vars]`).
@@ -39,10 +39,11 @@ pub enum Action {
 
 /// Counts `action` for `client` (its address; `None` only where the host cannot tell, counted
 /// together), or refuses it with [`DomainError::OverLimit`].
-pub async fn admit(ports: &Ports, action: Action, client: Option<&str>) -> Result<(), DomainError> {
+pub async fn admit(site: &Site, action: Action, client: Option<&str>) -> Result<(), DomainError> {
+    let ports = &site.ports;
     let (name, what, limit, window) = match action {
-        Action::Search => ("search", "searches", ports.limits.searches_per_minute, Duration::from_secs(60)),
-        Action::Ask => ("ask", "questions", ports.limits.questions_per_hour, Duration::from_secs(3_600)),
+        Action::Search => ("search", "searches", site.limits.searches_per_minute, Duration::from_secs(60)),
+        Action::Ask => ("ask", "questions", site.limits.questions_per_hour, Duration::from_secs(3_600)),
     };
     if limit == 0 {
         return Ok(());
@@ -62,41 +63,6 @@ fn now_secs() -> u64 {
 /// Seconds from `now` to the end of its `window`.
 fn left_in_window(now: u64, window: u64) -> Duration {
     Duration::from_secs(window - now % window)
-}
-
-/// Counts in this process's memory: exact where one process serves the site (the native host).
-#[derive(Default)]
-pub struct MemoryThrottle {
-    /// Key → (the second its window ends, uses counted in it).
-    counts: Mutex<HashMap<String, (u64, u32)>>,
-}
-
-/// Keys kept before finished windows are dropped; past it even after that (a flood of
-/// addresses), the counts start again rather than grow.
-const MEMORY_KEYS: usize = 100_000;
-
-#[async_trait]
-impl Throttle for MemoryThrottle {
-    async fn take(&self, key: &str, limit: u32, window: Duration) -> Option<Duration> {
-        let window = window.as_secs().max(1);
-        let now = now_secs();
-        let mut counts = self.counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if counts.len() >= MEMORY_KEYS && !counts.contains_key(key) {
-            counts.retain(|_, (ends, _)| *ends > now);
-            if counts.len() >= MEMORY_KEYS {
-                counts.clear();
-            }
-        }
-        let entry = counts.entry(key.to_owned()).or_insert((0, 0));
-        if entry.0 <= now {
-            *entry = (now - now % window + window, 0);
-        }
-        if entry.1 >= limit {
-            return Some(Duration::from_secs(entry.0 - now));
-        }
-        entry.1 += 1;
-        None
-    }
 }
 
 /// Counts in the database (`client_calls`): shared by every isolate on Workers.
@@ -142,32 +108,6 @@ pub async fn forget_old_counts(ports: &Ports) -> Result<(), DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-        futures::executor::block_on(f)
-    }
-
-    #[test]
-    fn memory_counts_per_key_up_to_the_limit_and_says_how_long_to_wait() {
-        let throttle = MemoryThrottle::default();
-        let minute = Duration::from_secs(60);
-        for n in 0..3 {
-            assert_eq!(block_on(throttle.take("a", 3, minute)), None, "use {n}");
-        }
-        let wait = block_on(throttle.take("a", 3, minute)).expect("the fourth is refused");
-        assert!(wait <= minute && wait >= Duration::from_secs(1), "{wait:?}");
-        assert_eq!(block_on(throttle.take("b", 3, minute)), None, "another client is counted apart");
-    }
-
-    #[test]
-    fn memory_stays_bounded_under_a_flood_of_keys() {
-        let throttle = MemoryThrottle::default();
-        for n in 0..(MEMORY_KEYS + 10) {
-            block_on(throttle.take(&n.to_string(), 1, Duration::from_secs(60)));
-        }
-        let kept = throttle.counts.lock().expect("lock").len();
-        assert!(kept <= MEMORY_KEYS, "{kept} keys");
-    }
 
     #[test]
     fn the_wait_ends_with_the_window() {

@@ -8,6 +8,7 @@ use crate::content::markdown;
 use crate::error::{DbError, DomainError};
 use crate::ingest;
 use crate::ports::{DbExt, Ports};
+use crate::site::Site;
 use crate::sql::Statement;
 use crate::storage::blobs;
 
@@ -39,7 +40,8 @@ pub async fn is_empty(ports: &Ports) -> Result<bool, DomainError> {
 /// until the pages are live (keyword-searchable) when this returns; their vectors come from the
 /// background like an upload's, so a first start never waits for a model. Pages are added last-first: the first page gets
 /// the highest id and heads the listing.
-pub async fn seed(ports: &Ports, docs: &[SampleDoc], files: &[SampleFile]) -> Result<(), DomainError> {
+pub async fn seed(site: &Site, docs: &[SampleDoc], files: &[SampleFile]) -> Result<(), DomainError> {
+    let ports = &site.ports;
     let mut stored = Vec::with_capacity(files.len());
     for file in files {
         let key = blobs::store(ports, Bytes::from_static(file.bytes), file.content_type).await?;
@@ -70,7 +72,7 @@ pub async fn seed(ports: &Ports, docs: &[SampleDoc], files: &[SampleFile]) -> Re
         }
     }
     // Jobs whose lease is out of reach (a retry waiting) are left to the sweep.
-    while ingest::run_until_live(ports, 20).await? > 0 {}
-    ingest::run_later(ports);
+    while ingest::run_until_live(site, 20).await? > 0 {}
+    ingest::run_later(site);
     Ok(())
 }

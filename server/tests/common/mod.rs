@@ -35,11 +35,11 @@ pub fn converter() -> server::config::ConvertConfig {
     }
 }
 
-/// The shared router over other ports (a failing database, a counting password hasher).
-pub fn router_with(ports: domain::Ports) -> Router {
+/// The shared router over another site (a failing database, a counting password hasher).
+pub fn router_with(site: domain::Site) -> Router {
     let state = app::http::AppState {
         leptos_options: app::http::leptos_options().expect("options"),
-        ports,
+        site,
         host: "native",
         max_upload_bytes: 1024,
         client_ip: app::http::security::ClientIpSource::Peer,
@@ -136,6 +136,7 @@ pub fn multipart_in(folder: &str, files: &[(&str, &[u8])]) -> Request<Body> {
 
 pub async fn count(native: &Native, table: &str) -> i64 {
     let rows = native
+        .site
         .ports
         .db
         .query(domain::sql::Statement::new(format!("SELECT COUNT(*) AS n FROM {table}")))

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::DomainError;
 use crate::ports::{DbExt, Ports};
+use crate::site::Site;
 use crate::sql::Statement;
 use crate::BlobKey;
 
@@ -56,11 +57,12 @@ impl Stage {
 }
 
 /// Runs one stage of version `version_id`'s job.
-pub(super) async fn run(ports: &Ports, stage: Stage, version_id: i64) -> Result<(), DomainError> {
+pub(super) async fn run(site: &Site, stage: Stage, version_id: i64) -> Result<(), DomainError> {
+    let ports = &site.ports;
     match stage {
         Stage::Extract => extract::extract(ports, version_id).await,
         Stage::Index => index::index(ports, version_id).await,
-        Stage::Publish => publish::publish(ports, version_id).await,
+        Stage::Publish => publish::publish(site, version_id).await,
         Stage::Embed => embed::embed(ports, version_id).await,
     }
 }

@@ -12,6 +12,7 @@ use crate::content::markdown;
 use crate::documents::model::VersionStatus;
 use crate::error::DomainError;
 use crate::ports::{DbExt, Ports};
+use crate::site::Site;
 use crate::sql::Statement;
 use crate::storage::blobs;
 use crate::BlobKey;
@@ -28,7 +29,8 @@ macro_rules! unless_newer_live {
     };
 }
 
-pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
+pub(super) async fn publish(site: &Site, version_id: i64) -> Result<(), DomainError> {
+    let ports = &site.ports;
     let row = version_row(ports, version_id).await?;
     let full = blobs::load_text(ports, row.body_md, row.body_key.as_ref()).await?;
     let (front, rest) = markdown::split_front_matter(&full);
@@ -114,7 +116,7 @@ pub(super) async fn publish(ports: &Ports, version_id: i64) -> Result<(), Domain
     batch.extend(crate::documents::recount_facets());
     ports.db.batch(batch).await?;
     // Its summary, topics and related documents are made now, before most readers come.
-    crate::enrich::refresh_later(ports, row.document_id, crate::enrich::Kind::ALL.to_vec());
+    crate::enrich::refresh_later(site, row.document_id, crate::enrich::Kind::ALL.to_vec());
     Ok(())
 }
 
