@@ -58,8 +58,8 @@ type Shared = Arc<StandIn>;
 
 /// Answer Workers AI and Vectorize for the Worker running locally in workerd.
 ///
-/// Miniflare's remote-proxy protocol for the `AI` and `VECTORIZE` bindings, with this host's
-/// local models (FOLIO_EMBEDDING_MODEL, FOLIO_TEXT_MODEL) and vector index.
+/// Miniflare's remote-proxy protocol for the Worker's `AI` and `VECTORS` bindings, with this
+/// host's local models (FOLIO_EMBEDDING_MODEL, FOLIO_TEXT_MODEL) and vector index.
 #[derive(Debug, Clone, clap::Args)]
 pub struct StandInArgs {
     /// The port to listen on (127.0.0.1 only).

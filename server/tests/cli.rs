@@ -107,7 +107,9 @@ fn every_flag_written_after_a_folio_command_exists() {
                 .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("sh" | "mjs" | "md"))),
         );
     }
-    let cli = Cli::command();
+    let mut cli = Cli::command();
+    // Built, so each command has its `--help` too.
+    cli.build();
     let mut checked = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).expect("read the file");
