@@ -46,7 +46,18 @@ fn slug(url: &str) -> &str {
     path.split('#').next().unwrap_or(path)
 }
 
-fn parse(stream: &str) -> Result<Answer, String> {
+/// Why an answer's event stream could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    #[error("unexpected event {0:?}")]
+    UnexpectedEvent(Option<String>),
+    #[error("the stream ended without a done event")]
+    NoDone,
+}
+
+fn parse(stream: &str) -> Result<Answer, StreamError> {
     #[derive(Deserialize)]
     struct Sources {
         sources: Vec<Source>,
@@ -58,20 +69,20 @@ fn parse(stream: &str) -> Result<Answer, String> {
         let data = field("data:").unwrap_or("");
         match field("event:") {
             Some("sources") => {
-                answer.sources = serde_json::from_str::<Sources>(data).map_err(|e| e.to_string())?.sources;
+                answer.sources = serde_json::from_str::<Sources>(data)?.sources;
             }
             Some("text") => answer.pieces += 1,
             Some("done") => {
-                answer.done = serde_json::from_str(data).map_err(|e| e.to_string())?;
+                answer.done = serde_json::from_str(data)?;
                 ended = true;
             }
-            other => return Err(format!("unexpected event {other:?}")),
+            other => return Err(StreamError::UnexpectedEvent(other.map(str::to_owned))),
         }
     }
     if ended {
         Ok(answer)
     } else {
-        Err("the stream ended without a done event".into())
+        Err(StreamError::NoDone)
     }
 }
 
@@ -83,8 +94,8 @@ fn ask(agent: &ureq::Agent, base: &str, question: &str) -> Result<Answer, EvalEr
         .header("content-type", "application/json")
         .send(body.as_bytes())
         .and_then(|mut r| r.body_mut().read_to_string())
-        .map_err(|e| EvalError::Http { url: url.clone(), why: e.to_string() })?;
-    parse(&text).map_err(|why| EvalError::Http { url, why })
+        .map_err(|source| EvalError::Http { url: url.clone(), source: Box::new(source) })?;
+    parse(&text).map_err(|source| EvalError::Stream { url, source })
 }
 
 /// Asks every question of `answerable` and `unanswerable` and prints the table.

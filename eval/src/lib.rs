@@ -8,8 +8,11 @@
 
 mod ask;
 
+pub use ask::StreamError;
+
 use serde::Deserialize;
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -21,14 +24,64 @@ pub struct Question {
     pub gold: Vec<String>,
 }
 
+/// Measure search relevance (or Ask) against a running site.
+///
+/// Prints nDCG@10, recall@10 and MRR@10 per mode as a Markdown table, searching through the
+/// site's public <URL>/api/search, so it measures a native site and a Worker alike.
+#[derive(Debug, Clone, clap::Args)]
+pub struct EvalArgs {
+    /// The labelled questions: one JSON object a line, {"q": "…", "gold": ["slug", …]}.
+    #[arg(value_name = "QUESTIONS.jsonl")]
+    pub questions: PathBuf,
+    /// The site.
+    #[arg(long)]
+    pub url: String,
+    /// The search modes to measure, in this order.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "keyword,semantic,hybrid")]
+    pub modes: Vec<Mode>,
+    /// Also try hybrid with each fusion (rrf, convex) and semantic ratios 0.3–0.8.
+    #[arg(long)]
+    pub sweep: bool,
+    /// Ask each question through <URL>/api/ask instead: the gold document among the sources
+    /// and among the cited ones, "not found" rates, and timings.
+    #[arg(long, conflicts_with_all = ["modes", "sweep"])]
+    pub ask: bool,
+    /// Questions the documents cannot answer (no gold needed), for the "not found" rate.
+    #[arg(long, value_name = "QUESTIONS.jsonl", requires = "ask")]
+    pub unanswerable: Option<PathBuf>,
+}
+
+/// A search mode, as `/api/search?mode=` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    Keyword,
+    Semantic,
+    Hybrid,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Keyword => "keyword",
+            Self::Semantic => "semantic",
+            Self::Hybrid => "hybrid",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
-    #[error("{0}")]
-    Usage(String),
-    #[error("could not read {path}: {why}")]
-    Read { path: String, why: String },
-    #[error("{url}: {why}")]
-    Http { url: String, why: String },
+    #[error("could not read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}, line {line}, is not a question: {source}", path.display())]
+    Question { path: PathBuf, line: usize, source: serde_json::Error },
+    // Boxed: ureq's error is large, and every result here would carry its size.
+    #[error("{url}: {source}")]
+    Http { url: String, source: Box<ureq::Error> },
+    #[error("{url} answered something else than search results: {source}")]
+    Results { url: String, source: serde_json::Error },
+    #[error("{url} answered something else than an answer's events: {source}")]
+    Stream { url: String, source: StreamError },
 }
 
 /// Scores of one mode over the whole set.
@@ -80,7 +133,7 @@ fn encode(text: &str) -> String {
 }
 
 /// Runs every question through `mode` (plus `extra` query parameters) and scores the set.
-pub fn run_mode(base: &str, questions: &[Question], mode: &str, extra: &str) -> Result<Scores, EvalError> {
+pub fn run_mode(base: &str, questions: &[Question], mode: Mode, extra: &str) -> Result<Scores, EvalError> {
     #[derive(Deserialize)]
     struct Hit {
         slug: String,
@@ -94,15 +147,16 @@ pub fn run_mode(base: &str, questions: &[Question], mode: &str, extra: &str) -> 
     let mut totals = Scores::default();
     let mut times = Vec::with_capacity(questions.len());
     for question in questions {
-        let url = format!("{base}/api/search?q={}&mode={mode}&limit={CUTOFF}{extra}", encode(&question.q));
+        let url =
+            format!("{base}/api/search?q={}&mode={}&limit={CUTOFF}{extra}", encode(&question.q), mode.name());
         let started = Instant::now();
         let text = agent
             .get(&url)
             .call()
             .and_then(|mut r| r.body_mut().read_to_string())
-            .map_err(|e| EvalError::Http { url: url.clone(), why: e.to_string() })?;
-        let answer: Answer = serde_json::from_str(&text)
-            .map_err(|e| EvalError::Http { url: url.clone(), why: e.to_string() })?;
+            .map_err(|source| EvalError::Http { url: url.clone(), source: Box::new(source) })?;
+        let answer: Answer =
+            serde_json::from_str(&text).map_err(|source| EvalError::Results { url: url.clone(), source })?;
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         let ranked: Vec<String> = answer.results.into_iter().map(|h| h.slug).collect();
         let (ndcg, recall, mrr) = score(&ranked, &question.gold);
@@ -123,37 +177,28 @@ pub fn run_mode(base: &str, questions: &[Question], mode: &str, extra: &str) -> 
     })
 }
 
-pub fn read_questions(path: &str) -> Result<Vec<Question>, EvalError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| EvalError::Read { path: path.into(), why: e.to_string() })?;
+pub fn read_questions(path: &Path) -> Result<Vec<Question>, EvalError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| EvalError::Read { path: path.into(), source })?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, line)| {
-            serde_json::from_str(line)
-                .map_err(|e| EvalError::Read { path: format!("{path}:{}", i + 1), why: e.to_string() })
+            serde_json::from_str(line).map_err(|source| EvalError::Question {
+                path: path.into(),
+                line: i + 1,
+                source,
+            })
         })
         .collect()
 }
 
-const USAGE: &str =
-    "usage: folio eval <questions.jsonl> --url <site> [--modes keyword,semantic,hybrid] [--sweep]
-       folio eval <questions.jsonl> --url <site> --ask [--unanswerable <questions.jsonl>]
-  Prints nDCG@10, recall@10 and MRR@10 per mode, searching through <site>/api/search.
-  --sweep also tries hybrid with each fusion (rrf, convex) and semantic ratios 0.3–0.8.
-  --ask asks each question through <site>/api/ask instead: the gold document among the sources
-  and among the cited ones, \"not found\" rates (also over --unanswerable), and timings.";
-
-/// The command: parses `args` (after `eval`), runs, prints a Markdown table.
-pub fn main(args: &[String]) -> ExitCode {
-    match run(args) {
+/// `folio eval …`: runs and prints a Markdown table.
+pub fn main(args: EvalArgs) -> ExitCode {
+    match run(&args) {
         Ok(table) => {
             print!("{table}");
             ExitCode::SUCCESS
-        }
-        Err(EvalError::Usage(msg)) => {
-            eprintln!("folio eval: {msg}\n{USAGE}");
-            ExitCode::from(2)
         }
         Err(err) => {
             eprintln!("folio eval: {err}");
@@ -162,58 +207,36 @@ pub fn main(args: &[String]) -> ExitCode {
     }
 }
 
-fn run(args: &[String]) -> Result<String, EvalError> {
-    let mut file = None;
-    let mut url = None;
-    let mut modes = "keyword,semantic,hybrid".to_owned();
-    let mut sweep = false;
-    let mut asking = false;
-    let mut unanswerable = None;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match arg.as_str() {
-            "--url" => url = it.next().cloned(),
-            "--modes" => {
-                modes = it.next().cloned().ok_or_else(|| EvalError::Usage("--modes needs a value".into()))?
-            }
-            "--sweep" => sweep = true,
-            "--ask" => asking = true,
-            "--unanswerable" => unanswerable = it.next().cloned(),
-            "-h" | "--help" => return Err(EvalError::Usage("help".into())),
-            other if file.is_none() && !other.starts_with('-') => file = Some(other.to_owned()),
-            other => return Err(EvalError::Usage(format!("unexpected argument {other}"))),
-        }
-    }
-    let file = file.ok_or_else(|| EvalError::Usage("which questions file?".into()))?;
-    let url = url.ok_or_else(|| EvalError::Usage("--url is required".into()))?;
-    let base = url.trim_end_matches('/');
-    let questions = read_questions(&file)?;
-    if asking {
-        let unanswerable = match unanswerable {
-            Some(path) => read_questions(&path)?,
+fn run(args: &EvalArgs) -> Result<String, EvalError> {
+    let base = args.url.trim_end_matches('/');
+    let questions = read_questions(&args.questions)?;
+    if args.ask {
+        let unanswerable = match &args.unanswerable {
+            Some(path) => read_questions(path)?,
             None => Vec::new(),
         };
         return ask::run(base, &questions, &unanswerable);
     }
-    let mut runs: Vec<(String, String, String)> =
-        modes.split(',').map(|m| (m.to_owned(), m.to_owned(), String::new())).collect();
-    if sweep {
+    let mut runs: Vec<(String, Mode, String)> =
+        args.modes.iter().map(|&m| (m.name().to_owned(), m, String::new())).collect();
+    if args.sweep {
         for fusion in ["rrf", "convex"] {
             for ratio in ["0.3", "0.5", "0.6", "0.7", "0.8"] {
                 runs.push((
                     format!("hybrid {fusion} r={ratio}"),
-                    "hybrid".into(),
+                    Mode::Hybrid,
                     format!("&fusion={fusion}&ratio={ratio}"),
                 ));
             }
         }
     }
     let mut table = format!(
-        "{} questions from {file} against {base}\n\n| mode | nDCG@10 | recall@10 | MRR@10 | p50 ms | p95 ms | degraded |\n|---|---|---|---|---|---|---|\n",
-        questions.len()
+        "{} questions from {} against {base}\n\n| mode | nDCG@10 | recall@10 | MRR@10 | p50 ms | p95 ms | degraded |\n|---|---|---|---|---|---|---|\n",
+        questions.len(),
+        args.questions.display()
     );
     for (label, mode, extra) in runs {
-        let s = run_mode(base, &questions, &mode, &extra)?;
+        let s = run_mode(base, &questions, mode, &extra)?;
         let _ = writeln!(
             table,
             "| {label} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} | {} |",
@@ -241,6 +264,32 @@ mod tests {
         let beyond: Vec<String> = (0..10).map(|i| format!("x{i}")).chain(["a".to_owned()]).collect();
         assert_eq!(score(&beyond, &s(&["a"])).1, 0.0, "rank 11 is outside @10");
         assert_eq!(score(&s(&["b", "a"]), &s(&["a", "b"])).0, 1.0, "two golds at the top: ideal");
+    }
+
+    #[derive(clap::Parser)]
+    struct Eval {
+        #[command(flatten)]
+        args: EvalArgs,
+    }
+
+    fn parse(list: &[&str]) -> Result<EvalArgs, clap::Error> {
+        use clap::Parser as _;
+        Eval::try_parse_from(std::iter::once("eval").chain(list.iter().copied())).map(|e| e.args)
+    }
+
+    #[test]
+    fn modes_default_to_all_three_and_ask_stands_alone() {
+        let args = parse(&["q.jsonl", "--url", "http://h"]).expect("parses");
+        assert_eq!(args.modes, [Mode::Keyword, Mode::Semantic, Mode::Hybrid]);
+        let args = parse(&["q.jsonl", "--url", "http://h", "--modes", "hybrid,keyword"]).expect("parses");
+        assert_eq!(args.modes, [Mode::Hybrid, Mode::Keyword]);
+        assert!(parse(&["q.jsonl", "--url", "http://h", "--modes", "fuzzy"]).is_err(), "not a mode");
+        assert!(parse(&["q.jsonl"]).is_err(), "--url is required");
+        assert!(parse(&["q.jsonl", "--url", "http://h", "--ask", "--sweep"]).is_err(), "ask does not sweep");
+        assert!(
+            parse(&["q.jsonl", "--url", "http://h", "--unanswerable", "u.jsonl"]).is_err(),
+            "only with --ask"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ use domain::documents::model::VersionStatus;
 use serde::Deserialize;
 
 mod cli;
-pub use cli::{main, USAGE};
+pub use cli::{main, ArgsError, ImportArgs};
 
 /// File extensions the importer sends; anything else is skipped (and listed).
 const SUPPORTED: &[&str] =

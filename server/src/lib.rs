@@ -2,6 +2,7 @@
 //! for [`domain::Blobs`], tokio tasks for [`domain::Tasks`]; the app's router serves it all.
 
 pub mod adapters;
+pub mod cli;
 pub mod config;
 pub mod migrations;
 pub mod standin;

@@ -1,40 +1,28 @@
 //! `folio`: serves the site on one machine; `folio import <dir>` uploads a folder to a site;
-//! `folio eval <questions.jsonl>` measures search relevance against a site.
+//! `folio eval <questions.jsonl>` measures search relevance against a site; `folio
+//! cloudflare-standin` answers Workers AI and Vectorize for the local Worker. `folio --help`.
 
 use axum::serve::ListenerExt;
+use clap::Parser as _;
 use std::process::ExitCode;
 use tokio::net::TcpListener;
 
+use server::cli::{Cli, Command};
 use server::config;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        // Blocking HTTP, no async runtime: the importer is a plain command-line program.
-        Some("import") => import::main(&args[1..]),
-        Some("eval") => eval::main(&args[1..]),
-        Some("cloudflare-standin") => server::standin::main(&args[1..]),
-        // Not for people: the server runs each PDF conversion as this child (see child_converter).
-        Some("convert") => server::adapters::child_converter::main(&args[1..]),
-        Some("-h" | "--help" | "help") => {
-            println!(
-                "usage: folio            serve the site (configure with folio.toml or FOLIO_* variables)"
-            );
-            println!("       folio import …   upload a folder of documents to a site (folio import --help)");
-            println!("       folio eval …     measure search relevance against a site (folio eval --help)");
-            println!(
-                "       folio cloudflare-standin [--port 8788]   Workers AI + Vectorize for the local Worker"
-            );
-            ExitCode::SUCCESS
-        }
-        Some(other) => {
-            eprintln!("folio: unknown command {other} (try folio --help)");
-            ExitCode::from(2)
-        }
+    // A usage error prints clap's message and exits 2; --help prints and exits 0.
+    match Cli::parse().command {
         None => serve(),
+        // Blocking HTTP, no async runtime: the importer is a plain command-line program.
+        Some(Command::Import(args)) => import::main(args),
+        Some(Command::Eval(args)) => eval::main(args),
+        Some(Command::CloudflareStandin(args)) => server::standin::main(args),
+        // Not for people: the server runs each PDF conversion as this child (see child_converter).
+        Some(Command::Convert(args)) => server::adapters::child_converter::main(args),
     }
 }
 

@@ -56,21 +56,23 @@ struct StandIn {
 
 type Shared = Arc<StandIn>;
 
-/// Parses `args` (after `cloudflare-standin`) and serves until stopped.
-pub fn main(args: &[String]) -> std::process::ExitCode {
-    let mut port = 8788_u16;
-    let mut data = None;
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        match (arg.as_str(), it.next()) {
-            ("--port", Some(p)) if p.parse::<u16>().is_ok() => port = p.parse().unwrap_or(port),
-            ("--data", Some(d)) => data = Some(std::path::PathBuf::from(d)),
-            _ => {
-                eprintln!("usage: folio cloudflare-standin [--port 8788] [--data DIR]");
-                return std::process::ExitCode::from(2);
-            }
-        }
-    }
+/// Answer Workers AI and Vectorize for the Worker running locally in workerd.
+///
+/// Miniflare's remote-proxy protocol for the Worker's `AI` and `VECTORS` bindings, with this
+/// host's local models (FOLIO_EMBEDDING_MODEL, FOLIO_TEXT_MODEL) and vector index.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StandInArgs {
+    /// The port to listen on (127.0.0.1 only).
+    #[arg(long, default_value_t = 8788)]
+    pub port: u16,
+    /// Where the vector index is kept (default: a folder in the system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<std::path::PathBuf>,
+}
+
+/// `folio cloudflare-standin …`: serves until stopped.
+pub fn main(args: StandInArgs) -> std::process::ExitCode {
+    let StandInArgs { port, data } = args;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {

@@ -74,8 +74,7 @@ fn run(program: &Path, limits: Limits, conversion: Conversion, bytes: &Bytes) ->
     let unavailable = |why: String| DomainError::from(ConvertError::Unavailable(why));
     let stopped = |why| DomainError::from(ConvertError::Stopped { file: conversion.file(), why });
     let mut child = Command::new(program)
-        .args(["convert", conversion.name()])
-        .args(["--memory-mib", &limits.memory_mib.to_string(), "--cpu-secs", &limits.cpu_secs.to_string()])
+        .args(child_args(conversion, limits))
         .env_clear()
         // mimalloc reserves 1 GiB of address space up front, which RLIMIT_AS would count:
         // reserving 64 MiB at a time leaves the child 142 MiB at start (measured), so the cap
@@ -136,6 +135,18 @@ fn run(program: &Path, limits: Limits, conversion: Conversion, bytes: &Bytes) ->
     Err(stopped(why))
 }
 
+/// The arguments the child is started with: `folio convert …` ([`ConvertArgs`]).
+pub fn child_args(conversion: Conversion, limits: Limits) -> [String; 6] {
+    [
+        "convert".into(),
+        conversion.name().into(),
+        "--memory-mib".into(),
+        limits.memory_mib.to_string(),
+        "--cpu-secs".into(),
+        limits.cpu_secs.to_string(),
+    ]
+}
+
 fn read_all(pipe: Option<impl Read>) -> Vec<u8> {
     let mut bytes = Vec::new();
     if let Some(mut pipe) = pipe {
@@ -144,21 +155,32 @@ fn read_all(pipe: Option<impl Read>) -> Vec<u8> {
     bytes
 }
 
+/// Convert one file read on stdin, capped (run by the server itself, not by people).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConvertArgs {
+    /// What to convert: `pdf`.
+    #[arg(value_parser = conversion)]
+    pub conversion: Conversion,
+    /// The address space to cap this process at, in MiB.
+    #[arg(long)]
+    pub memory_mib: u64,
+    /// The CPU time to cap this process at, in seconds.
+    #[arg(long)]
+    pub cpu_secs: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("no conversion is called {0:?}")]
+pub struct UnknownConversion(String);
+
+fn conversion(name: &str) -> Result<Conversion, UnknownConversion> {
+    Conversion::parse(name).ok_or_else(|| UnknownConversion(name.to_owned()))
+}
+
 /// `folio convert <conversion> --memory-mib N --cpu-secs N`: the child's side. Caps itself,
 /// then reads the file on stdin and writes an [`Answer`] on stdout.
-pub fn main(args: &[String]) -> ExitCode {
-    let conversion = args.first().and_then(|name| Conversion::parse(name));
-    let number = |flag: &str| {
-        args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).and_then(|v| v.parse::<u64>().ok())
-    };
-    let (Some(conversion), Some(memory_mib), Some(cpu_secs)) =
-        (conversion, number("--memory-mib"), number("--cpu-secs"))
-    else {
-        eprintln!(
-            "usage: folio convert pdf --memory-mib N --cpu-secs N  (the file on stdin; used by folio itself)"
-        );
-        return ExitCode::from(2);
-    };
+pub fn main(args: ConvertArgs) -> ExitCode {
+    let ConvertArgs { conversion, memory_mib, cpu_secs } = args;
     if let Err(err) = cap(memory_mib, cpu_secs) {
         eprintln!("folio convert: could not set limits: {err}");
         return ExitCode::FAILURE;
