@@ -55,10 +55,12 @@ if [ -n "$url" ]; then
 fi
 [ ${#sets[@]} -gt 0 ] || sets=(git-doc sqlite3-doc)
 
-# The set's pages, copied out of its Debian package once into $FOLIO_CACHE/eval/<set>.
+# The set's pages, copied out of its Debian package once into $FOLIO_CACHE/eval/<set> (only the
+# pages: `make bench-search` reads git-doc's folder for its vocabulary), again when files.txt
+# differs from the list they were copied by (kept beside the folder).
 corpus_of() {
   local set=$1 corpus="$FOLIO_CACHE/eval/$1" package dir work
-  if [ ! -f "$corpus/.complete" ] || ! cmp -s "eval/$set/files.txt" "$corpus/.files.txt"; then
+  if [ ! -f "$corpus/.complete" ] || ! cmp -s "eval/$set/files.txt" "$corpus.files.txt"; then
     package=$(sed -n 's/^package=//p' "eval/$set/corpus.env")
     dir=$(sed -n 's/^dir=//p' "eval/$set/corpus.env")
     echo "eval: fetching Debian's $package package for the $set corpus" >&2
@@ -69,7 +71,7 @@ corpus_of() {
       mkdir -p "$corpus/$(dirname "$f")"
       cp "$work/x$dir/$f" "$corpus/$f"
     done
-    cp "eval/$set/files.txt" "$corpus/.files.txt"
+    cp "eval/$set/files.txt" "$corpus.files.txt"
     touch "$corpus/.complete"
     rm -rf "$work"
   fi
