@@ -58,10 +58,10 @@ soak: build worker-build ## Soak with everything on, both hosts, loopback, SOAK_
 bench-search: setup ## Search p50/p95 at 50k and 500k chunks (FOLIO_BENCH_SIZES) and embedding speed, native
 	@$(ENV) cargo bench -p server --bench search
 
-eval: build ## Search relevance (nDCG@10, recall@10, MRR@10) over Debian's git-doc, per mode
+eval: build ## Search relevance (nDCG@10, recall@10, MRR@10) per mode and fusion: tuning set (git-doc), held-out set (sqlite3-doc)
 	@bash scripts/eval.sh
 
-eval-ask: build ## Ask over the same questions: gold among sources and citations, "not found" rates, timings
+eval-ask: build ## Ask over both sets' questions: gold among sources and citations, "not found" rates, timings
 	@bash scripts/eval.sh --ask
 
 clean-data: ## Delete the local native data folder and Worker state

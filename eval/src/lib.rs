@@ -17,6 +17,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 const CUTOFF: usize = 10;
+/// The semantic ratios `--sweep` tries with each fusion.
+const SWEEP_RATIOS: [&str; 6] = ["0.3", "0.5", "0.6", "0.7", "0.8", "0.9"];
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Question {
@@ -39,7 +41,8 @@ pub struct EvalArgs {
     /// The search modes to measure, in this order.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "keyword,semantic,hybrid")]
     pub modes: Vec<Mode>,
-    /// Also try hybrid with each fusion (rrf, convex) and semantic ratios 0.3–0.8.
+    /// Also try hybrid with each fusion (rrf, convex) and semantic ratios 0.3–0.9, then name the
+    /// best hybrid setting and the default's margin over the better single mode.
     #[arg(long)]
     pub sweep: bool,
     /// Ask each question through <URL>/api/ask instead: the gold document among the sources
@@ -221,7 +224,7 @@ fn run(args: &EvalArgs) -> Result<String, EvalError> {
         args.modes.iter().map(|&m| (m.name().to_owned(), m, String::new())).collect();
     if args.sweep {
         for fusion in ["rrf", "convex"] {
-            for ratio in ["0.3", "0.5", "0.6", "0.7", "0.8"] {
+            for ratio in SWEEP_RATIOS {
                 runs.push((
                     format!("hybrid {fusion} r={ratio}"),
                     Mode::Hybrid,
@@ -235,6 +238,7 @@ fn run(args: &EvalArgs) -> Result<String, EvalError> {
         questions.len(),
         args.questions.display()
     );
+    let mut scored = Vec::with_capacity(runs.len());
     for (label, mode, extra) in runs {
         let s = run_mode(base, &questions, mode, &extra)?;
         let _ = writeln!(
@@ -242,8 +246,39 @@ fn run(args: &EvalArgs) -> Result<String, EvalError> {
             "| {label} | {:.3} | {:.3} | {:.3} | {:.1} | {:.1} | {} |",
             s.ndcg, s.recall, s.mrr, s.p50_ms, s.p95_ms, s.degraded
         );
+        scored.push((label, s.ndcg));
+    }
+    if args.sweep {
+        table.push('\n');
+        table.push_str(&verdict(&scored));
     }
     Ok(table)
+}
+
+/// Under a sweep's table: the best hybrid setting by nDCG@10, and the default hybrid against
+/// the better single mode (the rule is "hybrid at least as good as its best part").
+fn verdict(scored: &[(String, f64)]) -> String {
+    let get = |label: &str| scored.iter().find(|(l, _)| l == label).map(|(_, n)| *n);
+    let mut out = String::new();
+    let best = scored
+        .iter()
+        .filter(|(l, _)| l.starts_with("hybrid"))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+    if let Some((label, ndcg)) = best {
+        let _ = writeln!(out, "best hybrid by nDCG@10: {label} ({ndcg:.3})");
+    }
+    let single = [("keyword", get("keyword")), ("semantic", get("semantic"))]
+        .into_iter()
+        .filter_map(|(l, n)| n.map(|n| (l, n)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let (Some((label, single)), Some(hybrid)) = (single, get("hybrid")) {
+        let _ = writeln!(
+            out,
+            "default hybrid {hybrid:.3} against the better single mode ({label}) {single:.3}: {:+.3}",
+            hybrid - single
+        );
+    }
+    out
 }
 
 #[cfg(test)]
@@ -290,6 +325,23 @@ mod tests {
             parse(&["q.jsonl", "--url", "http://h", "--unanswerable", "u.jsonl"]).is_err(),
             "only with --ask"
         );
+    }
+
+    #[test]
+    fn the_verdict_names_the_best_hybrid_and_the_margin_over_the_better_single_mode() {
+        let scored: Vec<(String, f64)> = [
+            ("keyword", 0.5),
+            ("semantic", 0.75),
+            ("hybrid", 0.7),
+            ("hybrid rrf r=0.5", 0.64),
+            ("hybrid convex r=0.8", 0.76),
+        ]
+        .iter()
+        .map(|(l, n)| ((*l).to_owned(), *n))
+        .collect();
+        let v = verdict(&scored);
+        assert!(v.contains("best hybrid by nDCG@10: hybrid convex r=0.8 (0.760)"), "{v}");
+        assert!(v.contains("better single mode (semantic) 0.750: -0.050"), "{v}");
     }
 
     #[test]
