@@ -74,12 +74,23 @@ impl Default for SiteConfig {
 
 /// A setting whose value did not read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{name}={value:?} is invalid: {why}")]
+#[error("{name}={value:?} is invalid: expected {expected}")]
 pub struct ConfigError {
     /// As the reader wrote it: `FOLIO_SEARCH_RATIO`, `SEARCH_RATIO` or `search.semantic_ratio`.
     pub name: String,
     pub value: String,
-    pub why: String,
+    /// What a valid value looks like: "a number from 0 to 1".
+    pub expected: String,
+}
+
+/// What a setting's value should have been, in words.
+#[derive(Debug)]
+struct Expected(String);
+
+impl From<&str> for Expected {
+    fn from(what: &str) -> Self {
+        Self(what.to_owned())
+    }
 }
 
 /// One shared setting.
@@ -90,27 +101,27 @@ pub struct Setting {
     pub toml: &'static str,
     /// A valid value other than the default (the tests set each one and see it change).
     pub example: &'static str,
-    apply: fn(&mut SiteConfig, &str) -> Result<(), String>,
+    apply: fn(&mut SiteConfig, &str) -> Result<(), Expected>,
 }
 
-fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, String> {
-    value.trim().parse().map_err(|_| format!("expected {what}"))
+fn number<T: std::str::FromStr>(value: &str, what: &str) -> Result<T, Expected> {
+    value.trim().parse().map_err(|_| Expected::from(what))
 }
 
-fn fraction(value: &str, low: f32, high: f32) -> Result<f32, String> {
+fn fraction(value: &str, low: f32, high: f32) -> Result<f32, Expected> {
     let n: f32 = number(value, &format!("a number from {low} to {high}"))?;
     if (low..=high).contains(&n) {
         Ok(n)
     } else {
-        Err(format!("expected a number from {low} to {high}"))
+        Err(Expected(format!("a number from {low} to {high}")))
     }
 }
 
-fn flag(value: &str) -> Result<bool, String> {
+fn flag(value: &str) -> Result<bool, Expected> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err("expected true or false".into()),
+        _ => Err("true or false".into()),
     }
 }
 
@@ -126,7 +137,7 @@ fn model(value: &str) -> ModelChoice {
     }
 }
 
-fn millis(value: &str, least: u64) -> Result<Duration, String> {
+fn millis(value: &str, least: u64) -> Result<Duration, Expected> {
     let ms: u64 = number(value, "a whole number of milliseconds")?;
     Ok(Duration::from_millis(ms.max(least)))
 }
@@ -142,7 +153,7 @@ pub const SETTINGS: &[Setting] = &[
                 if mb > 0 {
                     Ok(mb)
                 } else {
-                    Err("expected at least 1 megabyte".into())
+                    Err("at least 1 megabyte".into())
                 }
             })?;
             Ok(())
@@ -225,7 +236,7 @@ pub const SETTINGS: &[Setting] = &[
         toml: "search.fusion",
         example: "convex",
         apply: |c, v| {
-            c.search.fusion = Fusion::parse(v.trim()).ok_or("expected rrf or convex")?;
+            c.search.fusion = Fusion::parse(v.trim()).ok_or(Expected::from("rrf or convex"))?;
             Ok(())
         },
     },
@@ -327,7 +338,7 @@ pub const SETTINGS: &[Setting] = &[
         apply: |c, v| {
             let percent: u8 = number(v, "a whole number from 0 to 50")?;
             if percent > 50 {
-                return Err("expected a whole number from 0 to 50".into());
+                return Err("a whole number from 0 to 50".into());
             }
             c.enrich.reserved_percent = percent;
             Ok(())
@@ -360,10 +371,10 @@ impl SiteConfig {
         let Some(setting) = SETTINGS.iter().find(|s| s.var == name || s.toml == name) else {
             return Ok(false);
         };
-        (setting.apply)(self, value).map_err(|why| ConfigError {
+        (setting.apply)(self, value).map_err(|Expected(expected)| ConfigError {
             name: name.to_owned(),
             value: value.to_owned(),
-            why,
+            expected,
         })?;
         Ok(true)
     }
@@ -373,10 +384,10 @@ impl SiteConfig {
     pub fn with_vars(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         for setting in SETTINGS {
             if let Some(value) = lookup(setting.var).filter(|v| !v.trim().is_empty()) {
-                (setting.apply)(&mut self, &value).map_err(|why| ConfigError {
+                (setting.apply)(&mut self, &value).map_err(|Expected(expected)| ConfigError {
                     name: setting.var.to_owned(),
                     value: value.clone(),
-                    why,
+                    expected,
                 })?;
             }
         }

@@ -169,7 +169,7 @@ pub enum ConfigError {
 
 impl From<domain::config::ConfigError> for ConfigError {
     fn from(err: domain::config::ConfigError) -> Self {
-        Self::Env { var: err.name, value: err.value, why: err.why }
+        Self::Env { var: err.name, value: err.value, why: format!("expected {}", err.expected) }
     }
 }
 

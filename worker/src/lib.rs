@@ -54,6 +54,21 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<Resp
     }
 }
 
+/// Why an isolate could not start Folio (logged; the reader gets a 503).
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error(transparent)]
+    Setting(#[from] domain::config::ConfigError),
+    #[error("the {kind} binding {name}: {why}")]
+    Binding { kind: &'static str, name: &'static str, why: worker::Error },
+    #[error("Leptos options: {0}")]
+    Options(#[from] app::http::OptionsError),
+    #[error("ADMIN_EMAIL: {}", .0.public_message())]
+    AdminEmail(domain::DomainError),
+    #[error("could not create the admin: {0}")]
+    Admin(domain::DomainError),
+}
+
 fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string())
 }
@@ -74,7 +89,7 @@ async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::Sched
 /// This isolate's settings: the ones both hosts share, from `[vars]` (and secrets) by the
 /// names `domain::config::SETTINGS` gives them; `FOLIO_<NAME>` is read too, the names the
 /// Access and admin settings had before.
-fn settings(env: &Env) -> Result<SiteConfig, String> {
+fn settings(env: &Env) -> Result<SiteConfig, StartError> {
     let lookup = |name: &str| {
         let read = |name: &str| var(env, name).or_else(|| env.secret(name).ok().map(|s| s.to_string()));
         read(name).or_else(|| read(&format!("FOLIO_{name}")))
@@ -82,13 +97,13 @@ fn settings(env: &Env) -> Result<SiteConfig, String> {
     let mut defaults = SiteConfig { seed_samples: false, ..SiteConfig::default() };
     // Workers AI answers in seconds; a waitUntil task must end within 30 s of the response.
     defaults.enrich.timeout = std::time::Duration::from_secs(20);
-    defaults.with_vars(lookup).map_err(|e| e.to_string())
+    Ok(defaults.with_vars(lookup)?)
 }
 
 /// The site on this isolate's bindings.
-fn site(env: &Env, config: &SiteConfig) -> Result<Site, String> {
-    let db = env.d1("DB").map_err(|e| format!("D1 binding DB: {e}"))?;
-    let bucket = env.bucket("BLOBS").map_err(|e| format!("R2 binding BLOBS: {e}"))?;
+fn site(env: &Env, config: &SiteConfig) -> Result<Site, StartError> {
+    let db = env.d1("DB").map_err(|why| StartError::Binding { kind: "D1", name: "DB", why })?;
+    let bucket = env.bucket("BLOBS").map_err(|why| StartError::Binding { kind: "R2", name: "BLOBS", why })?;
     // Off unless both are set (see the README, "Behind Cloudflare Access").
     let access = domain::accounts::access::AccessConfig::from_settings(
         config.access_team_domain.as_deref(),
@@ -126,7 +141,7 @@ fn site(env: &Env, config: &SiteConfig) -> Result<Site, String> {
 }
 
 /// Binds the ports to this isolate's bindings and builds the router (once per isolate).
-async fn build(env: &Env) -> Result<Router, String> {
+async fn build(env: &Env) -> Result<Router, StartError> {
     let config = settings(env)?;
     let site = site(env, &config)?;
     ensure_admin(&config, &site.ports).await?;
@@ -137,7 +152,7 @@ async fn build(env: &Env) -> Result<Router, String> {
             Err(err) => tracing::warn!(%err, "could not load the sample documents"),
         }
     }
-    let leptos_options = app::http::leptos_options().map_err(|e| format!("Leptos options: {e}"))?;
+    let leptos_options = app::http::leptos_options()?;
     let state = AppState {
         leptos_options,
         site: site.clone(),
@@ -157,16 +172,15 @@ async fn build(env: &Env) -> Result<Router, String> {
 
 /// Creates the admin from ADMIN_EMAIL (a var) and ADMIN_PASSWORD (a secret: `wrangler secret
 /// put ADMIN_PASSWORD`) if that account does not exist yet.
-async fn ensure_admin(config: &SiteConfig, ports: &Ports) -> Result<(), String> {
+async fn ensure_admin(config: &SiteConfig, ports: &Ports) -> Result<(), StartError> {
     let (Some(email), Some(password)) = (config.admin_email.clone(), config.admin_password.as_deref()) else {
         return Ok(());
     };
-    let email = domain::accounts::auth::Email::try_from(email)
-        .map_err(|e| format!("ADMIN_EMAIL: {}", e.public_message()))?;
+    let email = domain::accounts::auth::Email::try_from(email).map_err(StartError::AdminEmail)?;
     match domain::accounts::auth::ensure_admin(ports, &email, password).await {
         Ok(true) => tracing::info!(email = email.as_str(), "created the admin account"),
         Ok(false) => {}
-        Err(err) => return Err(format!("could not create the admin: {err}")),
+        Err(err) => return Err(StartError::Admin(err)),
     }
     Ok(())
 }

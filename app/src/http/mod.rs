@@ -110,8 +110,8 @@ pub const WORKSPACE_MANIFEST: &str = include_str!("../../../Cargo.toml");
 /// Leptos options from the workspace metadata, without environment overrides (the Worker has
 /// no environment; leptos_config's env layering panics there). Natively, `folio` layers
 /// `LEPTOS_*` variables on top with leptos_config.
-pub fn leptos_options() -> Result<LeptosOptions, String> {
-    let manifest: toml::Table = toml::from_str(WORKSPACE_MANIFEST).map_err(|e| e.to_string())?;
+pub fn leptos_options() -> Result<LeptosOptions, OptionsError> {
+    let manifest: toml::Table = toml::from_str(WORKSPACE_MANIFEST)?;
     let metadata = manifest
         .get("workspace")
         .and_then(|w| w.get("metadata"))
@@ -119,8 +119,17 @@ pub fn leptos_options() -> Result<LeptosOptions, String> {
         .and_then(|l| l.as_array())
         .and_then(|projects| projects.first())
         .cloned()
-        .ok_or("Cargo.toml has no [[workspace.metadata.leptos]]")?;
-    metadata.try_into().map_err(|e: toml::de::Error| format!("[[workspace.metadata.leptos]]: {e}"))
+        .ok_or(OptionsError::Missing)?;
+    Ok(metadata.try_into()?)
+}
+
+/// The embedded manifest does not give Leptos options (a build mistake, caught by every test).
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    #[error("Cargo.toml has no [[workspace.metadata.leptos]]")]
+    Missing,
+    #[error("[[workspace.metadata.leptos]]: {0}")]
+    Invalid(#[from] toml::de::Error),
 }
 
 #[cfg(test)]

@@ -31,15 +31,48 @@ pub const HEADER: &str = "cf-access-jwt-assertion";
 /// but not more than once a minute.
 const KEYS_MAX_AGE_SECONDS: i64 = 3600;
 const REFETCH_MIN_SECONDS: i64 = 60;
-/// Why [`verify`] refuses a token whose key id the cached key set lacks (keys rotated).
-const UNKNOWN_KEY: &str = "no key with that id";
 /// Clock skew tolerated on `exp` and `nbf`.
 const LEEWAY_SECONDS: i64 = 60;
 
 /// Fetches the team's JSON Web Key Set (natively over HTTPS, on the Worker with `fetch`).
 #[async_trait]
 pub trait KeySource: Send + Sync {
-    async fn fetch(&self, url: &str) -> Result<String, String>;
+    async fn fetch(&self, url: &str) -> Result<String, KeyFetchError>;
+}
+
+/// The key set could not be fetched (network, status, body), in the host's words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct KeyFetchError(pub String);
+
+/// Why [`verify`] refused a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("not a JWT")]
+    NotAJwt,
+    #[error("malformed {part}: {why}")]
+    Malformed { part: &'static str, why: String },
+    #[error("unexpected algorithm {0}")]
+    Algorithm(String),
+    /// The cached key set lacks the token's key id (keys rotated): worth one refetch.
+    #[error("no key with that id")]
+    UnknownKey,
+    #[error("the signature does not match")]
+    Signature,
+    #[error("issued for another application")]
+    Audience,
+    #[error("issued by {0}, not the configured team")]
+    Issuer(String),
+    #[error("expired")]
+    Expired,
+    #[error("not valid yet")]
+    NotYetValid,
+    #[error("no email (a service token?)")]
+    NoEmail,
+}
+
+fn malformed(part: &'static str) -> impl Fn(String) -> Refused {
+    move |why| Refused::Malformed { part, why }
 }
 
 /// What to trust: the team (`https://myteam.cloudflareaccess.com`) and the application's
@@ -100,52 +133,56 @@ struct Claims {
 }
 
 /// Checks a token against a key set; returns the email it vouches for.
-pub fn verify(jwks: &str, token: &str, config: &AccessConfig, now: i64) -> Result<String, String> {
+pub fn verify(jwks: &str, token: &str, config: &AccessConfig, now: i64) -> Result<String, Refused> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err("not a JWT".into());
+        return Err(Refused::NotAJwt);
     };
-    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|e| format!("bad base64: {e}"));
-    let header: Header = serde_json::from_slice(&decode(header)?).map_err(|e| format!("bad header: {e}"))?;
+    let decode = |part: &str| URL_SAFE_NO_PAD.decode(part).map_err(|e| malformed("base64")(e.to_string()));
+    let header: Header =
+        serde_json::from_slice(&decode(header)?).map_err(|e| malformed("header")(e.to_string()))?;
     if header.alg != "RS256" {
-        return Err(format!("unexpected algorithm {}", header.alg));
+        return Err(Refused::Algorithm(header.alg));
     }
-    let jwks: Jwks = serde_json::from_str(jwks).map_err(|e| format!("bad key set: {e}"))?;
+    let jwks: Jwks = serde_json::from_str(jwks).map_err(|e| malformed("key set")(e.to_string()))?;
     let key = jwks
         .keys
         .iter()
         .find(|k| k.kty == "RSA" && (header.kid.is_none() || k.kid == header.kid))
-        .ok_or(UNKNOWN_KEY)?;
-    let (Some(n), Some(e)) = (&key.n, &key.e) else { return Err("the key has no modulus".into()) };
+        .ok_or(Refused::UnknownKey)?;
+    let (Some(n), Some(e)) = (&key.n, &key.e) else {
+        return Err(malformed("key")("no modulus".into()));
+    };
     let public = RsaPublicKey::new(BigUint::from_bytes_be(&decode(n)?), BigUint::from_bytes_be(&decode(e)?))
-        .map_err(|e| format!("bad key: {e}"))?;
-    let signature =
-        Signature::try_from(decode(signature)?.as_slice()).map_err(|e| format!("bad signature: {e}"))?;
+        .map_err(|e| malformed("key")(e.to_string()))?;
+    let signature = Signature::try_from(decode(signature)?.as_slice())
+        .map_err(|e| malformed("signature")(e.to_string()))?;
     let signed = token.rsplit_once('.').map_or("", |(signed, _)| signed);
     VerifyingKey::<Sha256>::new(public)
         .verify(signed.as_bytes(), &signature)
-        .map_err(|_| "the signature does not match".to_owned())?;
+        .map_err(|_| Refused::Signature)?;
 
-    let claims: Claims = serde_json::from_slice(&decode(payload)?).map_err(|e| format!("bad claims: {e}"))?;
+    let claims: Claims =
+        serde_json::from_slice(&decode(payload)?).map_err(|e| malformed("claims")(e.to_string()))?;
     let audiences = match claims.aud {
         Audience::One(aud) => vec![aud],
         Audience::Many(auds) => auds,
     };
     if !audiences.contains(&config.audience) {
-        return Err("issued for another application".into());
+        return Err(Refused::Audience);
     }
     if claims.iss.trim_end_matches('/') != config.issuer {
-        return Err(format!("issued by {}, not {}", claims.iss, config.issuer));
+        return Err(Refused::Issuer(claims.iss));
     }
     if claims.exp + LEEWAY_SECONDS < now {
-        return Err("expired".into());
+        return Err(Refused::Expired);
     }
     if claims.nbf.is_some_and(|nbf| nbf - LEEWAY_SECONDS > now) {
-        return Err("not valid yet".into());
+        return Err(Refused::NotYetValid);
     }
-    claims.email.filter(|e| !e.is_empty()).ok_or_else(|| "no email (a service token?)".into())
+    claims.email.filter(|e| !e.is_empty()).ok_or(Refused::NoEmail)
 }
 
 /// Access trust for one site: configuration, where keys come from, a clock, and the key cache.
@@ -187,9 +224,7 @@ impl Access {
         let now = (self.clock)();
         let first = verify(&self.key_set(false).await?, token, &self.config, now);
         let result = match first {
-            Err(reason) if reason == UNKNOWN_KEY => {
-                verify(&self.key_set(true).await?, token, &self.config, now)
-            }
+            Err(Refused::UnknownKey) => verify(&self.key_set(true).await?, token, &self.config, now),
             other => other,
         };
         result.map_err(|reason| {
@@ -273,20 +308,17 @@ mod tests {
         let ok = issuer.token("k1", &claims("aud-tag", 2000));
         assert_eq!(verify(&issuer.jwks, &ok, &config(), 1000), Ok("ed@folio.test".into()));
 
-        assert_eq!(verify(&issuer.jwks, &ok, &config(), 3000), Err("expired".into()));
+        assert_eq!(verify(&issuer.jwks, &ok, &config(), 3000), Err(Refused::Expired));
         let other_app = issuer.token("k1", &claims("other", 2000));
         assert!(verify(&issuer.jwks, &other_app, &config(), 1000).is_err());
         let stranger = TestIssuer::new("k1");
         let forged = stranger.token("k1", &claims("aud-tag", 2000));
-        assert_eq!(
-            verify(&issuer.jwks, &forged, &config(), 1000),
-            Err("the signature does not match".into())
-        );
+        assert_eq!(verify(&issuer.jwks, &forged, &config(), 1000), Err(Refused::Signature));
         let mut tampered = ok.clone();
         tampered.insert(ok.find('.').expect("dot") + 3, 'x');
         assert!(verify(&issuer.jwks, &tampered, &config(), 1000).is_err());
         let unknown_key = issuer.token("k2", &claims("aud-tag", 2000));
-        assert_eq!(verify(&issuer.jwks, &unknown_key, &config(), 1000), Err(UNKNOWN_KEY.into()));
+        assert_eq!(verify(&issuer.jwks, &unknown_key, &config(), 1000), Err(Refused::UnknownKey));
         let none_alg =
             format!("{}.{}.", b64(br#"{"alg":"none"}"#), b64(claims("aud-tag", 2000).to_string().as_bytes()));
         assert!(verify(&issuer.jwks, &none_alg, &config(), 1000).is_err());

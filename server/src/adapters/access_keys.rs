@@ -2,6 +2,7 @@
 //! blocking thread so the async workers never wait on the network).
 
 use async_trait::async_trait;
+use domain::accounts::access::{KeyFetchError, KeySource};
 use std::time::Duration;
 
 pub struct HttpsKeySource {
@@ -17,16 +18,17 @@ impl Default for HttpsKeySource {
 }
 
 #[async_trait]
-impl domain::accounts::access::KeySource for HttpsKeySource {
-    async fn fetch(&self, url: &str) -> Result<String, String> {
+impl KeySource for HttpsKeySource {
+    async fn fetch(&self, url: &str) -> Result<String, KeyFetchError> {
         let agent = self.agent.clone();
         let url = url.to_owned();
         tokio::task::spawn_blocking(move || {
-            let mut res = agent.get(&url).call().map_err(|e| format!("{url}: {e}"))?;
-            res.body_mut().read_to_string().map_err(|e| format!("{url}: {e}"))
+            let failed = |e: ureq::Error| KeyFetchError(format!("{url}: {e}"));
+            let mut res = agent.get(&url).call().map_err(failed)?;
+            res.body_mut().read_to_string().map_err(failed)
         })
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| KeyFetchError(e.to_string()))?
     }
 }
 

@@ -1,21 +1,23 @@
 //! [`domain::accounts::access::KeySource`] on Workers: the Cloudflare Access key set with `fetch`.
 
 use async_trait::async_trait;
+use domain::accounts::access::{KeyFetchError, KeySource};
 use worker::send::SendFuture;
 use worker::{Fetch, Url};
 
 pub struct FetchKeySource;
 
 #[async_trait]
-impl domain::accounts::access::KeySource for FetchKeySource {
-    async fn fetch(&self, url: &str) -> Result<String, String> {
-        let url = Url::parse(url).map_err(|e| format!("{url}: {e}"))?;
+impl KeySource for FetchKeySource {
+    async fn fetch(&self, url: &str) -> Result<String, KeyFetchError> {
+        let url = Url::parse(url).map_err(|e| KeyFetchError(format!("{url}: {e}")))?;
         SendFuture::new(async move {
-            let mut res = Fetch::Url(url.clone()).send().await.map_err(|e| format!("{url}: {e}"))?;
+            let failed = |e: worker::Error| KeyFetchError(format!("{url}: {e}"));
+            let mut res = Fetch::Url(url.clone()).send().await.map_err(failed)?;
             if res.status_code() != 200 {
-                return Err(format!("{url}: HTTP {}", res.status_code()));
+                return Err(KeyFetchError(format!("{url}: HTTP {}", res.status_code())));
             }
-            res.text().await.map_err(|e| format!("{url}: {e}"))
+            res.text().await.map_err(failed)
         })
         .await
     }
