@@ -39,6 +39,45 @@ impl From<DomainError> for AppError {
             tracing::error!(error = %err, "request failed");
         }
         Self { retry_after: err.retry_after(), ..Self::new(err.status(), err.code(), err.public_message()) }
+            .answering()
+    }
+}
+
+impl AppError {
+    /// Made while answering a server function call, the error sets that response's status and
+    /// `Retry-After` (server_fn itself answers every error with 500). Pages set theirs where
+    /// they show an error (`ErrorBox`), and REST handlers through `IntoResponse`.
+    fn answering(self) -> Self {
+        #[cfg(feature = "ssr")]
+        {
+            use leptos::prelude::use_context;
+            let server_fn_call = use_context::<http::request::Parts>()
+                .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+            if let (true, Some(response)) = (server_fn_call, use_context::<leptos_axum::ResponseOptions>()) {
+                if let Ok(status) = http::StatusCode::from_u16(self.status) {
+                    response.set_status(status);
+                }
+                if let Some(seconds) = self.retry_after {
+                    response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+                }
+            }
+        }
+        self
+    }
+}
+
+/// A REST answer: `{"error": {"code", "message"}}` with the error's status (and `Retry-After`).
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status =
+            http::StatusCode::from_u16(self.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::json!({ "error": { "code": self.code, "message": self.message } });
+        let mut res = (status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut().insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
+        }
+        res
     }
 }
 
@@ -46,6 +85,12 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::from_server_fn_failure(value).answering()
+    }
+}
+
+impl AppError {
+    fn from_server_fn_failure(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(detail)
             | ServerFnErrorErr::MissingArg(detail)

@@ -77,7 +77,6 @@ pub fn router(state: AppState, host_routes: Router) -> Router {
     rest::routes(state.max_upload_bytes)
         .leptos_routes_with_context(&state, routes, context, app)
         .fallback(not_found)
-        .layer(from_fn(middleware::server_fn_status))
         .layer(from_fn(middleware::same_origin_writes))
         .layer(from_fn_with_state(state.client_ip, security::client_addr))
         .with_state(state)

@@ -1,4 +1,4 @@
-//! The REST routes scripts and the importer use, and `/blobs/{key}`. Errors are [`ApiError`]:
+//! The REST routes scripts and the importer use, and `/blobs/{key}`. Errors are [`AppError`]:
 //! a [`DomainError`] as `{"error": {"code", "message"}}` with its status, mapped once.
 
 use axum::body::Body;
@@ -36,33 +36,6 @@ pub(super) fn routes(max_upload_bytes: usize) -> Router<AppState> {
         .route("/blobs/{*key}", get(blob))
 }
 
-/// A domain error as an HTTP response: `{"error": {"code", "message"}}` with its status.
-pub struct ApiError(pub DomainError);
-
-impl From<DomainError> for ApiError {
-    fn from(err: DomainError) -> Self {
-        Self(err)
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let err = AppError::from(self.0);
-        let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::json!({ "error": { "code": err.code, "message": err.message } });
-        let mut res = (status, Json(body)).into_response();
-        set_retry_after(&mut res, err.retry_after);
-        res
-    }
-}
-
-/// `Retry-After` for answers that say when to come back (429).
-pub(super) fn set_retry_after(res: &mut Response, seconds: Option<u64>) {
-    if let Some(seconds) = seconds {
-        res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    }
-}
-
 async fn healthz(State(state): State<AppState>) -> Response {
     let health = domain::site::health::check(&state.site, state.host).await;
     let status = StatusCode::from_u16(health.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
@@ -70,7 +43,7 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 /// Reads a small JSON body, or explains what was expected.
-async fn json_body<T: serde::de::DeserializeOwned>(body: Body, expected: &str) -> Result<T, ApiError> {
+async fn json_body<T: serde::de::DeserializeOwned>(body: Body, expected: &str) -> Result<T, AppError> {
     let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
         .map_err(|_| DomainError::BadInput("The request body is too large.".into()))?;
@@ -86,7 +59,7 @@ struct Credentials {
 
 /// `POST /api/session` `{email, password}` → `{user}` and the session cookie (for scripts).
 /// Throttled: too many failures answer 429 with `Retry-After`.
-async fn api_session(State(ports): State<Ports>, req: Request) -> Result<Response, ApiError> {
+async fn api_session(State(ports): State<Ports>, req: Request) -> Result<Response, AppError> {
     let (parts, body) = req.into_parts();
     let creds: Credentials = json_body(body, r#"{"email": "…", "password": "…"}"#).await?;
     let client = crate::http::security::client_of(&parts);
@@ -106,7 +79,7 @@ async fn api_tokens(
     State(ports): State<Ports>,
     Actor(actor): Actor,
     req: Request,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let (_, body) = req.into_parts();
     let request: TokenRequest = json_body(body, r#"{"name": "…"}"#).await?;
     let token = domain::accounts::auth::create_token(&ports, &actor, &request.name).await?;
@@ -120,7 +93,7 @@ async fn api_upload(
     State(state): State<AppState>,
     Actor(actor): Actor,
     mut multipart: Multipart,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let ports = &state.site.ports;
     // Also checked per file by ingest::accept; this early check avoids reading a whole body
     // only to refuse every file in it.
@@ -178,7 +151,7 @@ async fn api_upload(
         .into());
     }
     if refusals.len() == results.len() {
-        return Err(ApiError(refusals.swap_remove(0)));
+        return Err(refusals.swap_remove(0).into());
     }
     domain::ingest::run_later(&state.site);
     Ok((StatusCode::CREATED, Json(results)).into_response())
@@ -191,7 +164,7 @@ async fn api_document_status(
     State(ports): State<Ports>,
     _: Actor,
     Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(domain::ingest::status(&ports, id).await?))
         .into_response())
 }
@@ -201,14 +174,14 @@ async fn api_delete_document(
     State(ports): State<Ports>,
     Actor(actor): Actor,
     Path(id): Path<i64>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     domain::ingest::delete(&ports, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 /// `GET /api/inventory` (editors and admins) → counts of documents, versions, blobs and
 /// unfinished jobs.
-async fn api_inventory(State(ports): State<Ports>, _: Actor) -> Result<Response, ApiError> {
+async fn api_inventory(State(ports): State<Ports>, _: Actor) -> Result<Response, AppError> {
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(domain::site::health::inventory(&ports).await?))
         .into_response())
 }
@@ -220,7 +193,7 @@ async fn api_search(
     State(site): State<Site>,
     client: Option<axum::Extension<crate::http::security::ClientAddr>>,
     axum::extract::Query(params): axum::extract::Query<domain::search::Params>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let request = params.into_request()?;
     let client = client.as_ref().and_then(|c| c.0 .0.as_deref());
     domain::site::limits::admit(&site, domain::site::limits::Action::Search, client).await?;
@@ -236,7 +209,7 @@ async fn api_ask(
     State(site): State<Site>,
     client: Option<axum::Extension<crate::http::security::ClientAddr>>,
     body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     use domain::ask::{Done, Event, Question};
     use futures::{FutureExt, StreamExt};
     let params: domain::ask::Params = serde_json::from_slice(&body).map_err(|_| {
@@ -285,7 +258,7 @@ struct ListQuery {
 async fn api_list_documents(
     State(ports): State<Ports>,
     axum::extract::Query(query): axum::extract::Query<ListQuery>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let listing = match (query.folder, query.tag) {
         (Some(folder), _) => domain::documents::model::Listing::Folder(folder),
         (None, Some(tag)) => domain::documents::model::Listing::Tag(tag),
@@ -309,7 +282,7 @@ async fn blob(
     State(ports): State<Ports>,
     Path(key): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let key: BlobKey = key.parse()?;
     let meta = domain::storage::blobs::meta(&ports, &key).await?;
     let etag = HeaderValue::from_str(&key.etag()).map_err(|e| DomainError::BadInput(e.to_string()))?;

@@ -99,7 +99,7 @@ where
     domain::Site: axum::extract::FromRef<S>,
     S: Send + Sync,
 {
-    type Rejection = super::rest::ApiError;
+    type Rejection = crate::error::AppError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
