@@ -122,6 +122,7 @@ fn settings() -> enrich::Settings {
         breaker_cooldown: Duration::from_secs(60),
         failure_backoff: Duration::from_secs(600),
         reserved_percent: 25,
+        related_min_similarity: enrich::Settings::default().related_min_similarity,
     }
 }
 
