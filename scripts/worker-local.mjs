@@ -104,6 +104,7 @@ const options = {
 if (args["ai-proxy"] && config.ai) {
   // The stand-in embeds with MiniLM, whose unrelated texts score lower than bge-small's.
   bindings.SEARCH_MIN_SIMILARITY = "0.2";
+  bindings.RELATED_MIN_SIMILARITY = "0.5";
   options.ai = { binding: config.ai.binding, remoteProxyConnectionString: new URL(args["ai-proxy"]) };
 }
 if (args["vectorize-proxy"]) {

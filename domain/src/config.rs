@@ -345,6 +345,15 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        var: "RELATED_MIN_SIMILARITY",
+        toml: "enrich.related_min_similarity",
+        example: "0.6",
+        apply: |c, v| {
+            c.enrich.related_min_similarity = fraction(v, -1.0, 1.0)?;
+            Ok(())
+        },
+    },
+    Setting {
         var: "CLIENT_SEARCHES_PER_MINUTE",
         toml: "limits.searches_per_minute",
         example: "60",

@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext, type Browser, type TestInfo } from "@playwright/test";
 import { admin, degradedURL, slowURL, standinURL } from "../playwright.config";
-import { hydrated, signIn, unique, uploadMarkdown } from "./helpers";
+import { embedded, hydrated, signIn, unique, uploadMarkdown } from "./helpers";
 
 // AI enrichment as a reader meets it: the page is there at once, with a placeholder while the
 // summary is written, and the summary arrives without a reload. The text model is real
@@ -19,9 +19,21 @@ const lighthouse = [
   "",
 ].join("\n");
 
+const fogHorn = [
+  "# The lighthouse fog horn",
+  "",
+  "When fog hides the lighthouse's beam, the keeper sounds the fog horn so that ships keep off the",
+  "rocks; each lighthouse has its own pattern of blasts, printed on the charts beside its light.",
+  "",
+].join("\n");
+
 test("a new document's page loads at once, then shows its summary, topics and related pages without a reload", async ({ page, browser }, info) => {
   test.setTimeout(240_000);
   await signIn(page, admin.email, admin.password);
+  // Related pages are only those above a similarity bar: a page about the same lighthouse, so
+  // the new page has one (the sample pages are about Folio, and no longer listed as noise).
+  const companion = await uploadMarkdown(page.request, `fog-${info.project.name}-${unique()}.md`, fogHorn);
+  await embedded(page.request, companion.id);
   const doc = await uploadMarkdown(page.request, `keeping-${info.project.name}-${unique()}.md`, lighthouse);
 
   const reader = await (await browser.newContext()).newPage();
@@ -41,15 +53,17 @@ test("a new document's page loads at once, then shows its summary, topics and re
   reader.on("framenavigated", (frame) => navigations.push(frame.url()));
   await expect(reader.getByTestId("summary")).toBeVisible({ timeout: 200_000 });
   await expect(reader.getByTestId("summary")).not.toBeEmpty();
-  // Topics from the same model, and the nearest live pages by their vectors (the samples).
+  // Topics from the same model, and the nearest live pages by their vectors: the companion.
   await expect(reader.getByTestId("topic").first()).toBeVisible({ timeout: 120_000 });
-  await expect(reader.getByTestId("related-doc").first()).toBeVisible({ timeout: 120_000 });
+  await expect(reader.locator(`[data-testid="related-doc"][href="/docs/${companion.slug}"]`)).toBeVisible({ timeout: 120_000 });
+  await expect(reader.locator('[data-testid="related-doc"][href="/docs/how-folio-is-built"]')).toHaveCount(0);
   expect(await reader.getByTestId("related-doc").count()).toBeLessThanOrEqual(5);
   await expect(reader.locator(`[data-testid="related-doc"][href="/docs/${doc.slug}"]`)).toHaveCount(0);
   expect(navigations).toEqual([]);
   await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-enrichment.png`, fullPage: true });
   await reader.close();
   await page.request.delete(`/api/documents/${doc.id}`);
+  await page.request.delete(`/api/documents/${companion.id}`);
 });
 
 test("with the model failing, every page is still whole and 200", async ({ page, request }, info) => {

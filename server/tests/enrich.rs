@@ -74,8 +74,19 @@ impl Scripted {
 #[async_trait]
 impl Ai for Scripted {
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
-        // The same direction for every text: every document is as near as any other.
-        Ok(texts.iter().map(|_| vec![0.5; 4]).collect())
+        // The same direction for every text (every document is as near as any other), except
+        // texts about lighthouses: at right angles to the rest (similarity 0), the same as each
+        // other (1).
+        Ok(texts
+            .iter()
+            .map(|t| {
+                if t.to_lowercase().contains("lighthouse") {
+                    vec![-0.5, -0.5, 0.5, 0.5]
+                } else {
+                    vec![0.5; 4]
+                }
+            })
+            .collect())
     }
 
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
@@ -122,6 +133,7 @@ fn settings() -> enrich::Settings {
         breaker_cooldown: Duration::from_secs(60),
         failure_backoff: Duration::from_secs(600),
         reserved_percent: 25,
+        related_min_similarity: enrich::Settings::default().related_min_similarity,
     }
 }
 
@@ -431,6 +443,64 @@ async fn what_a_model_writes_is_text_and_nothing_usable_is_not_stored() {
         page.contains("alert(&#x27;x&#x27;) Folio escapes this.")
             || page.contains("alert('x') Folio escapes this.")
     );
+}
+
+/// The slugs of a page's related list as stored now, and whether the page shows a list.
+async fn related_of(site: &Site, slug: &str) -> (Vec<String>, bool) {
+    let (status, _, body) = send(&site.router, get(&format!("/api/document-enrichment?slug={slug}"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let state: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(state["related"]["freshness"], "fresh", "{state}");
+    let slugs = state["related"]["value"]
+        .as_array()
+        .expect("a list, made")
+        .iter()
+        .filter_map(|r| r["slug"].as_str().map(str::to_owned))
+        .collect();
+    let page = site.page(&format!("/docs/{slug}")).await;
+    assert!(page.contains("data-testid=\"summary\""), "the panel is there: {page}");
+    (slugs, page.contains("data-testid=\"related\""))
+}
+
+const LIGHTHOUSE: &str = "# The Hook Head lighthouse\n\nThe tower has guided ships into Waterford \
+harbour for eight hundred years; its walls are four metres thick.\n";
+const KEEPERS: &str = "# Lighthouse keepers\n\nUntil the lights were automated, keepers lived at \
+the lighthouse in shifts, trimming the wicks and winding the clockwork that turned the lens.\n";
+
+/// A page about something no other page is about lists nothing (no "Related" at all, rather
+/// than the nearest pages about something else); once a page about the same thing arrives,
+/// the two list each other and only each other, and the other pages still list theirs.
+#[tokio::test]
+async fn a_page_nothing_else_is_about_lists_no_related_documents() {
+    let ai = Scripted::new(Answer::Text("A tower on a headland. It guides ships."), true);
+    let site = site(ai, settings()).await;
+    index_every_live_version(&site).await;
+    let admin = session_cookie(&site.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let upload = |name: &'static str, text: &'static str| {
+        send(&site.router, with_cookie(multipart(&[(name, text.as_bytes())]), &admin))
+    };
+    let (status, _, body) = upload("lighthouse.md", LIGHTHOUSE).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    site.wait_live("lighthouse").await;
+    site.settle().await;
+    // Every sample page is its nearest neighbours (similarity 0), and none clears the bar.
+    assert_eq!(related_of(&site, "lighthouse").await, (vec![], false));
+
+    let (status, _, body) = upload("lighthouse-keepers.md", KEEPERS).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    site.wait_live("lighthouse-keepers").await;
+    site.settle().await;
+    assert_eq!(related_of(&site, "lighthouse-keepers").await, (vec!["lighthouse".to_owned()], true));
+    // The first page's list is stale now (a document was published after it): a view makes it again.
+    site.page("/docs/lighthouse").await;
+    site.settle().await;
+    assert_eq!(related_of(&site, "lighthouse").await, (vec!["lighthouse-keepers".to_owned()], true));
+    // The sample pages still list each other, and never a lighthouse.
+    site.page(DOC).await;
+    site.settle().await;
+    let (related, shown) = related_of(&site, "how-folio-is-built").await;
+    assert!(shown && !related.is_empty() && related.len() <= 5, "{related:?}");
+    assert!(related.iter().all(|s| !s.starts_with("lighthouse")), "{related:?}");
 }
 
 async fn page_id(site: &Site) -> i64 {

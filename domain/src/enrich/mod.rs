@@ -15,7 +15,7 @@
 
 mod editor;
 mod refresh;
-mod related;
+pub mod related;
 mod stored;
 pub mod text;
 
@@ -43,6 +43,11 @@ pub struct Settings {
     /// The share of the budget (per cent, at most 50) each of enrichment and readers'
     /// questions keeps for itself: the other never takes it.
     pub reserved_percent: u8,
+    /// A document is listed as related only when its nearest chunk is at least this similar
+    /// to the page's opening (cosine): every page has nearest neighbours, and below this bar
+    /// they are noise. Model-specific: measured for MiniLM (docs/performance.md, "Related
+    /// documents"); the Worker's bge-small sets its own in `wrangler.toml`.
+    pub related_min_similarity: f32,
 }
 
 impl Default for Settings {
@@ -56,6 +61,7 @@ impl Default for Settings {
             breaker_cooldown: Duration::from_secs(60),
             failure_backoff: Duration::from_secs(600),
             reserved_percent: 25,
+            related_min_similarity: 0.5,
         }
     }
 }
