@@ -36,9 +36,11 @@ worker-build: setup ## Build the Worker (worker/build) with worker-build
 	@$(ENV) cd worker && CARGO_TARGET_DIR=$(WORKER_TARGET_DIR) worker-build --profile wasm-release
 
 worker-dev: worker-build site ## Run the Worker build locally in workerd with local D1/R2, AI and Vectorize (port 8787)
-	@$(ENV) "$${CARGO_TARGET_DIR}/release/folio" cloudflare-standin --port 8788 --data .wrangler/standin & \
-	  trap 'kill $$!' EXIT; \
-	  node scripts/worker-local.mjs --test --ai-proxy http://127.0.0.1:8788 --vectorize-proxy http://127.0.0.1:8788
+	@# One shell: the environment (Node 22 first on PATH) reaches node too, and the stand-in is
+	@# this shell's own child, stopped however the Worker ends.
+	@$(ENV) { "$${CARGO_TARGET_DIR}/release/folio" cloudflare-standin --port 8788 --data .wrangler/standin & \
+	  standin=$$!; trap 'kill $$standin 2>/dev/null; wait $$standin 2>/dev/null' EXIT; \
+	  node scripts/worker-local.mjs --test --ai-proxy http://127.0.0.1:8788 --vectorize-proxy http://127.0.0.1:8788; }
 
 worker-check: worker-build site ## The release gate: wrangler deploy --dry-run (offline, no login)
 	@$(ENV) wrangler deploy --dry-run --outdir "$${FOLIO_CACHE}/worker-dry-run"

@@ -93,6 +93,12 @@ e2e() {
   return $rc
 }
 step e2e e2e
+# `make run` and `make worker-dev` as a user runs them: up, then stopped with nothing left.
+targets() {
+  needs build worker-build || return 1
+  bash scripts/targets.sh run worker-dev
+}
+step targets targets
 
 printf '\n\033[1m━━ Summary\033[0m\n'
 printf '%s\n' "${results[@]}"
