@@ -29,7 +29,7 @@ try() { # target, url, ports that must be free afterwards…
   # Its own process group, as a terminal gives a foreground job.
   setsid make --no-print-directory "$target" >"$log" 2>&1 &
   pgid=$!
-  for _ in $(seq 1 "${TARGET_WAIT_SECONDS:-300}"); do
+  for _ in $(seq 1 "${TARGET_WAIT_SECONDS:-600}"); do
     if curl -sf -o /dev/null "$url/healthz"; then up=true; break; fi
     kill -0 "$pgid" 2>/dev/null || break
     sleep 1
