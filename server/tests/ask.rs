@@ -133,7 +133,11 @@ async fn site(ai: Arc<Scripted>) -> Site {
         ..enrich::Settings::default()
     };
     let ports = native.site.ports.clone().with_semantic(ai, Arc::new(vectors));
-    let site = domain::Site { ports, ..native.site.clone() }.with_enrich_settings(settings);
+    // The scripted embeddings are not a model's: similarities mean nothing here, so the bar
+    // for "not found" at once is off (its own test turns it on).
+    let search = domain::search::Settings { ask_min_similarity: None, ..(*native.site.search).clone() };
+    let site = domain::Site { ports, search: Arc::new(search), ..native.site.clone() }
+        .with_enrich_settings(settings);
     Site {
         router: router_with(site.clone()),
         ports: site.ports.clone(),
@@ -443,7 +447,7 @@ async fn an_answer_is_checked_against_its_passages() {
     // True and false sentences, each citing the passage: the true one stays, the false one goes,
     // and that is what is stored.
     *ai.answer.lock().expect("lock") = Answer::Text(
-        "Airships are moored to a mast by the nose [1]. The Hindenburg was moored in Berlin by its tail [1].",
+        "Airships are moored to a mast by the nose [1]. The Hindenburg flew to the Moon in 1969 carrying penguins [1].",
     );
     let (_, _, mixed) = ask_whole(&site.router, &question("Where was the Hindenburg moored?")).await;
     assert_eq!(mixed.answer, "Airships are moored to a mast by the nose [1].");
@@ -456,8 +460,7 @@ async fn an_answer_is_checked_against_its_passages() {
 async fn a_question_no_passage_is_near_is_not_found_at_once_without_the_model() {
     let ai = Scripted::new(Answer::Text("Airships are moored to a mast by the nose [1]."), true);
     let site = site(ai.clone()).await;
-    // The scripted embeddings make every passage as similar as can be (1.0): a bar above that
-    // stands for a question nothing answers.
+    // No cosine reaches 1.5: a bar there stands for a question nothing answers.
     let search = domain::search::Settings { ask_min_similarity: Some(1.5), ..(*site.domain.search).clone() };
     let far = domain::Site { search: Arc::new(search), ..site.domain.clone() };
     let router = router_with(far);

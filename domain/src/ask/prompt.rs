@@ -92,11 +92,25 @@ pub fn attribute(answer: &str, sources: &[Source]) -> Attributed {
         .collect();
     let mut text = String::with_capacity(answer.len() + 16);
     let (mut grounded, mut dropped) = (false, 0);
+    // A list's number ("2. ") stays only with a sentence kept after it on its line.
+    let mut marker: Option<&str> = None;
     for sentence in sentences(&answer) {
         let cited = citations(sentence, sources.len());
         let bare = uncited(sentence);
         let words = content_words(&bare);
+        if bare.trim().is_empty() {
+            // A line break, kept once: a dropped line leaves no gap.
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push_str(sentence);
+            }
+            continue;
+        }
+        if !bare.chars().any(char::is_alphabetic) {
+            marker = (!sentence.ends_with('\n')).then_some(sentence);
+            continue;
+        }
         if words.is_empty() {
+            text.push_str(marker.take().unwrap_or(""));
             text.push_str(if cited.is_empty() { sentence } else { &bare });
             continue;
         }
@@ -109,9 +123,13 @@ pub fn attribute(answer: &str, sources: &[Source]) -> Attributed {
                 if shared >= words.len().min(2) && shared as f32 >= SUPPORT * words.len() as f32 =>
             {
                 grounded = true;
+                text.push_str(marker.take().unwrap_or(""));
                 text.push_str(&cite(&bare, n));
             }
-            _ => dropped += 1,
+            _ => {
+                marker = None;
+                dropped += 1;
+            }
         }
     }
     let text = text.trim_end().to_owned();
@@ -370,6 +388,15 @@ mod tests {
         );
         // Nothing to check: kept as written.
         assert_eq!(attribute("Yes.", &sources).text, "Yes.");
+        // A list keeps the numbers of the items it keeps.
+        assert_eq!(
+            attribute(
+                "1. Airships swing with the wind.\n2. Lima is big.\n3. Doors open sideways on rails.",
+                &sources
+            )
+            .text,
+            "1. Airships swing with the wind [1].\n3. Doors open sideways on rails [2]."
+        );
     }
 
     #[test]
