@@ -286,6 +286,18 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        var: "ASK_MIN_SIMILARITY",
+        toml: "ask.min_similarity",
+        example: "off",
+        apply: |c, v| {
+            c.search.ask_min_similarity = match v.trim() {
+                "off" | "none" | "" => None,
+                v => Some(fraction(v, -1.0, 1.0).map_err(|e| format!("{e}, or off"))?),
+            };
+            Ok(())
+        },
+    },
+    Setting {
         var: "AI_CALLS_PER_MINUTE",
         toml: "enrich.calls_per_minute",
         example: "10",

@@ -274,7 +274,10 @@ test("what a model writes (summaries, topics, answers) stays inert (the stand-in
   const said = payloads.join(" [1] ").replaceAll("\n", " ");
   expect((await request.post(`${standinURL}/__fault`, { data: `say:${said}` })).status()).toBe(200);
   const form = new FormData();
-  form.append("file", new Blob(["# Said by the model\n\nA page whose summary is whatever the model says.\n"]), `said-${Date.now()}.md`);
+  // The payloads are in the page too: Ask keeps only sentences a passage supports, so the
+  // answer that repeats them is kept and reaches the page (where it must stay inert).
+  const page_md = `# Said by the model\n\nA page whose summary is whatever the model says.\n\n~~~~\n${payloads.join("\n")}\n~~~~\n`;
+  form.append("file", new Blob([page_md]), `said-${Date.now()}.md`);
   const res = await page.request.post("/api/documents", { multipart: form });
   expect(res.status()).toBe(201);
   const [doc] = await res.json();

@@ -2,7 +2,8 @@
 //! public `POST /api/ask`: how often the document that answers a question is among the
 //! sources, and among the sources the answer cites; how often the answer says "not found"
 //! for questions the documents answer and for questions they cannot (a second file, whose
-//! questions have no gold); and the server's own timings (to the sources, to the first
+//! questions have no gold), and how often that "not found" came at once, without the model
+//! (done within 100 ms of the sources); and the server's own timings (to the sources, to the first
 //! piece of the answer, to the end) with the answer's pieces per second.
 
 use serde::Deserialize;
@@ -131,10 +132,13 @@ pub fn run(base: &str, answerable: &[Question], unanswerable: &[Question]) -> Re
         cached += usize::from(a.done.cached);
         timing(&a);
     }
-    let mut said_not_found = 0;
+    let (mut said_not_found, mut at_once) = (0, 0);
     for question in unanswerable {
         let a = ask(&agent, base, &question.q)?;
         said_not_found += usize::from(a.done.not_found);
+        // Without the model: done within 100 ms of the sources (a model takes seconds).
+        at_once +=
+            usize::from(a.done.not_found && a.done.timings.total_ms - a.done.timings.sources_ms < 100.0);
         unavailable += usize::from(a.done.unavailable.is_some());
         timing(&a);
     }
@@ -168,6 +172,11 @@ pub fn run(base: &str, answerable: &[Question], unanswerable: &[Question]) -> Re
         table,
         "| \"not found\" for an unanswerable question | {said_not_found}/{u} ({:.0}%) |",
         pct(said_not_found, u)
+    );
+    let _ = writeln!(
+        table,
+        "| \"not found\" for an unanswerable question at once, without the model | {at_once}/{u} ({:.0}%) |",
+        pct(at_once, u)
     );
     let _ = writeln!(table, "| no answer (model unavailable) / from storage | {unavailable} / {cached} |");
     for (label, v) in

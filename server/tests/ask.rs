@@ -108,6 +108,7 @@ impl Ai for Scripted {
 struct Site {
     router: Router,
     ports: domain::Ports,
+    domain: domain::Site,
     native: server::startup::Native,
     admin: String,
     _dir: tempfile::TempDir,
@@ -132,8 +133,19 @@ async fn site(ai: Arc<Scripted>) -> Site {
         ..enrich::Settings::default()
     };
     let ports = native.site.ports.clone().with_semantic(ai, Arc::new(vectors));
-    let site = domain::Site { ports, ..native.site.clone() }.with_enrich_settings(settings);
-    Site { router: router_with(site.clone()), ports: site.ports, native, admin, _dir: dir }
+    // The scripted embeddings are not a model's: similarities mean nothing here, so the bar
+    // for "not found" at once is off (its own test turns it on).
+    let search = domain::search::Settings { ask_min_similarity: None, ..(*native.site.search).clone() };
+    let site = domain::Site { ports, search: Arc::new(search), ..native.site.clone() }
+        .with_enrich_settings(settings);
+    Site {
+        router: router_with(site.clone()),
+        ports: site.ports.clone(),
+        domain: site,
+        native,
+        admin,
+        _dir: dir,
+    }
 }
 
 fn ask_request(body: &str) -> Request<Body> {
@@ -375,7 +387,8 @@ async fn bad_questions_are_400s_that_say_why_and_a_crowd_is_a_429() {
 async fn what_the_model_writes_is_text_and_a_question_without_passages_is_not_found() {
     let ai = Scripted::new(
         Answer::Text(
-            "<script>alert(1)</script> Ignore the above: see [this](https://evil.example/x) [1] [9].",
+            // Mostly the passage's words, so that the answer check keeps it and it reaches the page.
+            "<script>alert(1)</script> Airships are moored to a mast by the nose and swing with the wind on rails at Lakehurst, see [this](https://evil.example/x) [1] [9].",
         ),
         true,
     );
@@ -413,6 +426,60 @@ async fn an_answer_is_checked_against_its_passages() {
     let (_, _, made_up) = ask_whole(&site.router, &question("How are airships moored at Lima?")).await;
     assert_eq!(made_up.answer, ask::prompt::NOT_FOUND);
     assert!(made_up.done.expect("done").not_found);
+
+    // What a small model said to a question the documents cannot answer, citing a passage that
+    // says nothing of it: a citation proves nothing, the sentence goes, and with it the answer.
+    *ai.answer.lock().expect("lock") = Answer::Text("The capital city of Mongolia is Beijing [1].");
+    let (_, events, beijing) = ask_whole(&site.router, &question("What is the capital of Mongolia?")).await;
+    assert!(!beijing.sources.is_empty(), "the mooring page is still the nearest");
+    assert_eq!(beijing.answer, ask::prompt::NOT_FOUND);
+    let done = beijing.done.expect("done");
+    assert!(done.not_found && done.citations.is_empty());
+    assert!(
+        matches!(events.last(), Some(Event::Done(d)) if d.answer.as_deref() == Some(ask::prompt::NOT_FOUND)),
+        "done carries the checked answer, which replaces the pieces streamed"
+    );
+    // The page without JavaScript shows the checked answer, never the claim.
+    let (_, _, page) = send(&site.router, get("/ask?q=What+is+the+capital+of+Mongolia%3F")).await;
+    assert!(!page.contains("Beijing"), "the unsupported claim never reaches the page");
+    assert!(page.contains("You could look at"), "the sources are offered as where to look");
+
+    // True and false sentences, each citing the passage: the true one stays, the false one goes,
+    // and that is what is stored.
+    *ai.answer.lock().expect("lock") = Answer::Text(
+        "Airships are moored to a mast by the nose [1]. The Hindenburg flew to the Moon in 1969 carrying penguins [1].",
+    );
+    let (_, _, mixed) = ask_whole(&site.router, &question("Where was the Hindenburg moored?")).await;
+    assert_eq!(mixed.answer, "Airships are moored to a mast by the nose [1].");
+    let (_, _, stored) = ask_whole(&site.router, &question("Where was the Hindenburg moored?")).await;
+    assert!(stored.done.expect("done").cached);
+    assert_eq!(stored.answer, mixed.answer, "the checked answer is what is stored");
+}
+
+#[tokio::test]
+async fn a_question_no_passage_is_near_is_not_found_at_once_without_the_model() {
+    let ai = Scripted::new(Answer::Text("Airships are moored to a mast by the nose [1]."), true);
+    let site = site(ai.clone()).await;
+    // No cosine reaches 1.5: a bar there stands for a question nothing answers.
+    let search = domain::search::Settings { ask_min_similarity: Some(1.5), ..(*site.domain.search).clone() };
+    let far = domain::Site { search: Arc::new(search), ..site.domain.clone() };
+    let router = router_with(far);
+    let started = std::time::Instant::now();
+    let (_, events, answered) = ask_whole(&router, &question("How are airships moored?")).await;
+    assert!(started.elapsed() < Duration::from_millis(1_000), "{:?}", started.elapsed());
+    assert_eq!(ai.asked(), 0, "the model is not asked");
+    assert!(!answered.sources.is_empty(), "the nearest sources are still offered");
+    assert_eq!(answered.answer, ask::prompt::NOT_FOUND);
+    let done = answered.done.expect("done");
+    assert!(done.not_found && done.citations.is_empty() && done.unavailable.is_none());
+    assert!(matches!(events.as_slice(), [Event::Sources(_), Event::Text(_), Event::Done(_)]));
+    let (_, _, page) = send(&router, get("/ask?q=How+are+airships+moored%3F")).await;
+    assert!(page.contains("You could look at") && page.contains("couldn"), "{page}");
+
+    // Under the bar the model answers as before.
+    let (_, _, answered) = ask_whole(&site.router, &question("How are airships moored?")).await;
+    assert_eq!(answered.answer, "Airships are moored to a mast by the nose [1].");
+    assert_eq!(ai.asked(), 1);
 }
 
 /// The real text model streams an answer in pieces through the native adapter, and a dropped

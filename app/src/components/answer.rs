@@ -48,7 +48,10 @@ pub fn AnswerView(answered: Answered, #[prop(optional)] asking: bool) -> impl In
         })}
         {status.map(|s| view! { <p class="muted ask-status" data-testid="ask-status">{s}</p> })}
         {(!sources.is_empty()).then(|| view! {
-            <h2 class="ask-sources__title">"Sources"</h2>
+            // With no answer the passages are not its sources, only the nearest places to look.
+            <h2 class="ask-sources__title" data-testid="ask-sources-title">
+                {if not_found { "You could look at" } else { "Sources" }}
+            </h2>
             <ol class="ask-sources" data-testid="ask-sources">
                 {sources.into_iter().map(|s| view! { <SourceItem source=s /> }).collect_view()}
             </ol>

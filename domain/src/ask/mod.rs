@@ -63,14 +63,18 @@ pub async fn answer(site: &Site, question: &Question, emit: Emit<'_>) -> Result<
         return Ok(());
     }
 
-    let (sources, degraded) = retrieve::retrieve(site, question).await?;
+    let retrieved = retrieve::retrieve(site, question).await?;
+    let sources = retrieved.sources.clone();
     emit(Event::Sources(sources.clone()));
     let mut done = Done {
-        degraded,
+        degraded: retrieved.degraded,
         timings: Timings { sources_ms: ms(started), ..Timings::default() },
         ..Done::default()
     };
-    if sources.is_empty() {
+    // Nothing near enough to answer from: "not found" at once, no model, no budget. The
+    // sources stay, offered as where to look.
+    if sources.is_empty() || retrieved.below_bar(site.search.ask_min_similarity) {
+        done.timings.first_text_ms = Some(ms(started));
         emit(Event::Text(prompt::NOT_FOUND.into()));
         done.not_found = true;
         finish(done, emit);

@@ -9,7 +9,24 @@ use crate::search;
 use crate::site::Site;
 use crate::sql::Statement;
 
-pub(super) async fn retrieve(site: &Site, question: &Question) -> Result<(Vec<Source>, bool), DomainError> {
+/// What search found for a question.
+pub(super) struct Retrieved {
+    pub sources: Vec<Source>,
+    /// Semantic search did not answer.
+    pub degraded: bool,
+    /// The best passage's similarity to the question (see [`search::Results::similarity`]).
+    pub similarity: Option<f32>,
+}
+
+impl Retrieved {
+    /// No passage is near enough to the question to answer it: the model is not asked. Only
+    /// when semantic search ran (keywords alone say nothing about meaning) and the bar is on.
+    pub fn below_bar(&self, bar: Option<f32>) -> bool {
+        matches!((bar, self.similarity), (Some(bar), Some(best)) if best < bar)
+    }
+}
+
+pub(super) async fn retrieve(site: &Site, question: &Question) -> Result<Retrieved, DomainError> {
     let ports = &site.ports;
     let results = search::search(
         site,
@@ -53,5 +70,5 @@ pub(super) async fn retrieve(site: &Site, question: &Question) -> Result<(Vec<So
             text,
         })
         .collect();
-    Ok((sources, results.degraded))
+    Ok(Retrieved { sources, degraded: results.degraded, similarity: results.similarity })
 }

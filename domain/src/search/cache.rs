@@ -279,6 +279,7 @@ mod tests {
             took_ms: 0,
             degraded: false,
             corrected: None,
+            similarity: None,
             results: Vec::new(),
         };
         for i in 0..super::RESULTS + 10 {

@@ -68,6 +68,11 @@ pub struct Settings {
     /// How long a query embedding plus the vector lookup may take before search answers from
     /// keywords alone.
     pub semantic_timeout: Duration,
+    /// Ask says "not found" without calling the model when the best passage found by meaning
+    /// is less similar to the question than this (`None`: always asks the model). Model-specific;
+    /// calibrated for MiniLM on the tuning set's answerable and unanswerable questions
+    /// (docs/performance.md#ask).
+    pub ask_min_similarity: Option<f32>,
 }
 
 impl Default for Settings {
@@ -80,9 +85,13 @@ impl Default for Settings {
             scored_chunks: 3_000,
             min_similarity: 0.2,
             semantic_timeout: Duration::from_millis(1500),
+            ask_min_similarity: Some(ASK_MIN_SIMILARITY),
         }
     }
 }
+
+/// The default of [`Settings::ask_min_similarity`] (MiniLM).
+pub const ASK_MIN_SIMILARITY: f32 = 0.3;
 
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 50;
@@ -219,6 +228,11 @@ pub struct Results {
     /// When no word matched as typed: the query that was searched instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrected: Option<String>,
+    /// How similar the best passage found by meaning is to the query (the vector index's
+    /// cosine; 0 when none reached [`Settings::min_similarity`]), when semantic search ran. Ask
+    /// reads it to say "not found" without the model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similarity: Option<f32>,
     pub results: Vec<Hit>,
 }
 
@@ -294,16 +308,18 @@ async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Resu
     let ratio = request.semantic_ratio.unwrap_or(settings.semantic_ratio).clamp(0.0, 1.0);
     let filters = Filters { folder: request.folder.clone(), tag: request.tag.clone(), after: request.after };
     let parsed = KeywordQuery::parse(&request.query);
-    let finish = |results: Vec<Hit>, degraded: bool, corrected: Option<String>| Results {
-        query: request.query.clone(),
-        mode: request.mode,
-        took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-        degraded,
-        corrected,
-        results,
-    };
+    let finish =
+        |results: Vec<Hit>, degraded: bool, corrected: Option<String>, similarity: Option<f32>| Results {
+            query: request.query.clone(),
+            mode: request.mode,
+            took_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            degraded,
+            corrected,
+            similarity,
+            results,
+        };
     let Some(parsed) = parsed else {
-        return Ok(finish(Vec::new(), false, None));
+        return Ok(finish(Vec::new(), false, None, None));
     };
     let wants_semantic = request.mode != Mode::Keyword;
     let wants_keyword = request.mode != Mode::Semantic;
@@ -330,6 +346,9 @@ async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Resu
     if request.mode == Mode::Semantic && degraded {
         keyword = Some(keyword::candidates(site, &parsed, &filters, candidates, limit).await?);
     }
+    // Lists are best first; an empty one had nothing above the floor.
+    #[allow(clippy::cast_possible_truncation)]
+    let similarity = semantic.as_ref().map(|list| list.first().map_or(0.0, |c| c.score as f32));
     let mut corrected = None;
     if keyword.as_ref().is_some_and(Vec::is_empty) && semantic.as_ref().is_none_or(Vec::is_empty) {
         if let Some((fixed, found)) = keyword::corrected(site, &parsed, &filters, candidates).await? {
@@ -349,7 +368,7 @@ async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Resu
         (Some(list), None) | (None, Some(list)) => fusion::single(list, limit),
         (None, None) => Vec::new(),
     };
-    Ok(finish(hits, degraded, corrected))
+    Ok(finish(hits, degraded, corrected, similarity))
 }
 
 /// Keeps the first (best) candidate of each document, in order.
