@@ -292,7 +292,7 @@ pub const SETTINGS: &[Setting] = &[
         apply: |c, v| {
             c.search.ask_min_similarity = match v.trim() {
                 "off" | "none" | "" => None,
-                v => Some(fraction(v, -1.0, 1.0).map_err(|e| format!("{e}, or off"))?),
+                v => Some(fraction(v, -1.0, 1.0).map_err(|Expected(e)| Expected(format!("{e}, or off")))?),
             };
             Ok(())
         },
