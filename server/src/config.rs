@@ -196,7 +196,13 @@ fn as_text(value: &toml::Value) -> String {
 /// Takes the shared settings out of `table` into `site`; what is left is this host's.
 fn take_shared(table: &mut toml::Table, site: &mut SiteConfig, path: &str) -> Result<(), ConfigError> {
     let parse_err = |why: String| ConfigError::Parse { path: path.into(), why };
-    for section in ["search", "enrich", "limits"] {
+    // The sections are the shared settings' own (`search.…`, `ask.…`): a new one is read here
+    // the day it joins SETTINGS.
+    let sections: std::collections::BTreeSet<&str> = domain::config::SETTINGS
+        .iter()
+        .filter_map(|setting| setting.toml.split_once('.').map(|(section, _)| section))
+        .collect();
+    for section in sections {
         let Some(value) = table.remove(section) else { continue };
         let toml::Value::Table(keys) = value else {
             return Err(parse_err(format!("[{section}] must be a table")));
