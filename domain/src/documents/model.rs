@@ -70,6 +70,30 @@ pub enum Listing {
     Tag(String),
 }
 
+/// Documents a listing page shows at a time, on the pages and in `/api/documents`.
+pub const PAGE_SIZE: u32 = 20;
+
+/// A listing as it arrives in a URL (`/api/documents?cursor=&folder=&tag=`): a folder wins over
+/// a tag, and an empty filter means none (as in search's [`crate::search::Params`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListParams {
+    pub cursor: Option<String>,
+    pub folder: Option<String>,
+    pub tag: Option<String>,
+}
+
+impl ListParams {
+    pub fn listing(&self) -> Listing {
+        let present =
+            |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        match (present(&self.folder), present(&self.tag)) {
+            (Some(folder), _) => Listing::Folder(folder),
+            (None, Some(tag)) => Listing::Tag(tag),
+            (None, None) => Listing::All,
+        }
+    }
+}
+
 /// A folder or tag and how many documents it has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facet {
@@ -203,19 +227,12 @@ impl VersionStatus {
     }
 }
 
-/// `YYYY-MM-DD` (UTC) for a Unix timestamp, without a date library in the browser bundle.
+/// `YYYY-MM-DD` (UTC) for a Unix timestamp; out of `time`'s range, the epoch.
 pub fn format_date(unix_seconds: i64) -> String {
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = unix_seconds.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    let date = time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .date();
+    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
 #[cfg(test)]
@@ -264,6 +281,18 @@ mod tests {
             assert_eq!(serde_json::from_str::<VersionStatus>(&json).expect("back"), status);
         }
         assert!(VersionStatus::Failed.is_final() && !VersionStatus::Extracting.is_final());
+    }
+
+    #[test]
+    fn a_listing_takes_the_folder_first_and_ignores_empty_filters() {
+        let params = |folder: Option<&str>, tag: Option<&str>| ListParams {
+            cursor: None,
+            folder: folder.map(Into::into),
+            tag: tag.map(Into::into),
+        };
+        assert_eq!(params(Some("Team"), Some("faq")).listing(), Listing::Folder("Team".into()));
+        assert_eq!(params(Some(" "), Some("faq")).listing(), Listing::Tag("faq".into()));
+        assert_eq!(params(None, Some("")).listing(), Listing::All);
     }
 
     #[test]

@@ -180,24 +180,18 @@ impl Params {
     }
 }
 
-/// `2026-01-31` (midnight UTC) or Unix seconds.
+/// `2026-01-31` (midnight UTC) or Unix seconds. Dates are checked by `time`: 2026-02-30 is
+/// refused, not rolled over.
 fn parse_after(value: &str) -> Option<i64> {
     if let Ok(seconds) = value.parse::<i64>() {
         return Some(seconds);
     }
-    let mut parts = value.splitn(3, '-').map(str::parse::<i64>);
-    let (y, m, d) = (parts.next()?.ok()?, parts.next()?.ok()?, parts.next()?.ok()?);
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400)
+    let mut parts = value.splitn(3, '-');
+    let year = parts.next()?.parse::<i32>().ok().filter(|y| (1970..=9999).contains(y))?;
+    let month = time::Month::try_from(parts.next()?.parse::<u8>().ok()?).ok()?;
+    let day = parts.next()?.parse::<u8>().ok()?;
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp())
 }
 
 /// One document found, at its best chunk.
@@ -427,5 +421,7 @@ mod tests {
         assert_eq!(parse_after("2026-12-03"), Some(1_796_256_000));
         assert_eq!(parse_after("1700000000"), Some(1_700_000_000));
         assert_eq!(parse_after("2026-13-01"), None);
+        assert_eq!(parse_after("2026-02-30"), None, "no rolling over into March");
+        assert_eq!(parse_after("2028-02-29"), Some(1_835_395_200));
     }
 }
