@@ -27,16 +27,19 @@ fn slug_or_not_found(slug: String) -> Result<domain::documents::model::Slug, App
 }
 
 /// Documents on one page of the home listing.
-pub const PAGE_SIZE: u32 = 20;
-
 /// A page of documents (all, a folder's or a tag's), newest first; `before` is the previous
 /// page's `next` cursor. A listing page may be kept until the next write: it shows nothing
 /// else that changes (the search and Ask pages, which show the facets too, are never kept).
 #[server(endpoint = "list-documents")]
 pub async fn list_documents(listing: Listing, before: Option<String>) -> Result<DocumentPage, AppError> {
     let ports = ports()?;
-    let page =
-        domain::documents::list_page(ports.db.as_ref(), &listing, before.as_deref(), PAGE_SIZE).await?;
+    let page = domain::documents::list_page(
+        ports.db.as_ref(),
+        &listing,
+        before.as_deref(),
+        domain::documents::model::PAGE_SIZE,
+    )
+    .await?;
     crate::http::page_cache::allow(None);
     Ok(page)
 }
