@@ -2,12 +2,13 @@
 //! a [`DomainError`] as `{"error": {"code", "message"}}` with its status, mapped once.
 
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{sse, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use domain::{BlobKey, DomainError, Ports, Site};
+use headers::HeaderMapExt;
 
 use crate::http::session::Actor;
 
@@ -42,13 +43,23 @@ async fn healthz(State(state): State<AppState>) -> Response {
     (status, [(header::CACHE_CONTROL, "no-store")], Json(health)).into_response()
 }
 
-/// Reads a small JSON body, or explains what was expected.
-async fn json_body<T: serde::de::DeserializeOwned>(body: Body, expected: &str) -> Result<T, AppError> {
-    let bytes = axum::body::to_bytes(body, 64 * 1024)
-        .await
-        .map_err(|_| DomainError::BadInput("The request body is too large.".into()))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| DomainError::BadInput(format!("The body must be JSON like {expected} ({e}).")).into())
+/// A JSON body (axum's `Json`), refused in words a person reads: 415 without a JSON content
+/// type, 400 with what was wrong (`missing field \`password\``…).
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(Json), rejection(AppError))]
+struct JsonBody<T>(T);
+
+impl From<axum::extract::rejection::JsonRejection> for AppError {
+    fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
+        use axum::extract::rejection::JsonRejection::MissingJsonContentType;
+        let err = match rejection {
+            MissingJsonContentType(_) => {
+                DomainError::Unsupported("Send the body as JSON, with Content-Type: application/json.".into())
+            }
+            other => DomainError::BadInput(format!("The body must be JSON: {}.", other.body_text())),
+        };
+        err.into()
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -59,9 +70,11 @@ struct Credentials {
 
 /// `POST /api/session` `{email, password}` → `{user}` and the session cookie (for scripts).
 /// Throttled: too many failures answer 429 with `Retry-After`.
-async fn api_session(State(ports): State<Ports>, req: Request) -> Result<Response, AppError> {
-    let (parts, body) = req.into_parts();
-    let creds: Credentials = json_body(body, r#"{"email": "…", "password": "…"}"#).await?;
+async fn api_session(
+    State(ports): State<Ports>,
+    parts: axum::http::request::Parts,
+    JsonBody(creds): JsonBody<Credentials>,
+) -> Result<Response, AppError> {
     let client = crate::http::security::client_of(&parts);
     let (token, user) =
         domain::accounts::auth::sign_in(&ports, &creds.email, &creds.password, client).await?;
@@ -78,10 +91,8 @@ struct TokenRequest {
 async fn api_tokens(
     State(ports): State<Ports>,
     Actor(actor): Actor,
-    req: Request,
+    JsonBody(request): JsonBody<TokenRequest>,
 ) -> Result<Response, AppError> {
-    let (_, body) = req.into_parts();
-    let request: TokenRequest = json_body(body, r#"{"name": "…"}"#).await?;
     let token = domain::accounts::auth::create_token(&ports, &actor, &request.name).await?;
     Ok((StatusCode::CREATED, Json(token)).into_response())
 }
@@ -94,67 +105,32 @@ async fn api_upload(
     Actor(actor): Actor,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let ports = &state.site.ports;
-    // Also checked per file by ingest::accept; this early check avoids reading a whole body
-    // only to refuse every file in it.
-    domain::site::settings::ensure_writable(ports).await?;
-    let max = state.max_upload_bytes;
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         DomainError::BadInput(format!("The upload could not be read: {}", e.body_text()))
     };
-    let mut results = Vec::new();
-    let mut refusals = Vec::new();
-    // A `folder` text part applies to the files after it.
-    let mut folder = String::new();
+    let mut batch = domain::ingest::Batch::start(&state.site.ports, &actor, state.max_upload_bytes).await?;
     while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
         let Some(name) = field.file_name().map(str::to_owned) else {
             if field.name() == Some("folder") {
-                let text = field.text().await.map_err(unreadable)?;
-                folder = text.chars().take(200).collect();
+                batch.set_folder(&field.text().await.map_err(unreadable)?);
             }
             continue;
         };
-        let mut bytes = bytes::BytesMut::new();
-        let mut too_large = false;
+        let mut bytes = Some(bytes::BytesMut::new());
         while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-            // Over the limit: keep reading to the next part, but store nothing.
-            too_large |= bytes.len() + chunk.len() > max;
-            if !too_large {
+            // Over the limit: keep reading to the next part, but keep nothing.
+            if bytes.as_ref().is_some_and(|b| b.len() + chunk.len() > batch.max_bytes()) {
+                bytes = None;
+            }
+            if let Some(bytes) = bytes.as_mut() {
                 bytes.extend_from_slice(&chunk);
             }
         }
-        let outcome = if too_large {
-            Err(DomainError::TooLarge(format!(
-                "{} is larger than the {} MB limit per file.",
-                domain::content::upload::safe_name(&name).unwrap_or_default(),
-                max / 1_048_576
-            )))
-        } else {
-            domain::ingest::accept(ports, &actor, &name, bytes.freeze(), max, &folder).await
-        };
-        match outcome {
-            Ok(result) => results.push(serde_json::json!(result)),
-            Err(err) => {
-                let shown = domain::content::upload::safe_name(&name).unwrap_or_default();
-                results.push(serde_json::json!({
-                    "name": shown,
-                    "error": { "code": err.code(), "message": err.public_message() },
-                }));
-                refusals.push(err);
-            }
-        }
+        batch.add(&name, bytes.map(bytes::BytesMut::freeze)).await;
     }
-    if results.is_empty() {
-        return Err(DomainError::BadInput(
-            "Attach one or more files (multipart parts with a file name).".into(),
-        )
-        .into());
-    }
-    if refusals.len() == results.len() {
-        return Err(refusals.swap_remove(0).into());
-    }
+    let outcomes = batch.finish()?;
     domain::ingest::run_later(&state.site);
-    Ok((StatusCode::CREATED, Json(results)).into_response())
+    Ok((StatusCode::CREATED, Json(outcomes)).into_response())
 }
 
 /// `GET /api/documents/{id}` (editors and admins, like the `ingest-status` server function: an
@@ -208,15 +184,10 @@ async fn api_search(
 async fn api_ask(
     State(site): State<Site>,
     client: Option<axum::Extension<crate::http::security::ClientAddr>>,
-    body: axum::body::Bytes,
+    JsonBody(params): JsonBody<domain::ask::Params>,
 ) -> Result<Response, AppError> {
     use domain::ask::{Done, Event, Question};
     use futures::{FutureExt, StreamExt};
-    let params: domain::ask::Params = serde_json::from_slice(&body).map_err(|_| {
-        DomainError::BadInput(
-            r#"Send the question as JSON: {"question": "…", "folder": "…", "tag": "…"}."#.into(),
-        )
-    })?;
     let question = Question::parse(params)?;
     let client = client.as_ref().and_then(|c| c.0 .0.as_deref());
     domain::site::limits::admit(&site, domain::site::limits::Action::Ask, client).await?;
@@ -235,40 +206,30 @@ async fn api_ask(
     // The events as they come; the answering future runs as the body is read.
     let stream = futures::stream::select(received.map(Some), answering.into_stream().map(|()| None))
         .filter_map(|event| {
-            std::future::ready(
-                event.map(|e| Ok::<_, std::convert::Infallible>(bytes::Bytes::from(e.to_sse()))),
-            )
+            std::future::ready(event.map(|e| {
+                Ok::<_, std::convert::Infallible>(sse::Event::default().event(e.name()).data(e.data()))
+            }))
         });
-    let mut response = Response::new(Body::from_stream(stream));
+    let mut response = sse::Sse::new(stream).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Proxies (nginx) would otherwise hold the pieces back until the answer ends.
     headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
     Ok(response)
 }
 
-#[derive(serde::Deserialize)]
-struct ListQuery {
-    cursor: Option<String>,
-    folder: Option<String>,
-    tag: Option<String>,
-}
-
-/// `GET /api/documents?cursor=&folder=&tag=` → `{documents, next}`, newest first, 20 at a time.
+/// `GET /api/documents?cursor=&folder=&tag=` → `{documents, next}`, newest first, a page at a
+/// time: the listing the pages show.
 async fn api_list_documents(
     State(ports): State<Ports>,
-    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+    axum::extract::Query(params): axum::extract::Query<domain::documents::model::ListParams>,
 ) -> Result<Response, AppError> {
-    let listing = match (query.folder, query.tag) {
-        (Some(folder), _) => domain::documents::model::Listing::Folder(folder),
-        (None, Some(tag)) => domain::documents::model::Listing::Tag(tag),
-        (None, None) => domain::documents::model::Listing::All,
-    };
+    use domain::documents::model::PAGE_SIZE;
     let page = domain::documents::list_page(
         ports.db.as_ref(),
-        &listing,
-        query.cursor.as_deref(),
-        crate::api::PAGE_SIZE,
+        &params.listing(),
+        params.cursor.as_deref(),
+        PAGE_SIZE,
     )
     .await?;
     Ok(Json(serde_json::json!({ "documents": page.docs, "next": page.next })).into_response())
@@ -288,7 +249,9 @@ async fn blob(
     let etag = HeaderValue::from_str(&key.etag()).map_err(|e| DomainError::BadInput(e.to_string()))?;
     let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
     let sandbox = HeaderValue::from_static(crate::http::security::STORED_FILE_POLICY);
-    if if_none_match(&headers, &key) {
+    let has =
+        headers.typed_get::<headers::IfNoneMatch>().is_some_and(|v| super::caching::has(&v, &key.etag()));
+    if has {
         return Ok((
             StatusCode::NOT_MODIFIED,
             [
@@ -315,15 +278,4 @@ async fn blob(
         Body::from(bytes),
     )
         .into_response())
-}
-
-fn if_none_match(headers: &HeaderMap, key: &BlobKey) -> bool {
-    let etag = key.etag();
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == "*" || tag == etag)
 }

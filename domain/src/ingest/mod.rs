@@ -4,18 +4,20 @@
 //! worker leases a job before a stage, so a crash or an evicted isolate leaves an expired lease
 //! that the next sweep resumes.
 //!
-//! - `accept`: uploads and edits become versions and jobs.
+//! - `accept`: uploads and edits become versions and jobs; `batch`: one request's files.
 //! - `jobs`: leases, retries, the sweep.
 //! - `stages/`: the [`Stage`] order and one file per stage (`extract`, `index`, `publish`, `embed`).
 //! - `status`, `delete`: a document's ingest state; removing a document and its blobs.
 
 mod accept;
+mod batch;
 mod delete;
 mod jobs;
 mod stages;
 mod status;
 
 pub use accept::{accept, add_tag, edit, Outcome, UploadResult};
+pub use batch::{Batch, FileOutcome, Refusal};
 pub use delete::delete;
 pub use jobs::{release_leases, run_later, run_pending, run_until_live, sweep, Swept};
 pub use stages::Stage;
