@@ -274,7 +274,16 @@ async fn the_json_session_api_explains_bad_requests() {
     let (native, _dir) = native().await;
     let (status, _, body) = send(&native.router, json("/api/session", "{not json")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body.contains("must be JSON like"), "{body}");
+    assert!(body.contains("must be JSON"), "{body}");
+    let (status, _, body) =
+        send(&native.router, json("/api/session", r#"{"email":"admin@folio.test"}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("missing field `password`"), "says what is missing: {body}");
+    let mut plain = json("/api/session", r#"{"email":"a@b.c","password":"x"}"#);
+    plain.headers_mut().remove(header::CONTENT_TYPE);
+    let (status, _, body) = send(&native.router, plain).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{body}");
+    assert!(body.contains("Content-Type: application/json"), "{body}");
     let (status, _, body) =
         send(&native.router, json("/api/session", r#"{"email":"admin@folio.test","password":"wrong"}"#))
             .await;

@@ -16,10 +16,11 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use domain::Site;
+use headers::{ETag, HeaderMapExt, IfNoneMatch};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
-use super::page_cache::{offered, Page, PageCache, OFFER};
+use super::page_cache::{Offer, Page, PageCache};
 use super::security::CspNonce;
 
 /// Anonymous pages: revalidate on every view (a 304 is cheap), and a shared cache may answer
@@ -46,18 +47,16 @@ impl Pages {
     }
 }
 
-pub(super) async fn pages(State(pages): State<Pages>, req: Request, next: Next) -> Response {
+pub(super) async fn pages(State(pages): State<Pages>, mut req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
-        let mut res = next.run(req).await;
-        res.headers_mut().remove(OFFER);
-        return res;
+        return next.run(req).await;
     }
     let headers = req.headers();
     let signed_in = headers.contains_key(header::AUTHORIZATION)
         || headers.contains_key(domain::accounts::access::HEADER)
         || super::session::token(headers).is_some();
     let nonce = req.extensions().get::<CspNonce>().map(|n| n.0.clone());
-    let if_none_match = headers.get(header::IF_NONE_MATCH).cloned();
+    let if_none_match = headers.typed_get::<IfNoneMatch>();
     // Only an anonymous reader's GET is answered from, or kept in, the cache.
     let keep = match (&pages.cache, pages.site.ports.db.writes(), req.uri().path_and_query()) {
         (Some(cache), Some(writes), Some(key)) if !signed_in && req.method() == Method::GET => {
@@ -78,8 +77,11 @@ pub(super) async fn pages(State(pages): State<Pages>, req: Request, next: Next) 
             return res;
         }
     }
+    let offer = Offer::default();
+    if keep.is_some() {
+        req.extensions_mut().insert(offer.clone());
+    }
     let mut res = next.run(req).await;
-    let offer = offered(res.headers_mut().remove(OFFER).as_ref());
     if res.status() != StatusCode::OK || !super::security::is_html(res.headers()) {
         return res;
     }
@@ -92,10 +94,10 @@ pub(super) async fn pages(State(pages): State<Pages>, req: Request, next: Next) 
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let etag = page_etag(&bytes, nonce.as_deref());
-    if let (Some((cache, writes, key)), Some(view)) = (keep, offer) {
+    if let (Some((cache, writes, key)), Some(view)) = (keep, offer.taken()) {
         if !parts.headers.contains_key(header::SET_COOKIE) {
             let page = Page::new(writes, parts.headers.clone(), &bytes, nonce.as_deref(), etag.clone(), view);
-            cache.put(key, page, pages.site.ports.db.writes().unwrap_or(writes));
+            cache.put(key, page);
             parts.headers.insert(X_CACHE, HeaderValue::from_static("MISS"));
         }
     }
@@ -103,7 +105,7 @@ pub(super) async fn pages(State(pages): State<Pages>, req: Request, next: Next) 
 }
 
 /// An anonymous page with its caching headers, or a `304` when the reader has it already.
-fn public(mut res: Response, etag: &str, if_none_match: Option<&HeaderValue>) -> Response {
+fn public(mut res: Response, etag: &str, if_none_match: Option<&IfNoneMatch>) -> Response {
     let mut cache_headers = HeaderMap::new();
     cache_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(PAGE_CACHE));
     // The same URL is a different page once signed in.
@@ -111,7 +113,7 @@ fn public(mut res: Response, etag: &str, if_none_match: Option<&HeaderValue>) ->
     if let Ok(value) = HeaderValue::from_str(etag) {
         cache_headers.insert(header::ETAG, value);
     }
-    if if_none_match.is_some_and(|v| matches_etag(v, etag)) {
+    if if_none_match.is_some_and(|v| has(v, etag)) {
         let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
         not_modified.headers_mut().extend(cache_headers);
         return not_modified;
@@ -132,10 +134,10 @@ fn page_etag(page: &[u8], nonce: Option<&str>) -> String {
     format!("W/\"{}\"", hex::encode(&digest[..16]))
 }
 
-/// `If-None-Match` holds `*` or a list of tags; weak comparison (RFC 9110 §13.1.2).
-fn matches_etag(header: &HeaderValue, etag: &str) -> bool {
-    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
-    header.to_str().is_ok_and(|list| list.split(',').any(|t| t.trim() == "*" || bare(t) == bare(etag)))
+/// The reader already has `etag` (weak comparison, RFC 9110 §13.1.2: `*`, or any tag in the
+/// list equal to it apart from `W/`).
+pub(super) fn has(if_none_match: &IfNoneMatch, etag: &str) -> bool {
+    etag.parse::<ETag>().is_ok_and(|tag| !if_none_match.precondition_passes(&tag))
 }
 
 #[cfg(test)]
@@ -154,10 +156,16 @@ mod tests {
 
     #[test]
     fn if_none_match_compares_weakly_and_in_lists() {
+        let header = |value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static(value));
+            headers.typed_get::<IfNoneMatch>().expect("a valid If-None-Match")
+        };
         let tag = "W/\"abc\"";
-        assert!(matches_etag(&HeaderValue::from_static("W/\"abc\""), tag));
-        assert!(matches_etag(&HeaderValue::from_static("\"x\", \"abc\""), tag));
-        assert!(matches_etag(&HeaderValue::from_static("*"), tag));
-        assert!(!matches_etag(&HeaderValue::from_static("W/\"abd\""), tag));
+        assert!(has(&header("W/\"abc\""), tag));
+        assert!(has(&header("\"x\", \"abc\""), tag));
+        assert!(has(&header("*"), tag));
+        assert!(!has(&header("W/\"abd\""), tag));
+        assert!(has(&header("\"abc\""), "\"abc\""), "a stored file's strong tag");
     }
 }

@@ -13,39 +13,38 @@
 //! response gets its own nonce. A page that counts a view names its document, and a hit counts
 //! it as the render would have.
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use bytes::Bytes;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
-
-/// The header a render sets to offer its page ([`allow`]); the caching layer removes it.
-pub const OFFER: &str = "x-folio-page-cache";
 
 /// Pages kept at most (reading pages, listings and their query strings).
 const ENTRIES: usize = 512;
 /// A ceiling on a page's age, in case something it shows moves without a write.
 const MAX_AGE: Duration = Duration::from_secs(60);
 
-/// Lets this response's page be kept for other anonymous readers; `view` is the document whose
-/// view the page counts (a hit counts it again). Call from a server function during SSR; a
-/// call answering the browser directly is not a page and is never kept.
-#[cfg(feature = "ssr")]
-pub fn allow(view: Option<i64>) {
-    use leptos::prelude::use_context;
-    let value = view.map_or_else(|| "page".to_owned(), |id| format!("view={id}"));
-    if let (Some(response), Ok(value)) =
-        (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&value))
-    {
-        response.insert_header(axum::http::HeaderName::from_static(OFFER), value);
+/// How a render offers its page: the caching layer puts one in the request's extensions, and
+/// [`allow`] fills it (leptos_axum gives a render the request's parts, extensions included).
+/// It holds the document whose view the page counts, if any.
+#[derive(Clone, Default)]
+pub(super) struct Offer(Arc<OnceLock<Option<i64>>>);
+
+impl Offer {
+    /// `Some(view)` when the render offered its page.
+    pub(super) fn taken(&self) -> Option<Option<i64>> {
+        self.0.get().copied()
     }
 }
 
-/// What a render offered: `Some(view)` when it may be kept.
-pub(super) fn offered(value: Option<&HeaderValue>) -> Option<Option<i64>> {
-    match value?.to_str().ok()? {
-        "page" => Some(None),
-        other => other.strip_prefix("view=")?.parse().ok().map(Some),
+/// Lets this response's page be kept for other anonymous readers; `view` is the document whose
+/// view the page counts (a hit counts it again). Call from a server function: only a page
+/// render's request carries an [`Offer`], so a call answering the browser directly is never kept.
+#[cfg(feature = "ssr")]
+pub fn allow(view: Option<i64>) {
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>();
+    if let Some(offer) = parts.as_ref().and_then(|p| p.extensions.get::<Offer>()) {
+        // A page offered twice (a listing and its facets) is kept once.
+        let _ = offer.0.set(view);
     }
 }
 
@@ -111,35 +110,33 @@ fn split(body: &Bytes, nonce: Option<&str>) -> Vec<Bytes> {
     pieces
 }
 
-/// The kept pages of one process, by path and query.
-#[derive(Default)]
+/// The kept pages of one process, by path and query. A page from before the latest write is
+/// never hit again, so the cache's own eviction (CLOCK-Pro) lets it go before pages in use.
 pub struct PageCache {
-    pages: Mutex<HashMap<String, Arc<Page>>>,
+    pages: quick_cache::sync::Cache<String, Arc<Page>>,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        Self { pages: quick_cache::sync::Cache::new(ENTRIES) }
+    }
 }
 
 impl PageCache {
     /// The page kept for `key`, if it is still current at `writes`.
     pub(super) fn get(&self, key: &str, writes: u64) -> Option<Arc<Page>> {
-        let pages = self.pages.lock().ok()?;
-        let page = pages.get(key)?;
-        (page.writes == writes && page.stored_at.elapsed() < MAX_AGE).then(|| page.clone())
+        let page = self.pages.get(key)?;
+        (page.writes == writes && page.stored_at.elapsed() < MAX_AGE).then_some(page)
     }
 
-    /// Keeps `page` for `key`. When full, pages from before the latest write go first, then all.
-    pub(super) fn put(&self, key: String, page: Page, writes_now: u64) {
-        let Ok(mut pages) = self.pages.lock() else { return };
-        if pages.len() >= ENTRIES && !pages.contains_key(&key) {
-            pages.retain(|_, kept| kept.writes == writes_now && kept.stored_at.elapsed() < MAX_AGE);
-            if pages.len() >= ENTRIES {
-                pages.clear();
-            }
-        }
-        pages.insert(key, Arc::new(page));
+    /// Keeps `page` for `key`.
+    pub(super) fn put(&self, key: String, page: Page) {
+        self.pages.insert(key, Arc::new(page));
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.pages.lock().map(|p| p.len()).unwrap_or_default()
+        self.pages.len()
     }
 }
 
@@ -172,28 +169,29 @@ mod tests {
     #[test]
     fn any_write_since_the_render_is_a_miss() {
         let cache = PageCache::default();
-        cache.put("/docs/a".into(), page(7, "<p>a</p>", "n"), 7);
+        cache.put("/docs/a".into(), page(7, "<p>a</p>", "n"));
         assert!(cache.get("/docs/a", 7).is_some());
         assert!(cache.get("/docs/a", 8).is_none(), "a write since");
         assert!(cache.get("/docs/a?x=1", 7).is_none(), "another query is another page");
     }
 
     #[test]
-    fn a_full_cache_drops_stale_pages_first() {
+    fn a_full_cache_keeps_the_pages_in_use() {
         let cache = PageCache::default();
-        for i in 0..ENTRIES {
-            cache.put(format!("/old/{i}"), page(1, "x", "n"), 1);
+        cache.put("/hot".into(), page(2, "h", "n"));
+        for i in 0..4 * ENTRIES {
+            cache.put(format!("/old/{i}"), page(1, "x", "n"));
+            assert!(cache.get("/hot", 2).is_some(), "read often, kept");
         }
-        cache.put("/new".into(), page(2, "y", "n"), 2);
-        assert_eq!(cache.len(), 1, "every page from before the write went");
-        assert!(cache.get("/new", 2).is_some());
+        assert!(cache.len() <= ENTRIES + ENTRIES / 8, "bounded: {}", cache.len());
     }
 
     #[test]
-    fn only_a_well_formed_offer_is_taken() {
-        assert_eq!(offered(Some(&HeaderValue::from_static("page"))), Some(None));
-        assert_eq!(offered(Some(&HeaderValue::from_static("view=42"))), Some(Some(42)));
-        assert_eq!(offered(Some(&HeaderValue::from_static("view=x"))), None);
-        assert_eq!(offered(None), None);
+    fn an_offer_is_taken_once() {
+        let offer = Offer::default();
+        assert_eq!(offer.taken(), None, "nothing offered: not kept");
+        let _ = offer.0.set(Some(42));
+        let _ = offer.0.set(None);
+        assert_eq!(offer.taken(), Some(Some(42)));
     }
 }

@@ -96,12 +96,6 @@ impl Event {
             _ => None,
         }
     }
-
-    /// `event: …` and `data: …` lines, ending the event.
-    #[inline]
-    pub fn to_sse(&self) -> String {
-        format!("event: {}\ndata: {}\n\n", self.name(), self.data())
-    }
 }
 
 /// A whole answer, as the page without JavaScript shows it (and as a streaming page builds it
