@@ -11,6 +11,7 @@ use domain::documents::model::VersionStatus;
 use serde::Deserialize;
 
 mod cli;
+pub mod multipart;
 pub use cli::{main, ArgsError, ImportArgs};
 
 /// File extensions the importer sends; anything else is skipped (and listed).
@@ -213,28 +214,8 @@ impl Site {
 
     /// Uploads one file. Network errors and 5xx answers (other than "read-only") are retried.
     fn upload(&self, file: &Found, bytes: &[u8]) -> Result<FileResult, ImportError> {
-        let boundary = format!("folio-import-{:016x}", fastish_hash(bytes));
         let name = file.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let mut body = Vec::with_capacity(bytes.len() + 512);
-        if !file.folder.is_empty() {
-            body.extend_from_slice(
-                format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"folder\"\r\n\r\n{}\r\n",
-                    file.folder
-                )
-                .as_bytes(),
-            );
-        }
-        let quoted = name.replace(['"', '\r', '\n'], "_");
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{quoted}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let (content_type, body) = multipart::form(&file.folder, &[(&name, bytes)]);
         let mut last = String::new();
         for attempt in 0..3 {
             if attempt > 0 {
@@ -245,7 +226,7 @@ impl Site {
                 .agent
                 .post(&format!("{}/api/documents", self.url))
                 .header(self.credential.0, &self.credential.1)
-                .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"))
+                .header("Content-Type", &content_type)
                 .send(&body[..]);
             let mut res = match sent {
                 Ok(res) => res,
@@ -298,11 +279,6 @@ impl Site {
         let status: Status = serde_json::from_str(&res.body_mut().read_to_string().ok()?).ok()?;
         Some((status.status?, status.error))
     }
-}
-
-/// A boundary that cannot occur in the file: derived from its bytes (FNV-1a).
-fn fastish_hash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 fn message_of(body: &str, status: u16) -> String {

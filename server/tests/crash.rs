@@ -130,15 +130,10 @@ fn sign_in(port: u16) -> String {
 
 /// Uploads one file through the API; its document id.
 fn upload(port: u16, cookie: &str, name: &str, bytes: &[u8]) -> i64 {
-    let boundary = "crash-test-boundary";
-    let mut body =
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n")
-            .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = import::multipart::form("", &[(name, bytes)]);
     let mut res = ureq::post(&format!("http://127.0.0.1:{port}/api/documents"))
         .header("Cookie", cookie)
-        .header("Content-Type", &format!("multipart/form-data; boundary={boundary}"))
+        .header("Content-Type", &content_type)
         .send(&body[..])
         .expect("upload");
     assert_eq!(res.status(), 201);

@@ -106,30 +106,11 @@ pub fn multipart(files: &[(&str, &[u8])]) -> Request<Body> {
     multipart_in("", files)
 }
 
-/// A multipart upload with a `folder` part first (omitted when empty).
+/// A multipart upload with a `folder` part first (omitted when empty), as the importer sends it.
 pub fn multipart_in(folder: &str, files: &[(&str, &[u8])]) -> Request<Body> {
-    let boundary = "folio-test-boundary";
-    let mut body = Vec::new();
-    if !folder.is_empty() {
-        body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"folder\"\r\n\r\n{folder}\r\n")
-                .as_bytes(),
-        );
-    }
-    for (name, bytes) in files {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(b"\r\n");
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = import::multipart::form(folder, files);
     Request::post("/api/documents")
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::CONTENT_TYPE, content_type)
         .body(Body::from(body))
         .expect("request")
 }
