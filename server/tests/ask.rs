@@ -6,18 +6,19 @@
 //! test streams from the real SmolLM2 model.
 
 mod common;
+#[path = "common/scripted.rs"]
+mod scripted;
 
-use async_trait::async_trait;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use common::*;
 use domain::ask::{self, Answered, Event};
 use domain::enrich;
-use domain::error::AiError;
-use domain::ports::{Ai, OnText};
+use domain::ports::Ai;
 use http_body_util::BodyExt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use scripted::{Answer, Enrichment, Scripted};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::ServiceExt;
@@ -26,83 +27,9 @@ const ZEPPELIN: &str = "---\ntitle: Zeppelin mooring\n---\n# Zeppelin mooring\n\
 Airships are moored to a mast by the nose, so they swing with the wind. The Hindenburg used a \
 mobile mast on rails at Lakehurst.\n";
 
-#[derive(Clone)]
-enum Answer {
-    Text(&'static str),
-    Fail,
-    Hang,
-}
-
-/// A text model that answers Ask as told, in word-sized pieces, once its gate opens.
-struct Scripted {
-    answer: Mutex<Answer>,
-    gate: tokio::sync::Semaphore,
-    asked: AtomicUsize,
-    /// Generations whose future was dropped before they ended.
-    dropped: Arc<AtomicUsize>,
-}
-
-impl Scripted {
-    fn new(answer: Answer, open: bool) -> Arc<Self> {
-        let permits = if open { tokio::sync::Semaphore::MAX_PERMITS } else { 0 };
-        Arc::new(Self {
-            answer: Mutex::new(answer),
-            gate: tokio::sync::Semaphore::new(permits),
-            asked: AtomicUsize::new(0),
-            dropped: Arc::default(),
-        })
-    }
-    fn open(&self) {
-        self.gate.add_permits(tokio::sync::Semaphore::MAX_PERMITS);
-    }
-    fn asked(&self) -> usize {
-        self.asked.load(Ordering::SeqCst)
-    }
-}
-
-struct CountDrop(Arc<AtomicUsize>, bool);
-impl Drop for CountDrop {
-    fn drop(&mut self) {
-        if !self.1 {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-}
-
-#[async_trait]
-impl Ai for Scripted {
-    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
-        Ok(texts.iter().map(|_| vec![0.5; 4]).collect())
-    }
-
-    async fn generate(&self, _system: String, _prompt: String) -> Result<String, AiError> {
-        // Enrichment's calls: not counted, never answered.
-        std::future::pending().await
-    }
-
-    async fn generate_streamed(
-        &self,
-        system: String,
-        _prompt: String,
-        on_text: OnText<'_>,
-    ) -> Result<String, AiError> {
-        assert_eq!(system, ask::prompt::SYSTEM);
-        self.asked.fetch_add(1, Ordering::SeqCst);
-        let mut guard = CountDrop(self.dropped.clone(), false);
-        drop(self.gate.acquire().await.map_err(|e| AiError::Unavailable(e.to_string()))?);
-        let answer = self.answer.lock().expect("lock").clone();
-        let text = match answer {
-            Answer::Text(text) => text,
-            Answer::Fail => return Err(AiError::Request("the scripted model fails".into())),
-            Answer::Hang => std::future::pending().await,
-        };
-        for piece in text.split_inclusive(' ') {
-            on_text(piece);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        guard.1 = true;
-        Ok(text.to_owned())
-    }
+/// Ask's scripted model: enrichment's calls never answer and are not counted.
+fn model(answer: Answer, open: bool) -> Arc<Scripted> {
+    Scripted::with(answer, open, Enrichment::Ignored)
 }
 
 struct Site {
@@ -185,7 +112,7 @@ async fn ask_whole(router: &Router, body: &str) -> (StatusCode, Vec<Event>, Answ
 
 #[tokio::test]
 async fn sources_come_first_then_the_answer_in_pieces_then_what_it_cited() {
-    let ai = Scripted::new(Answer::Text("Airships swing with the wind on a mast [1]."), true);
+    let ai = model(Answer::Text("Airships swing with the wind on a mast [1]."), true);
     let site = site(ai.clone()).await;
     let (_, events, answered) = ask_whole(&site.router, &question("How are airships moored?")).await;
     assert!(matches!(events.first(), Some(Event::Sources(_))), "{events:?}");
@@ -217,7 +144,7 @@ async fn sources_come_first_then_the_answer_in_pieces_then_what_it_cited() {
 
 #[tokio::test]
 async fn a_stored_answer_goes_as_soon_as_its_passage_changes() {
-    let ai = Scripted::new(Answer::Text("On a mast [1]."), true);
+    let ai = model(Answer::Text("On a mast [1]."), true);
     let site = site(ai.clone()).await;
     let q = question("How are airships moored?");
     ask_whole(&site.router, &q).await;
@@ -268,7 +195,7 @@ async fn a_stored_answer_goes_as_soon_as_its_passage_changes() {
 
 #[tokio::test]
 async fn identical_questions_asked_at_once_share_one_generation() {
-    let ai = Scripted::new(Answer::Text("On a mast [1]."), false);
+    let ai = model(Answer::Text("On a mast [1]."), false);
     let site = site(ai.clone()).await;
     let askers: Vec<_> = (0..6)
         .map(|_| {
@@ -287,7 +214,7 @@ async fn identical_questions_asked_at_once_share_one_generation() {
 
 #[tokio::test]
 async fn a_reader_who_leaves_stops_the_generation_and_frees_the_question() {
-    let ai = Scripted::new(Answer::Hang, true);
+    let ai = model(Answer::Hang, true);
     let site = site(ai.clone()).await;
     let response = site
         .router
@@ -315,7 +242,7 @@ async fn a_reader_who_leaves_stops_the_generation_and_frees_the_question() {
 #[tokio::test]
 async fn a_model_that_fails_or_hangs_leaves_the_sources_and_a_notice() {
     for answer in [Answer::Fail, Answer::Hang] {
-        let ai = Scripted::new(answer, true);
+        let ai = model(answer, true);
         let site = site(ai.clone()).await;
         let (status, _, answered) = ask_whole(&site.router, &question("How are airships moored?")).await;
         assert_eq!(status, StatusCode::OK);
@@ -333,7 +260,7 @@ async fn a_model_that_fails_or_hangs_leaves_the_sources_and_a_notice() {
 
 #[tokio::test]
 async fn bad_questions_are_400s_that_say_why_and_a_crowd_is_a_429() {
-    let ai = Scripted::new(Answer::Text("On a mast [1]."), false);
+    let ai = model(Answer::Text("On a mast [1]."), false);
     let site = site(ai.clone()).await;
     for (body, says) in [
         (question("   "), "Type a question"),
@@ -385,7 +312,7 @@ async fn bad_questions_are_400s_that_say_why_and_a_crowd_is_a_429() {
 
 #[tokio::test]
 async fn what_the_model_writes_is_text_and_a_question_without_passages_is_not_found() {
-    let ai = Scripted::new(
+    let ai = model(
         Answer::Text(
             // Mostly the passage's words, so that the answer check keeps it and it reaches the page.
             "<script>alert(1)</script> Airships are moored to a mast by the nose and swing with the wind on rails at Lakehurst, see [this](https://evil.example/x) [1] [9].",
@@ -413,7 +340,7 @@ async fn what_the_model_writes_is_text_and_a_question_without_passages_is_not_fo
 #[tokio::test]
 async fn an_answer_is_checked_against_its_passages() {
     // Drawn from passage 1 without saying so: the citation is attached.
-    let ai = Scripted::new(Answer::Text("Airships are moored to a mast by the nose."), true);
+    let ai = model(Answer::Text("Airships are moored to a mast by the nose."), true);
     let site = site(ai.clone()).await;
     let (_, events, answered) = ask_whole(&site.router, &question("How are airships moored?")).await;
     assert_eq!(answered.answer, "Airships are moored to a mast by the nose [1].");
@@ -422,14 +349,14 @@ async fn an_answer_is_checked_against_its_passages() {
     assert_eq!(stored.answer, answered.answer, "kept as checked");
 
     // Drawn from none of them (the model answered from what it learned): "not found".
-    *ai.answer.lock().expect("lock") = Answer::Text("The capital of Peru is Lima, a large city.");
+    ai.answer(Answer::Text("The capital of Peru is Lima, a large city."));
     let (_, _, made_up) = ask_whole(&site.router, &question("How are airships moored at Lima?")).await;
     assert_eq!(made_up.answer, ask::prompt::NOT_FOUND);
     assert!(made_up.done.expect("done").not_found);
 
     // What a small model said to a question the documents cannot answer, citing a passage that
     // says nothing of it: a citation proves nothing, the sentence goes, and with it the answer.
-    *ai.answer.lock().expect("lock") = Answer::Text("The capital city of Mongolia is Beijing [1].");
+    ai.answer(Answer::Text("The capital city of Mongolia is Beijing [1]."));
     let (_, events, beijing) = ask_whole(&site.router, &question("What is the capital of Mongolia?")).await;
     assert!(!beijing.sources.is_empty(), "the mooring page is still the nearest");
     assert_eq!(beijing.answer, ask::prompt::NOT_FOUND);
@@ -446,9 +373,9 @@ async fn an_answer_is_checked_against_its_passages() {
 
     // True and false sentences, each citing the passage: the true one stays, the false one goes,
     // and that is what is stored.
-    *ai.answer.lock().expect("lock") = Answer::Text(
+    ai.answer(Answer::Text(
         "Airships are moored to a mast by the nose [1]. The Hindenburg flew to the Moon in 1969 carrying penguins [1].",
-    );
+    ));
     let (_, _, mixed) = ask_whole(&site.router, &question("Where was the Hindenburg moored?")).await;
     assert_eq!(mixed.answer, "Airships are moored to a mast by the nose [1].");
     let (_, _, stored) = ask_whole(&site.router, &question("Where was the Hindenburg moored?")).await;
@@ -458,7 +385,7 @@ async fn an_answer_is_checked_against_its_passages() {
 
 #[tokio::test]
 async fn a_question_no_passage_is_near_is_not_found_at_once_without_the_model() {
-    let ai = Scripted::new(Answer::Text("Airships are moored to a mast by the nose [1]."), true);
+    let ai = model(Answer::Text("Airships are moored to a mast by the nose [1]."), true);
     let site = site(ai.clone()).await;
     // No cosine reaches 1.5: a bar there stands for a question nothing answers.
     let search = domain::search::Settings { ask_min_similarity: Some(1.5), ..(*site.domain.search).clone() };

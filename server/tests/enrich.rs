@@ -6,114 +6,21 @@
 //! real SmolLM2 model.
 
 mod common;
+#[path = "common/scripted.rs"]
+mod scripted;
 
-use async_trait::async_trait;
 use axum::http::StatusCode;
 use axum::Router;
 use common::*;
 use domain::enrich::{self, text};
-use domain::error::AiError;
-use domain::ports::Ai;
 use domain::sql::Statement;
+use scripted::{Answer, Scripted};
 use serde_json::Value;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 const DOC: &str = "/docs/how-folio-is-built";
-
-#[derive(Clone)]
-enum Answer {
-    Text(&'static str),
-    /// The answer for the first `(word, answer)` whose word the prompt holds: which document a
-    /// call was for shows in what it wrote.
-    ByPrompt(&'static [(&'static str, &'static str)]),
-    Fail,
-    Hang,
-    Busy,
-}
-
-/// A text model that answers as told, once its gate opens, counting calls per prompt kind.
-struct Scripted {
-    answer: Mutex<Answer>,
-    gate: tokio::sync::Semaphore,
-    summaries: AtomicUsize,
-    topics: AtomicUsize,
-    /// Every summary prompt, in order: which documents were summarised, and how often.
-    summary_prompts: Mutex<Vec<String>>,
-    /// Calls let through the gate.
-    answered: AtomicUsize,
-}
-
-impl Scripted {
-    fn new(answer: Answer, open: bool) -> Arc<Self> {
-        let permits = if open { tokio::sync::Semaphore::MAX_PERMITS } else { 0 };
-        Arc::new(Self {
-            answer: Mutex::new(answer),
-            gate: tokio::sync::Semaphore::new(permits),
-            summaries: AtomicUsize::new(0),
-            topics: AtomicUsize::new(0),
-            summary_prompts: Mutex::new(Vec::new()),
-            answered: AtomicUsize::new(0),
-        })
-    }
-    fn open(&self) {
-        self.gate.add_permits(tokio::sync::Semaphore::MAX_PERMITS);
-    }
-    fn let_one_through(&self) {
-        self.gate.add_permits(1);
-    }
-    fn answer(&self, answer: Answer) {
-        *self.answer.lock().expect("lock") = answer;
-    }
-    fn summaries(&self) -> usize {
-        self.summaries.load(Ordering::SeqCst)
-    }
-}
-
-#[async_trait]
-impl Ai for Scripted {
-    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
-        // The same direction for every text (every document is as near as any other), except
-        // texts about lighthouses: at right angles to the rest (similarity 0), the same as each
-        // other (1).
-        Ok(texts
-            .iter()
-            .map(|t| {
-                if t.to_lowercase().contains("lighthouse") {
-                    vec![-0.5, -0.5, 0.5, 0.5]
-                } else {
-                    vec![0.5; 4]
-                }
-            })
-            .collect())
-    }
-
-    async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
-        let counter = if system == text::SUMMARY_SYSTEM { &self.summaries } else { &self.topics };
-        counter.fetch_add(1, Ordering::SeqCst);
-        if system == text::SUMMARY_SYSTEM {
-            self.summary_prompts.lock().expect("lock").push(prompt.clone());
-        }
-        // One permit per call: `let_one_through` releases a single waiter, the first to come.
-        self.gate.acquire().await.map_err(|e| AiError::Unavailable(e.to_string()))?.forget();
-        self.answered.fetch_add(1, Ordering::SeqCst);
-        let answer = self.answer.lock().expect("lock").clone();
-        match answer {
-            Answer::Text(_) if system == text::TOPICS_SYSTEM => Ok("Rust, edge computing, pages".into()),
-            Answer::Text(text) => Ok(text.to_owned()),
-            Answer::ByPrompt(_) if system == text::TOPICS_SYSTEM => Ok("Rust, edge computing, pages".into()),
-            Answer::ByPrompt(answers) => answers
-                .iter()
-                .find(|(word, _)| prompt.contains(word))
-                .map(|(_, answer)| (*answer).to_owned())
-                .ok_or_else(|| AiError::Request("no scripted answer for this prompt".into())),
-            Answer::Fail => Err(AiError::Request("the scripted model fails".into())),
-            Answer::Hang => std::future::pending().await,
-            Answer::Busy => Err(AiError::Busy("the scripted model is writing something else".into())),
-        }
-    }
-}
 
 struct Site {
     router: Router,
