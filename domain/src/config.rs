@@ -392,12 +392,17 @@ impl SiteConfig {
         let Some(setting) = SETTINGS.iter().find(|s| s.var == name || s.toml == name) else {
             return Ok(false);
         };
+        self.apply(setting, name, value)?;
+        Ok(true)
+    }
+
+    /// `value` into `setting`; an error names the setting as the person wrote it (`name`).
+    fn apply(&mut self, setting: &Setting, name: &str, value: &str) -> Result<(), ConfigError> {
         (setting.apply)(self, value).map_err(|Expected(expected)| ConfigError {
             name: name.to_owned(),
             value: value.to_owned(),
             expected,
-        })?;
-        Ok(true)
+        })
     }
 
     /// Every setting `lookup` has a value for, by variable name (the host adds its prefix),
@@ -405,11 +410,7 @@ impl SiteConfig {
     pub fn with_vars(mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         for setting in SETTINGS {
             if let Some(value) = lookup(setting.var).filter(|v| !v.trim().is_empty()) {
-                (setting.apply)(&mut self, &value).map_err(|Expected(expected)| ConfigError {
-                    name: setting.var.to_owned(),
-                    value: value.clone(),
-                    expected,
-                })?;
+                self.apply(setting, setting.var, &value)?;
             }
         }
         Ok(self)

@@ -57,18 +57,12 @@ pub async fn build(config: &Config, leptos_options: LeptosOptions) -> anyhow::Re
     let mut ports =
         Ports::new(Arc::new(db), Arc::new(blobs), Arc::new(tasks.clone()), Arc::new(Argon2Passwords::new()))
             .with_converter(Arc::new(converter(config)?));
-    let mut enrich = config.site.enrich.clone();
-    if let Some((ai, vectors, text_model)) = semantic(config, &ports).await {
+    let mut text_model = String::new();
+    if let Some((ai, vectors, model)) = semantic(config, &ports).await {
         ports = ports.with_semantic(ai, vectors);
-        enrich.text_model = text_model;
-    } else {
-        enrich.text_model = String::new();
+        text_model = model;
     }
-    let site = Site::new(ports)
-        .with_access(access)
-        .with_search_settings(config.site.search.clone())
-        .with_limits(config.site.limits.clone())
-        .with_enrich_settings(enrich);
+    let site = Site::configured(ports, &config.site, access, text_model);
     ensure_admin(config, &site.ports).await?;
     if config.site.seed_samples && app::http::seed_samples_if_empty(&site).await? {
         tracing::info!("loaded the sample documents");

@@ -121,7 +121,6 @@ fn site(env: &Env, config: &SiteConfig) -> Result<Site, StartError> {
     )
     // Many isolates serve one site: the counts live in D1, where all of them see every use.
     .with_throttle(Arc::new(domain::site::limits::DbThrottle(db)));
-    let mut enrich = domain::enrich::Settings { text_model: String::new(), ..config.enrich.clone() };
     // Semantic search needs both the model and the index; without either it is keyword-only.
     let dimensions = var(env, "EMBEDDING_DIMENSIONS").and_then(|d| d.parse().ok()).unwrap_or(384);
     let model = config.embedding_model.or("@cf/baai/bge-small-en-v1.5");
@@ -131,13 +130,9 @@ fn site(env: &Env, config: &SiteConfig) -> Result<Site, StartError> {
     {
         let ai = workers_ai::WorkersAi::new(ai, model, text_model.clone());
         ports = ports.with_semantic(Arc::new(ai), Arc::new(vectors));
-        enrich.text_model = text_model;
+        return Ok(Site::configured(ports, config, access, text_model));
     }
-    Ok(Site::new(ports)
-        .with_access(access)
-        .with_search_settings(config.search.clone())
-        .with_limits(config.limits.clone())
-        .with_enrich_settings(enrich))
+    Ok(Site::configured(ports, config, access, String::new()))
 }
 
 /// Binds the ports to this isolate's bindings and builds the router (once per isolate).

@@ -50,6 +50,22 @@ impl Site {
         }
     }
 
+    /// A site on `ports` with a host's settings: the one way both hosts build theirs.
+    /// `text_model` is the model enrichment and Ask use, empty when there is none.
+    pub fn configured(
+        ports: Ports,
+        config: &crate::config::SiteConfig,
+        access: Option<Access>,
+        text_model: String,
+    ) -> Self {
+        let enrich = crate::enrich::Settings { text_model, ..config.enrich.clone() };
+        Self::new(ports)
+            .with_access(access)
+            .with_search_settings(config.search.clone())
+            .with_limits(config.limits.clone())
+            .with_enrich_settings(enrich)
+    }
+
     #[must_use]
     pub fn with_search_settings(mut self, settings: crate::search::Settings) -> Self {
         self.search = Arc::new(settings);
