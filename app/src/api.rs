@@ -108,11 +108,8 @@ pub async fn vote(slug: String, helpful: bool) -> Result<Votes, AppError> {
 #[server(endpoint = "search-documents", input = leptos::server_fn::codec::GetUrl)]
 pub async fn search(params: domain::search::Params) -> Result<domain::search::Results, AppError> {
     let site = site()?;
-    let request = params.into_request()?;
     let parts = request_parts()?;
-    let client = crate::http::security::client_of(&parts);
-    domain::site::limits::admit(&site, domain::site::limits::Action::Search, client).await?;
-    Ok(domain::search::search(&site, request).await?)
+    Ok(domain::search::search_for(&site, params, crate::http::security::client_of(&parts)).await?)
 }
 
 /// Answers a question whole (`/ask?q=` without JavaScript; the page with JavaScript streams it
@@ -120,11 +117,9 @@ pub async fn search(params: domain::search::Params) -> Result<domain::search::Re
 #[server(endpoint = "ask-question", input = leptos::server_fn::codec::GetUrl)]
 pub async fn ask_question(params: domain::ask::Params) -> Result<domain::ask::Answered, AppError> {
     let site = site()?;
-    let question = domain::ask::Question::parse(params)?;
     let parts = request_parts()?;
-    let client = crate::http::security::client_of(&parts);
-    domain::site::limits::admit(&site, domain::site::limits::Action::Ask, client).await?;
-    let _ticket = site.asking.enter()?;
+    let (question, _ticket) =
+        domain::ask::admit(&site, params, crate::http::security::client_of(&parts)).await?;
     Ok(domain::ask::answer_whole(&site, &question).await?)
 }
 

@@ -10,6 +10,7 @@ use axum::{Json, Router};
 use domain::{BlobKey, DomainError, Ports, Site};
 use headers::HeaderMapExt;
 
+use crate::http::security::ClientAddr;
 use crate::http::session::Actor;
 
 use super::AppState;
@@ -167,13 +168,10 @@ async fn api_inventory(State(ports): State<Ports>, _: Actor) -> Result<Response,
 /// shows in the next search.
 async fn api_search(
     State(site): State<Site>,
-    client: Option<axum::Extension<crate::http::security::ClientAddr>>,
+    ClientAddr(client): ClientAddr,
     axum::extract::Query(params): axum::extract::Query<domain::search::Params>,
 ) -> Result<Response, AppError> {
-    let request = params.into_request()?;
-    let client = client.as_ref().and_then(|c| c.0 .0.as_deref());
-    domain::site::limits::admit(&site, domain::site::limits::Action::Search, client).await?;
-    let results = domain::search::search(&site, request).await?;
+    let results = domain::search::search_for(&site, params, client.as_deref()).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(results)).into_response())
 }
 
@@ -183,15 +181,12 @@ async fn api_search(
 /// who disconnects drops the body, and with it the generation.
 async fn api_ask(
     State(site): State<Site>,
-    client: Option<axum::Extension<crate::http::security::ClientAddr>>,
+    ClientAddr(client): ClientAddr,
     JsonBody(params): JsonBody<domain::ask::Params>,
 ) -> Result<Response, AppError> {
-    use domain::ask::{Done, Event, Question};
+    use domain::ask::{Done, Event};
     use futures::{FutureExt, StreamExt};
-    let question = Question::parse(params)?;
-    let client = client.as_ref().and_then(|c| c.0 .0.as_deref());
-    domain::site::limits::admit(&site, domain::site::limits::Action::Ask, client).await?;
-    let ticket = site.asking.enter()?;
+    let (question, ticket) = domain::ask::admit(&site, params, client.as_deref()).await?;
     let (events, received) = futures::channel::mpsc::unbounded::<Event>();
     let answering = async move {
         let _ticket = ticket;

@@ -40,6 +40,18 @@ pub struct PeerAddr(pub IpAddr);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientAddr(pub Option<String>);
 
+/// A handler's client, as [`client_addr`] recorded it (unknown when it did not run).
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_of(parts).map(str::to_owned)))
+    }
+}
+
 impl ClientIpSource {
     fn resolve(self, req: &Request) -> Option<String> {
         let peer = || req.extensions().get::<PeerAddr>().map(|p| p.0.to_string());

@@ -18,7 +18,7 @@ mod retrieve;
 
 pub use events::{Answered, Done, Event, Source, Timings};
 pub use gate::{Gate, Ticket};
-pub use question::{Params, Question};
+pub use question::{admit, Params, Question};
 
 use std::time::Duration;
 

@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::MAX_QUESTION_CHARS;
+use super::{Ticket, MAX_QUESTION_CHARS};
 use crate::error::DomainError;
+use crate::site::limits::{self, Action};
+use crate::site::Site;
 
 /// A question as the API and the page receive it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -62,4 +64,17 @@ impl Question {
             self.tag.as_deref().unwrap_or("")
         )
     }
+}
+
+/// A reader's question, as the page and `/api/ask` both take it: checked (400), counted
+/// against the client's limit (429), and given a place at the gate (503 when it is full). The
+/// ticket holds that place while the question is answered.
+pub async fn admit(
+    site: &Site,
+    params: Params,
+    client: Option<&str>,
+) -> Result<(Question, Ticket), DomainError> {
+    let question = Question::parse(params)?;
+    limits::admit(site, Action::Ask, client).await?;
+    Ok((question, site.asking.enter()?))
 }

@@ -271,6 +271,14 @@ pub(crate) struct Filters {
     pub after: Option<i64>,
 }
 
+/// A reader's search, as the page and `/api/search` both take it: checked, counted against
+/// the client's limit (429 past it), then run.
+pub async fn search_for(site: &Site, params: Params, client: Option<&str>) -> Result<Results, DomainError> {
+    let request = params.into_request()?;
+    crate::site::limits::admit(site, crate::site::limits::Action::Search, client).await?;
+    search(site, request).await
+}
+
 /// Runs a search. Never fails because of the model or the vector index: without them the
 /// answer is the keyword results, marked `degraded`. A search repeated before the next write
 /// is answered from [`SearchCache`] (natively; see there).
