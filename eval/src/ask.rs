@@ -152,32 +152,17 @@ pub fn run(base: &str, answerable: &[Question], unanswerable: &[Question]) -> Re
         (sorted(to_sources), sorted(to_first), sorted(to_end), sorted(rates));
     let mut table = format!("Ask: {n} answerable and {u} unanswerable questions against {base}\n\n");
     let _ = writeln!(table, "| measure | value |\n|---|---|");
-    let _ = writeln!(
-        table,
-        "| gold document among the sources | {in_sources}/{n} ({:.0}%) |",
-        pct(in_sources, n)
-    );
-    let _ = writeln!(
-        table,
-        "| gold document among the cited sources | {cited_gold}/{n} ({:.0}%) |",
-        pct(cited_gold, n)
-    );
-    let _ = writeln!(table, "| answers citing any source | {cited_any}/{n} ({:.0}%) |", pct(cited_any, n));
-    let _ = writeln!(
-        table,
-        "| \"not found\" for an answerable question | {wrongly_not_found}/{n} ({:.0}%) |",
-        pct(wrongly_not_found, n)
-    );
-    let _ = writeln!(
-        table,
-        "| \"not found\" for an unanswerable question | {said_not_found}/{u} ({:.0}%) |",
-        pct(said_not_found, u)
-    );
-    let _ = writeln!(
-        table,
-        "| \"not found\" for an unanswerable question at once, without the model | {at_once}/{u} ({:.0}%) |",
-        pct(at_once, u)
-    );
+    let shares = [
+        ("gold document among the sources", in_sources, n),
+        ("gold document among the cited sources", cited_gold, n),
+        ("answers citing any source", cited_any, n),
+        ("\"not found\" for an answerable question", wrongly_not_found, n),
+        ("\"not found\" for an unanswerable question", said_not_found, u),
+        ("\"not found\" for an unanswerable question at once, without the model", at_once, u),
+    ];
+    for (label, count, of) in shares {
+        let _ = writeln!(table, "| {label} | {count}/{of} ({:.0}%) |", pct(count, of));
+    }
     let _ = writeln!(table, "| no answer (model unavailable) / from storage | {unavailable} / {cached} |");
     for (label, v) in
         [("to the sources", &to_sources), ("to the first piece", &to_first), ("to the end", &to_end)]

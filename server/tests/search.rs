@@ -31,6 +31,16 @@ fn titles(results: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A native site with the lighthouse page uploaded and indexed.
+async fn with_lighthouse() -> (server::startup::Native, tempfile::TempDir) {
+    let (native, dir) = native().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (status, _) = upload(&native, &admin, &[("lighthouse.md", LIGHTHOUSE.as_bytes())]).await;
+    assert_eq!(status, StatusCode::CREATED);
+    native.tasks.wait_idle().await;
+    (native, dir)
+}
+
 #[tokio::test]
 async fn an_upload_is_found_by_a_word_at_its_section_and_the_snippet_marks_it() {
     let (native, _dir) = native().await;
@@ -157,10 +167,7 @@ async fn bad_queries_answer_with_results_or_a_clear_400_never_a_500() {
 
 #[tokio::test]
 async fn a_misspelt_word_is_corrected_from_the_index() {
-    let (native, _dir) = native().await;
-    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    upload(&native, &admin, &[("lighthouse.md", LIGHTHOUSE.as_bytes())]).await;
-    native.tasks.wait_idle().await;
+    let (native, _dir) = with_lighthouse().await;
     let (_, found) = search(&native, "q=diafone+&mode=keyword").await;
     assert_eq!(found["corrected"], "diaphone", "{found}");
     assert_eq!(titles(&found), ["Lighthouse keeping"]);
@@ -313,10 +320,7 @@ impl domain::Db for Counted {
 /// word among a few is still corrected.
 #[tokio::test]
 async fn a_query_of_many_unknown_words_costs_a_bounded_number_of_statements() {
-    let (native, _dir) = native().await;
-    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    upload(&native, &admin, &[("lighthouse.md", LIGHTHOUSE.as_bytes())]).await;
-    native.tasks.wait_idle().await;
+    let (native, _dir) = with_lighthouse().await;
     let db = std::sync::Arc::new(Counted {
         inner: native.site.ports.db.clone(),
         statements: std::sync::atomic::AtomicUsize::new(0),
