@@ -213,13 +213,7 @@ async fn documents_from_before_search_are_indexed_by_the_backfill() {
     let options = || app::http::leptos_options().expect("options");
     let native = server::startup::build(&config, options()).await.expect("host");
     native.tasks.wait_idle().await;
-    let before = native
-        .site
-        .ports
-        .db
-        .query(Statement::new("SELECT slug, updated_at, version FROM documents ORDER BY slug"))
-        .await
-        .expect("docs");
+    let before = documents(&native).await;
     assert!(before.len() >= 4, "samples: {before:?}");
     drop(native);
     // Undo migration 0010, as on a database from the previous release.
@@ -242,13 +236,7 @@ async fn documents_from_before_search_are_indexed_by_the_backfill() {
     assert_eq!(swept.jobs_run, before.len());
     assert!(count(&native, "chunks").await > 0);
     assert_eq!(count(&native, "ingest_jobs").await, 0);
-    let after = native
-        .site
-        .ports
-        .db
-        .query(Statement::new("SELECT slug, updated_at, version FROM documents ORDER BY slug"))
-        .await
-        .expect("docs");
+    let after = documents(&native).await;
     assert_eq!(before, after, "the backfill is not an update");
     let (_, found) = search(&native, "q=markdown&mode=keyword").await;
     assert!(!titles(&found).is_empty());
@@ -353,4 +341,10 @@ async fn a_query_of_many_unknown_words_costs_a_bounded_number_of_statements() {
     };
     let found = domain::search::search(&site, request).await.expect("an answer");
     assert_eq!(found.results.first().map(|h| h.title.as_str()), Some("Lighthouse keeping"), "{found:?}");
+}
+
+/// Every document's slug, update time and version.
+async fn documents(native: &server::startup::Native) -> Vec<domain::sql::Row> {
+    let sql = "SELECT slug, updated_at, version FROM documents ORDER BY slug";
+    native.site.ports.db.query(Statement::new(sql)).await.expect("docs")
 }
