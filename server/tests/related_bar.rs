@@ -6,7 +6,7 @@
 //! similarity). Pages that are gold for one question answer the same thing (related); a page and
 //! one of the other corpus are surely unrelated. Prints the distributions and, per bar, what a
 //! page would show; docs/performance.md ("Related documents") quotes it. Ignored: it embeds
-//! ~4,300 chunks (about 8 minutes on 2 cores). The corpora are the ones `scripts/eval.sh`
+//! ~4,300 chunks (13–15 minutes on 2 cores). The corpora are the ones `scripts/eval.sh`
 //! copies out of Debian's packages into `$FOLIO_CACHE/eval/<set>/`:
 //!
 //! ```sh

@@ -260,7 +260,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         var: "RELATED_MIN_SIMILARITY",
         toml: "enrich.related_min_similarity",
-        example: "0.6",
+        example: "0.65",
         apply: |c, v| {
             c.enrich.related_min_similarity = fraction(v, -1.0, 1.0)?;
             Ok(())
