@@ -71,8 +71,12 @@ pub(crate) fn fuse(
                 Fusion::Convex => weight * n,
             };
             match fused.get_mut(&candidate.document_id) {
-                // Already there from the keyword side: keep its chunk.
-                Some(entry) => entry.0 += part,
+                // Already there from the keyword side: keep its chunk; the semantic side's
+                // fill its sections.
+                Some(entry) => {
+                    entry.0 += part;
+                    super::group::merge(&mut entry.1, candidate);
+                }
                 None => {
                     fused.insert(candidate.document_id, (part, candidate));
                 }
@@ -98,6 +102,7 @@ mod tests {
             anchor: None,
             snippet: String::new(),
             score,
+            sections: Vec::new(),
         }
     }
 

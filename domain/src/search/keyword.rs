@@ -108,6 +108,7 @@ async fn run(
             anchor: r.anchor,
             snippet: r.snippet,
             score: -r.rank,
+            sections: Vec::new(),
         })
         .collect())
 }

@@ -10,8 +10,10 @@
 mod cache;
 pub mod chunk;
 pub mod fusion;
+mod group;
 mod highlight;
 mod keyword;
+mod params;
 pub mod query;
 mod semantic;
 
@@ -24,6 +26,7 @@ use query::KeywordQuery;
 
 pub use cache::SearchCache;
 pub use fusion::Fusion;
+pub use params::Params;
 
 /// Which indexes answer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,87 +116,6 @@ pub struct Request {
     pub fusion: Option<Fusion>,
 }
 
-/// A search as it arrives in a URL (`/api/search?q=&mode=&limit=&folder=&tag=&after=&ratio=&fusion=`
-/// and the `/search` page), checked by [`Params::into_request`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Params {
-    #[serde(default)]
-    pub q: String,
-    pub mode: Option<String>,
-    pub limit: Option<String>,
-    pub folder: Option<String>,
-    pub tag: Option<String>,
-    pub after: Option<String>,
-    pub ratio: Option<String>,
-    /// `rrf` or `convex`, overriding the host's setting (for `folio eval`).
-    pub fusion: Option<String>,
-}
-
-impl Params {
-    /// The request, or a message saying which parameter is wrong and what it takes. Empty
-    /// filters mean none; an unknown folder or tag is a valid filter that finds nothing.
-    pub fn into_request(self) -> Result<Request, DomainError> {
-        let bad = |msg: String| DomainError::BadInput(msg);
-        let present = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let mode = match present(self.mode) {
-            None => Mode::default(),
-            Some(m) => Mode::parse(&m)
-                .ok_or_else(|| bad(format!("mode must be hybrid, keyword or semantic, not {m:?}.")))?,
-        };
-        let limit = match present(self.limit) {
-            None => DEFAULT_LIMIT,
-            Some(l) => l.parse::<usize>().ok().filter(|l| (1..=MAX_LIMIT).contains(l)).ok_or_else(|| {
-                bad(format!("limit must be a whole number from 1 to {MAX_LIMIT}, not {l:?}."))
-            })?,
-        };
-        let after = match present(self.after) {
-            None => None,
-            Some(a) => Some(parse_after(&a).ok_or_else(|| {
-                bad(format!("after must be a date (2026-01-31) or Unix seconds, not {a:?}."))
-            })?),
-        };
-        let semantic_ratio = match present(self.ratio) {
-            None => None,
-            Some(r) => Some(
-                r.parse::<f32>()
-                    .ok()
-                    .filter(|r| (0.0..=1.0).contains(r))
-                    .ok_or_else(|| bad(format!("ratio must be a number from 0 to 1, not {r:?}.")))?,
-            ),
-        };
-        let fusion = match present(self.fusion) {
-            None => None,
-            Some(f) => Some(
-                Fusion::parse(&f).ok_or_else(|| bad(format!("fusion must be rrf or convex, not {f:?}.")))?,
-            ),
-        };
-        Ok(Request {
-            fusion,
-            query: self.q,
-            mode,
-            limit,
-            folder: present(self.folder),
-            tag: present(self.tag),
-            after,
-            semantic_ratio,
-        })
-    }
-}
-
-/// `2026-01-31` (midnight UTC) or Unix seconds. Dates are checked by `time`: 2026-02-30 is
-/// refused, not rolled over.
-fn parse_after(value: &str) -> Option<i64> {
-    if let Ok(seconds) = value.parse::<i64>() {
-        return Some(seconds);
-    }
-    let mut parts = value.splitn(3, '-');
-    let year = parts.next()?.parse::<i32>().ok().filter(|y| (1970..=9999).contains(y))?;
-    let month = time::Month::try_from(parts.next()?.parse::<u8>().ok()?).ok()?;
-    let day = parts.next()?.parse::<u8>().ok()?;
-    let date = time::Date::from_calendar_date(year, month, day).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp())
-}
-
 /// One document found, at its best chunk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
@@ -209,6 +131,18 @@ pub struct Hit {
     /// Escaped text with the matched words in `<mark>`: safe to insert as HTML.
     pub snippet_html: String,
     pub score: f64,
+    /// Other matching sections of the document, best first (at most two; found by meaning).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<HitSection>,
+}
+
+/// Another matching section of a found document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HitSection {
+    pub url: String,
+    pub heading: String,
+    /// Escaped, as [`Hit::snippet_html`].
+    pub snippet_html: String,
 }
 
 /// What a search found.
@@ -242,24 +176,40 @@ pub(crate) struct Candidate {
     pub snippet: String,
     /// Higher is better within its list.
     pub score: f64,
+    /// The document's other matching sections ([`group`]).
+    pub sections: Vec<group::Section>,
 }
 
 impl Candidate {
     fn into_hit(self, score: f64) -> Hit {
-        let url = match &self.anchor {
-            Some(anchor) => format!("/docs/{}#{anchor}", self.slug),
-            None => format!("/docs/{}", self.slug),
-        };
+        let sections = self
+            .sections
+            .into_iter()
+            .map(|s| HitSection {
+                url: section_url(&self.slug, s.anchor.as_deref()),
+                heading: s.heading,
+                snippet_html: query::snippet_html(&s.snippet),
+            })
+            .collect();
         Hit {
             document_id: self.document_id,
             chunk_id: self.chunk_id,
+            url: section_url(&self.slug, self.anchor.as_deref()),
             slug: self.slug,
             title: self.title,
-            url,
             heading: self.heading,
             snippet_html: query::snippet_html(&self.snippet),
             score,
+            sections,
         }
+    }
+}
+
+/// The document page at a section.
+fn section_url(slug: &str, anchor: Option<&str>) -> String {
+    match anchor {
+        Some(anchor) => format!("/docs/{slug}#{anchor}"),
+        None => format!("/docs/{slug}"),
     }
 }
 
@@ -375,61 +325,5 @@ async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Resu
 
 /// Keeps the first (best) candidate of each document, in order.
 pub(crate) fn best_per_document(list: Vec<Candidate>) -> Vec<Candidate> {
-    let mut seen = std::collections::HashSet::new();
-    list.into_iter().filter(|c| seen.insert(c.document_id)).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn params(pairs: &[(&str, &str)]) -> Result<Request, DomainError> {
-        let mut p = Params::default();
-        for (k, v) in pairs {
-            let value = Some((*v).to_owned());
-            match *k {
-                "q" => p.q = (*v).to_owned(),
-                "mode" => p.mode = value,
-                "limit" => p.limit = value,
-                "folder" => p.folder = value,
-                "tag" => p.tag = value,
-                "after" => p.after = value,
-                "ratio" => p.ratio = value,
-                _ => unreachable!(),
-            }
-        }
-        p.into_request()
-    }
-
-    #[test]
-    fn parameters_are_checked_with_messages_that_name_them() {
-        let r = params(&[("q", "wal"), ("folder", " "), ("tag", "sql")]).expect("ok");
-        assert_eq!(
-            (r.mode, r.limit, r.folder, r.tag.as_deref()),
-            (Mode::Hybrid, DEFAULT_LIMIT, None, Some("sql"))
-        );
-        for (key, value) in [
-            ("limit", "0"),
-            ("limit", "51"),
-            ("limit", "ten"),
-            ("mode", "fuzzy"),
-            ("after", "yesterday"),
-            ("ratio", "2"),
-        ] {
-            let err = params(&[("q", "x"), (key, value)]).expect_err(value);
-            assert_eq!(err.status(), 400);
-            assert!(err.public_message().contains(key), "{key}: {}", err.public_message());
-        }
-        assert_eq!(params(&[("limit", "50")]).expect("max").limit, 50);
-    }
-
-    #[test]
-    fn after_takes_dates_and_seconds() {
-        assert_eq!(parse_after("1970-01-01"), Some(0));
-        assert_eq!(parse_after("2026-12-03"), Some(1_796_256_000));
-        assert_eq!(parse_after("1700000000"), Some(1_700_000_000));
-        assert_eq!(parse_after("2026-13-01"), None);
-        assert_eq!(parse_after("2026-02-30"), None, "no rolling over into March");
-        assert_eq!(parse_after("2028-02-29"), Some(1_835_395_200));
-    }
+    group::per_document(list, false)
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 use super::query::KeywordQuery;
-use super::{best_per_document, highlight, Candidate, Filters};
+use super::{group, highlight, Candidate, Filters};
 use crate::ports::{with_timeout, DbExt, VectorQuery};
 use crate::site::Site;
 use crate::sql::Statement;
@@ -121,11 +121,12 @@ pub(super) async fn candidates(
                 heading: r.heading,
                 anchor: r.anchor,
                 score: f64::from(score),
+                sections: Vec::new(),
             })
         })
         .collect();
     found.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let mut found = best_per_document(found);
+    let mut found = group::per_document(found, true);
     found.truncate(limit);
     Some(found)
 }
