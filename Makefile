@@ -5,9 +5,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 ENV := source scripts/env.sh &&
 
-WORKER_TARGET_DIR = $${FOLIO_CACHE}/target-worker
+# A second checkout may build the Worker in a target dir of its own: WORKER_TARGET_DIR=… make …
+WORKER_TARGET_DIR ?= $${FOLIO_CACHE}/target-worker
 
-.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy e2e bench bench-search soak eval eval-ask clean-data
+.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy pages-build pages-dev pages-check pages-deploy e2e bench bench-search soak eval eval-ask clean-data
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,6 +48,21 @@ worker-check: worker-build site ## The release gate: wrangler deploy --dry-run (
 
 worker-deploy: worker-check ## Deploy to Cloudflare (needs `wrangler login` and a real D1 id)
 	@$(ENV) wrangler d1 migrations apply DB --remote && wrangler deploy
+
+pages-build: worker-build site ## The same build for Cloudflare Pages: target/pages (dist/ with _worker.js, wrangler.jsonc)
+	@$(ENV) node scripts/pages-build.mjs
+
+pages-dev: pages-build ## Run the Pages build with `wrangler pages dev` in workerd, local D1/R2, AI and Vectorize (port 8789)
+	@# As worker-dev: one shell, Node 22 first on PATH, the stand-in (on 8790) this shell's child.
+	@$(ENV) { "$${CARGO_TARGET_DIR}/release/folio" cloudflare-standin --port 8790 --data .wrangler/pages-standin & \
+	  standin=$$!; trap 'kill $$standin 2>/dev/null; wait $$standin 2>/dev/null' EXIT; \
+	  node scripts/pages-local.mjs --test --standin http://127.0.0.1:8790; }
+
+pages-check: pages-build ## The Pages release gate, offline: Pages' config rules, the bundle Pages uploads, its size
+	@bash scripts/pages-check.sh
+
+pages-deploy: pages-check ## Deploy to Cloudflare Pages (needs `wrangler login`, a real D1 id; see docs/pages.md)
+	@$(ENV) cd target/pages && wrangler d1 migrations apply DB --remote && wrangler pages deploy
 
 e2e: setup ## Only the Playwright suite (both hosts), reusing existing builds
 	@bash scripts/test.sh --only e2e

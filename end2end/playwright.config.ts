@@ -3,8 +3,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
-// One suite, two projects: the native host and the Worker build in workerd. Each server starts
-// on its own port with fresh data so runs never depend on each other.
+// One suite, three projects: the native host, the Worker build in workerd, and the same build on
+// Cloudflare Pages (`wrangler pages dev`) for the tests tagged @pages. Each server starts on its
+// own port with fresh data so runs never depend on each other.
 const root = path.resolve(__dirname, "..");
 process.env.FOLIO_E2E_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), "folio-e2e-"));
 export const dataDir = process.env.FOLIO_E2E_DIR;
@@ -25,6 +26,12 @@ export const slowURL = `http://127.0.0.1:${slowPort}`;
 // model and vector index behind Miniflare's real binding classes.
 const standinPort = Number(process.env.FOLIO_E2E_STANDIN_PORT ?? 3202);
 export const standinURL = `http://127.0.0.1:${standinPort}`;
+// Pages: target/pages under `wrangler pages dev`, with a stand-in of its own (vector ids are
+// chunk ids, which its D1 gives out again from 1). Its project runs a representative subset:
+// reading, upload, search, Ask (tag @pages; README, "Deploying to Cloudflare Pages").
+const pagesPort = Number(process.env.FOLIO_E2E_PAGES_PORT ?? 3300);
+export const pagesURL = `http://127.0.0.1:${pagesPort}`;
+const pagesStandinPort = Number(process.env.FOLIO_E2E_PAGES_STANDIN_PORT ?? 3302);
 // The first admin on both hosts (tests sign in with it).
 export const admin = { email: "admin@folio.test", password: "e2e admin password" };
 const adminEnv = { FOLIO_ADMIN_EMAIL: admin.email, FOLIO_ADMIN_PASSWORD: admin.password };
@@ -58,6 +65,7 @@ export default defineConfig({
   projects: [
     { name: "native", use: { baseURL: nativeURL } },
     { name: "worker", use: { baseURL: workerURL } },
+    { name: "pages", use: { baseURL: pagesURL }, grep: /@pages/ },
   ],
   webServer: [
     {
@@ -129,6 +137,25 @@ export default defineConfig({
       command: `node scripts/worker-local.mjs --test --var CLIENT_SEARCHES_PER_MINUTE=${limits.searches} --var CLIENT_QUESTIONS_PER_HOUR=${limits.questions} --port ${workerPort} --persist-to "${path.join(dataDir, "worker")}" --ai-proxy ${standinURL} --vectorize-proxy ${standinURL}`,
       cwd: root,
       url: `http://127.0.0.1:${workerPort}/healthz`,
+      env: { ...adminEnv },
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `"${targetDir}/release/folio" cloudflare-standin --port ${pagesStandinPort} --data "${path.join(dataDir, "pages-standin")}"`,
+      cwd: root,
+      url: `http://127.0.0.1:${pagesStandinPort}/info`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+    {
+      command: `node scripts/pages-local.mjs --test --var CLIENT_SEARCHES_PER_MINUTE=${limits.searches} --var CLIENT_QUESTIONS_PER_HOUR=${limits.questions} --port ${pagesPort} --persist-to "${path.join(dataDir, "pages")}" --standin http://127.0.0.1:${pagesStandinPort}`,
+      cwd: root,
+      url: `${pagesURL}/healthz`,
       env: { ...adminEnv },
       reuseExistingServer: false,
       timeout: 120_000,

@@ -4,12 +4,12 @@
 # leave nothing listening behind. `make test` runs this after its builds, so a target that
 # only works on the machine it was written on (a system Node 20, a stand-in left on 8788)
 # fails here first.
-#   scripts/targets.sh [target…]     default: run worker-dev
+#   scripts/targets.sh [target…]     default: run worker-dev pages-dev
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(run worker-dev)
+[ ${#targets[@]} -eq 0 ] && targets=(run worker-dev pages-dev)
 
 listening() { # port: is something accepting on it?
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
@@ -64,6 +64,8 @@ for target in "${targets[@]}"; do
         try run http://127.0.0.1:3391 3391 ;;
     worker-dev)
       try worker-dev http://127.0.0.1:8787 8787 8788 ;;
+    pages-dev)
+      try pages-dev http://127.0.0.1:8789 8789 8790 ;;
     *)
       echo "targets: no check for $target"; failed=1 ;;
   esac

@@ -50,6 +50,8 @@ native_packages=(-p domain -p app -p server -p import -p eval -p models)
 
 # Links in the Markdown resolve, the README stays short, ARCHITECTURE within 100 columns.
 step docs python3 scripts/check-docs.py
+# The Pages configuration is made from wrangler.toml: every key carried or dropped on purpose.
+step pages-config node --test scripts/pages-build.test.mjs
 step fmt cargo fmt --all -- --check
 step clippy bash -c "cargo clippy ${native_packages[*]} --all-targets -- -D warnings &&
   cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings &&
@@ -65,9 +67,21 @@ worker_check() {
   wrangler deploy --dry-run --outdir "$FOLIO_CACHE/worker-dry-run"
 }
 step worker-check worker_check
+# The same build as a Cloudflare Pages output (target/pages), and Pages' offline release gate.
+pages_build() {
+  needs build worker-build || return 1
+  node scripts/pages-build.mjs
+}
+step pages-build pages_build
+pages_check() {
+  needs pages-build || return 1
+  bash scripts/pages-check.sh
+}
+step pages-check pages_check
 # Size budgets, in gzip -9 bytes: the Worker must stay well inside the Workers free plan's 3 MB
-# compressed limit as search and AI code arrive; the islands bundle every page loads, within
-# the reading page's 200 KB (end2end/tests/budget.spec.ts checks what a browser downloads).
+# compressed limit as search and AI code arrive, and so must everything Pages would upload for it
+# (Pages Functions have the same limits); the islands bundle every page loads, within the reading
+# page's 200 KB (end2end/tests/budget.spec.ts checks what a browser downloads).
 sizes() {
   needs build worker-build || return 1
   local bundle ok=0
@@ -79,12 +93,13 @@ sizes() {
     [ "$gz" -le "$2" ]
   }
   within worker/build/index_bg.wasm $((2750 * 1024)) "worker wasm" || ok=1
+  within "$FOLIO_CACHE/pages-dry-run/_worker.bundle" $((2750 * 1024)) "pages bundle (every module)" || ok=1
   within "$bundle" $((200 * 1024)) "islands bundle ($(basename "$bundle"))" || ok=1
   return $ok
 }
 step sizes sizes
 e2e() {
-  needs build worker-build || return 1
+  needs build worker-build pages-build || return 1
   local dir
   dir=$(mktemp -d /tmp/folio-e2e.XXXXXX)
   FOLIO_E2E_DIR="$dir" npx playwright test --config end2end/playwright.config.ts
@@ -93,10 +108,11 @@ e2e() {
   return $rc
 }
 step e2e e2e
-# `make run` and `make worker-dev` as a user runs them: up, then stopped with nothing left.
+# `make run`, `make worker-dev` and `make pages-dev` as a user runs them: up, then stopped with
+# nothing left.
 targets() {
   needs build worker-build || return 1
-  bash scripts/targets.sh run worker-dev
+  bash scripts/targets.sh run worker-dev pages-dev
 }
 step targets targets
 

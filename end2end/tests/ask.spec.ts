@@ -19,7 +19,7 @@ const zeppelin = (word: string) =>
     "",
   ].join("\n");
 
-test("a reader asks, sees the sources at once, then the answer streaming, with citations that open the passage", async ({ page, browser }, info) => {
+test("a reader asks, sees the sources at once, then the answer streaming, with citations that open the passage", { tag: "@pages" }, async ({ page, browser }, info) => {
   test.setTimeout(300_000);
   await signIn(page, admin.email, admin.password);
   const word = `zep${unique()}`;

@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { nativeURL, workerURL } from "../playwright.config";
 
-test("healthz reports every port", async ({ request }, info) => {
+test("healthz reports every port", { tag: "@pages" }, async ({ request }, info) => {
   const res = await request.get("/healthz");
   expect(res.status()).toBe(200);
   const body = await res.json();

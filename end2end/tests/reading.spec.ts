@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 
 // Server-rendered HTML must be complete without JavaScript: readers, crawlers, slow phones.
-test.describe("without JavaScript", () => {
+test.describe("without JavaScript", { tag: "@pages" }, () => {
   test.use({ javaScriptEnabled: false });
 
   test("home lists the sample documents", async ({ page }) => {

@@ -30,7 +30,7 @@ async function typeInHeader(page: Page, text: string) {
   await box.pressSequentially(text, { delay: 40 });
 }
 
-test("a reader finds an upload by a word as they type, and Enter opens its section", async ({ page, browser }, info) => {
+test("a reader finds an upload by a word as they type, and Enter opens its section", { tag: "@pages" }, async ({ page, browser }, info) => {
   const word = `diaphone${unique()}`;
   await signIn(page, admin.email, admin.password);
   const doc = await uploadMarkdown(page.request, `lighthouse-${info.project.name}-${unique()}.md`, lighthouse(word));
@@ -120,7 +120,7 @@ test("after an edit only the new text is found, after a delete nothing", async (
   expect(await search(fresh)).toEqual([]);
 });
 
-test("a question in other words finds the passage by meaning", async ({ page }, info) => {
+test("a question in other words finds the passage by meaning", { tag: "@pages" }, async ({ page }, info) => {
   await signIn(page, admin.email, admin.password);
   const tag = unique();
   const doc = await uploadMarkdown(

@@ -7,7 +7,7 @@ const root = path.resolve(__dirname, "../..");
 const png = fs.readFileSync(path.join(root, "content/samples/folio-hosts.png"));
 const pdf = fs.readFileSync(path.join(root, "domain/tests/fixtures/report.pdf"));
 
-test("an editor uploads files through the API; ingest publishes them for readers", async ({ browser, request }, info) => {
+test("an editor uploads files through the API; ingest publishes them for readers", { tag: "@pages" }, async ({ browser, request }, info) => {
   const signIn = await request.post("/api/session", { data: { email: admin.email, password: admin.password } });
   expect(signIn.status()).toBe(200);
 

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0014_unfinished_claims.sql", include_str!("../../migrations/0014_unfinished_claims.sql")),
     ("0015_one_vote_per_reader.sql", include_str!("../../migrations/0015_one_vote_per_reader.sql")),
     ("0016_client_counts.sql", include_str!("../../migrations/0016_client_counts.sql")),
+    ("0017_site_leases.sql", include_str!("../../migrations/0017_site_leases.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

@@ -192,6 +192,38 @@ async fn the_sweep_collects_old_unreferenced_blobs_and_nothing_else() {
     assert!(page.contains("src=\"/blobs/"));
 }
 
+/// Where no cron sweeps (Pages), the after-response sweep: one claim of the lease sweeps, the
+/// next within the minute does not, and once the lease has run out the next caller sweeps.
+#[tokio::test]
+async fn the_after_response_sweep_runs_once_a_lease() {
+    let (native, _dir) = native().await;
+    let first = domain::ingest::sweep_if_due(&native.site).await.expect("sweep");
+    assert!(first.is_some(), "no lease yet: this caller sweeps");
+    let second = domain::ingest::sweep_if_due(&native.site).await.expect("sweep");
+    assert_eq!(second, None, "within the minute another caller does not");
+    let rows = native
+        .site
+        .ports
+        .db
+        .query(Statement::new("SELECT until - unixepoch() AS left FROM site_leases WHERE name = 'sweep'"))
+        .await
+        .expect("lease");
+    let left = rows[0]["left"].as_i64().expect("number");
+    assert!(
+        (domain::ingest::SWEEP_EVERY_SECONDS - 2..=domain::ingest::SWEEP_EVERY_SECONDS).contains(&left),
+        "{left}"
+    );
+    native
+        .site
+        .ports
+        .db
+        .execute(Statement::new("UPDATE site_leases SET until = unixepoch() - 1"))
+        .await
+        .expect("a minute passes");
+    let third = domain::ingest::sweep_if_due(&native.site).await.expect("sweep");
+    assert!(third.is_some(), "the lease ran out: the next caller sweeps");
+}
+
 fn walk(dir: std::path::PathBuf) -> usize {
     std::fs::read_dir(dir)
         .map(|entries| {

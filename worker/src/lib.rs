@@ -2,6 +2,11 @@
 //! `waitUntil` for [`domain::Tasks`]; the app's router is built once per isolate and reused.
 //! Static files (the hydrate bundle, `public/`) are served by Workers static assets before a
 //! request reaches this code.
+//!
+//! The same build runs on Cloudflare Pages in advanced mode (`worker/pages/index.js` adapts the
+//! entry; docs/pages.md). Pages is told apart by its `ASSETS` binding, which only Pages gives
+//! this Worker: there, static files a request still brings here are fetched through it, and
+//! with no cron the sweep runs after responses.
 
 mod adapters;
 mod logging;
@@ -10,20 +15,36 @@ use adapters::{access_keys, d1, r2, vectorize, wait_until, webcrypto, workers_ai
 
 use app::http::AppState;
 use axum::body::Body;
-use axum::http::{Response, StatusCode};
+use axum::http::{Method, Response, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use domain::config::SiteConfig;
 use domain::{Ports, Site};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use tower::ServiceExt;
-use worker::{event, Context, Env, HttpRequest};
+use worker::{event, Context, Env, Fetcher, HttpRequest};
+
+/// What an isolate builds once: the router and, on Pages, what the sweep after a response
+/// needs.
+#[derive(Clone)]
+struct Isolate {
+    router: Router,
+    /// Set on Pages only (see the crate docs).
+    pages: Option<Site>,
+}
 
 thread_local! {
-    static ROUTER: RefCell<Option<Router>> = const { RefCell::new(None) };
+    static ISOLATE: RefCell<Option<Isolate>> = const { RefCell::new(None) };
+    /// When this isolate last asked D1 for the sweep's lease (ms since the epoch).
+    static SWEEP_ASKED: Cell<f64> = const { Cell::new(0.0) };
 }
+
+/// How often an isolate on Pages asks D1 whether the sweep is due. The lease in D1
+/// (`domain::ingest::SWEEP_EVERY_SECONDS`) is what spaces the sweeps site-wide; this only keeps a
+/// busy isolate from writing to D1 after every response.
+const SWEEP_ASK_EVERY_MS: f64 = 10_000.0;
 
 #[event(start)]
 fn start() {
@@ -33,13 +54,13 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<Response<Body>> {
-    let cached = ROUTER.with(|cell| cell.borrow().clone());
-    let router = match cached {
-        Some(router) => router,
+    let cached = ISOLATE.with(|cell| cell.borrow().clone());
+    let isolate = match cached {
+        Some(isolate) => isolate,
         None => match build(&env).await {
-            Ok(router) => {
-                ROUTER.with(|cell| *cell.borrow_mut() = Some(router.clone()));
-                router
+            Ok(isolate) => {
+                ISOLATE.with(|cell| *cell.borrow_mut() = Some(isolate.clone()));
+                isolate
             }
             Err(err) => {
                 tracing::error!(%err, "could not start Folio");
@@ -48,10 +69,81 @@ async fn fetch(req: HttpRequest, env: Env, _ctx: Context) -> worker::Result<Resp
             }
         },
     };
-    match router.oneshot(req).await {
-        Ok(response) => Ok(response),
+    let Some(site) = isolate.pages else {
+        return match isolate.router.oneshot(req).await {
+            Ok(response) => Ok(response),
+            Err(never) => match never {},
+        };
+    };
+    // Pages: `_routes.json` keeps requests for static files away from the Worker; one that
+    // still arrives (a file added to `public/` since that list was made) gets the file.
+    let static_file = matches!(*req.method(), Method::GET | Method::HEAD)
+        .then(|| (req.method().clone(), req.uri().clone(), req.headers().clone()));
+    let response = match isolate.router.oneshot(req).await {
+        Ok(response) => response,
         Err(never) => match never {},
+    };
+    sweep_after_response(&site);
+    if response.status() == StatusCode::NOT_FOUND {
+        if let (Some((method, uri, headers)), Ok(assets)) = (static_file, env.assets("ASSETS")) {
+            if let Some(file) = from_assets(&assets, method, uri, headers).await {
+                return Ok(file);
+            }
+        }
     }
+    Ok(response)
+}
+
+/// The file Pages has at this address, if any (a 2xx, or a 304 to a revalidation).
+async fn from_assets(
+    assets: &Fetcher,
+    method: Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> Option<Response<Body>> {
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    if let Some(map) = request.headers_mut() {
+        *map = headers;
+    }
+    let request = request.body(worker::Body::empty()).ok()?;
+    match assets.fetch_request(request).await {
+        Ok(file) if file.status().is_success() || file.status() == StatusCode::NOT_MODIFIED => {
+            Some(file.map(Body::new))
+        }
+        Ok(_) => None,
+        Err(err) => {
+            tracing::warn!(%err, "the ASSETS binding did not answer");
+            None
+        }
+    }
+}
+
+/// Pages has no cron: after a response, the sweep runs if its lease in D1 says one is due
+/// (at most once a minute per site, whichever isolate claims it). A quiet site is swept at its
+/// next request instead of on the minute.
+fn sweep_after_response(site: &Site) {
+    let now = js_sys::Date::now();
+    let ask = SWEEP_ASKED.with(|asked| {
+        let due = now - asked.get() >= SWEEP_ASK_EVERY_MS;
+        if due {
+            asked.set(now);
+        }
+        due
+    });
+    if !ask {
+        return;
+    }
+    let task_site = site.clone();
+    site.ports.tasks.spawn(
+        "sweep",
+        Box::pin(async move {
+            match domain::ingest::sweep_if_due(&task_site).await {
+                Ok(Some(swept)) => tracing::info!(?swept, "swept after a response"),
+                Ok(None) => {}
+                Err(err) => tracing::warn!(%err, "the sweep after a response failed"),
+            }
+        }),
+    );
 }
 
 /// Why an isolate could not start Folio (logged; the reader gets a 503).
@@ -73,8 +165,9 @@ fn var(env: &Env, name: &str) -> Option<String> {
     env.var(name).ok().map(|v| v.to_string())
 }
 
-/// The cron trigger: resumes ingest jobs whose isolate was evicted mid-stage and collects
-/// blobs nothing refers to.
+/// The cron trigger (Workers only; Pages sweeps after responses): resumes ingest jobs whose
+/// isolate was evicted mid-stage and collects blobs nothing refers to. It does not take the
+/// after-response sweep's lease: a Worker never runs that one, so the two never meet.
 #[event(scheduled)]
 async fn scheduled(_event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
     match settings(&env).and_then(|config| site(&env, &config)) {
@@ -136,7 +229,8 @@ fn site(env: &Env, config: &SiteConfig) -> Result<Site, StartError> {
 }
 
 /// Binds the ports to this isolate's bindings and builds the router (once per isolate).
-async fn build(env: &Env) -> Result<Router, StartError> {
+async fn build(env: &Env) -> Result<Isolate, StartError> {
+    let on_pages = env.assets("ASSETS").is_ok();
     let config = settings(env)?;
     let site = site(env, &config)?;
     ensure_admin(&config, &site.ports).await?;
@@ -151,7 +245,7 @@ async fn build(env: &Env) -> Result<Router, StartError> {
     let state = AppState {
         leptos_options,
         site: site.clone(),
-        host: "worker",
+        host: if on_pages { "pages" } else { "worker" },
         max_upload_bytes: config.max_upload_mb.saturating_mul(1024 * 1024),
         client_ip: app::http::security::ClientIpSource::CfConnectingIp,
         // Other isolates write to D1 too: no isolate could tell when a kept page goes stale.
@@ -159,10 +253,10 @@ async fn build(env: &Env) -> Result<Router, StartError> {
     };
     let mut router = app::http::router(state, Router::new());
     if var(env, "FOLIO_CONTRACT_TESTS").as_deref() == Some("true") {
-        let ports = site.ports;
+        let ports = site.ports.clone();
         router = router.route("/__contract", get(move || contract(ports.clone())));
     }
-    Ok(router)
+    Ok(Isolate { router, pages: on_pages.then_some(site) })
 }
 
 /// Creates the admin from ADMIN_EMAIL (a var) and ADMIN_PASSWORD (a secret: `wrangler secret
