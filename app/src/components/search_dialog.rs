@@ -6,7 +6,7 @@
 //! is inert, so focus stays inside. A lazy island; without JavaScript the button is a link to
 //! `/search`.
 
-use domain::search::{Hit, Results};
+use domain::search::Results;
 use leptos::prelude::*;
 
 use super::live_search::{encode, LiveSearch};
@@ -142,6 +142,7 @@ pub fn SearchDialog() -> impl IntoView {
         }
     };
     let option_id = |i: usize| format!("search-dialog-option-{i}");
+    #[cfg(feature = "hydrate")]
     let row_class = move |i: usize| {
         if i == active.get() {
             "search-dialog__row search-dialog__row--active"
@@ -149,18 +150,20 @@ pub fn SearchDialog() -> impl IntoView {
             "search-dialog__row"
         }
     };
-    // One closure renders the list: fewer reactive pieces, a smaller island.
-    let list = move || {
+    // One closure renders the rows: fewer reactive pieces, a smaller island. Rows exist only
+    // once the reader has opened the dialog in the browser, so the server renders the empty
+    // state alone and its bundle (the Worker's too) carries none of the rows' code.
+    #[cfg(feature = "hydrate")]
+    let rows_view = move || -> Option<AnyView> {
         let q = text.get();
         let active = active.get();
         let attrs = |i: usize| (option_id(i), row_class(i), (i == active).to_string());
         if q.trim().is_empty() {
             let recent = recent.get();
             if recent.is_empty() {
-                return view! { <p class="search-dialog__notice">"Type to search the documents."</p> }
-                    .into_any();
+                return None;
             }
-            return view! {
+            return Some(view! {
                 <div class="search-dialog__group-head">
                     <span>"Recent searches"</span>
                     <button type="button" class="search-dialog__clear" data-testid="search-dialog-clear"
@@ -178,7 +181,7 @@ pub fn SearchDialog() -> impl IntoView {
                     }).collect_view()}
                 </ul>
             }
-            .into_any();
+            .into_any());
         }
         let results = found.get();
         let hits = results.as_ref().map(|r| r.results.clone()).unwrap_or_default();
@@ -194,7 +197,7 @@ pub fn SearchDialog() -> impl IntoView {
         let (all_id, all_class, all_selected) = attrs(next);
         let (ask_id, ask_class, ask_selected) = attrs(next + 1);
         let remembered = q.clone();
-        view! {
+        Some(view! {
             <ul class="search-dialog__list" id="search-dialog-list" role="listbox" aria-label="Results"
                 on:click=move |_| remember(&remembered)>
                 {results.as_ref().is_some_and(|r| r.degraded).then(|| view! {
@@ -214,7 +217,14 @@ pub fn SearchDialog() -> impl IntoView {
                 </li>
             </ul>
         }
-        .into_any()
+        .into_any())
+    };
+    let list = move || {
+        #[cfg(feature = "hydrate")]
+        if let Some(rows) = rows_view() {
+            return rows;
+        }
+        view! { <p class="search-dialog__notice">"Type to search the documents."</p> }.into_any()
     };
     view! {
         <a class="search-dialog__open" href="/search" role="button" data-testid="search-dialog-open"
@@ -243,9 +253,14 @@ pub fn SearchDialog() -> impl IntoView {
     }
 }
 
+#[cfg(feature = "hydrate")]
 /// A document's rows: its best section, then its other matching sections, as options of one
 /// group named by the title.
-fn group(hit: Hit, first: usize, attrs: &impl Fn(usize) -> (String, &'static str, String)) -> impl IntoView {
+fn group(
+    hit: domain::search::Hit,
+    first: usize,
+    attrs: &impl Fn(usize) -> (String, &'static str, String),
+) -> impl IntoView {
     let title = hit.title.clone();
     let (id, class, selected) = attrs(first);
     let sections = hit
@@ -320,6 +335,7 @@ fn remember(q: &str) {
     }
 }
 
+#[cfg(feature = "hydrate")]
 fn forget_recent() {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(RECENT_KEY);
