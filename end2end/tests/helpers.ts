@@ -1,4 +1,6 @@
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
 
 /** A short name no other test run uses. */
 export const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -36,4 +38,18 @@ export async function signIn(page: Page, email: string, password: string) {
   await page.getByTestId("password").fill(password);
   await page.getByTestId("sign-in-submit").click();
   await expect(page.getByTestId("signed-in-as")).toHaveText(email);
+}
+
+/** Runs SQL on a Worker or Pages site's local D1 (kept under `persistTo`) with wrangler, as an
+ * operator (or an evicted isolate) would leave it; the rows of its last statement. */
+export function localD1(persistTo: string, sql: string): Record<string, unknown>[] {
+  const root = path.resolve(__dirname, "../..");
+  const result = spawnSync(
+    path.join(root, "node_modules/.bin/wrangler"),
+    ["d1", "execute", "DB", "--local", "--json", "--persist-to", persistTo, "--command", sql],
+    { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+  );
+  expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+  const outcomes = JSON.parse(result.stdout) as { results: Record<string, unknown>[] }[];
+  return outcomes.at(-1)?.results ?? [];
 }

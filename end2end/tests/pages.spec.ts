@@ -1,24 +1,16 @@
 import { expect, test } from "@playwright/test";
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { admin, dataDir } from "../playwright.config";
+import { localD1, uploadMarkdown } from "./helpers";
 
 // What differs on Cloudflare Pages (`wrangler pages dev` over target/pages): static files come
 // from Pages, and with no cron the sweep runs after responses.
 
 const root = path.resolve(__dirname, "../..");
 
-/** Runs SQL on the Pages site's local D1 (the same database id as wrangler.toml's). */
-function d1(sql: string) {
-  const result = spawnSync(
-    path.join(root, "node_modules/.bin/wrangler"),
-    ["d1", "execute", "DB", "--local", "--persist-to", path.join(dataDir!, "pages"), "--json", "--command", sql],
-    { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-  );
-  expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
-  return JSON.parse(result.stdout) as { results: Record<string, unknown>[] }[];
-}
+/** SQL on the Pages site's local D1 (the same database id as wrangler.toml's). */
+const d1 = (sql: string) => localD1(path.join(dataDir!, "pages"), sql);
 
 test("Pages serves the Worker with every binding, and the site's files without it", { tag: "@pages" }, async ({ request }, info) => {
   test.skip(info.project.name !== "pages", "Pages only");
@@ -54,13 +46,8 @@ test("with no cron, a job an evicted isolate left is resumed after a reader's re
   test.skip(info.project.name !== "pages", "the Worker's cron is worker-cron.spec.ts");
   test.setTimeout(60_000);
   expect((await request.post("/api/session", { data: { email: admin.email, password: admin.password } })).status()).toBe(200);
-  const slug = `no-cron-${Date.now()}`;
-  const form = new FormData();
-  form.append("file", new Blob([`# No cron ${slug}\n\nPublished by a sweep after a response.\n`]), `${slug}.md`);
-  const [{ id }] = await (await request.post("/api/documents", { multipart: form })).json();
-  await expect
-    .poll(async () => (await (await request.get(`/api/documents/${id}`)).json()).status, { timeout: 15_000 })
-    .toBe("ready");
+  const name = `no-cron-${Date.now()}`;
+  const { id, slug } = await uploadMarkdown(request, `${name}.md`, `# No cron ${name}\n\nPublished by a sweep after a response.\n`);
 
   // As if the isolate died mid-stage: the version is back to extracting, its job's lease has
   // run out, an upload's blob was stored an hour ago and never referenced; and the minute since
@@ -73,8 +60,9 @@ test("with no cron, a job an evicted isolate left is resumed after a reader's re
      INSERT INTO site_leases (name, until) VALUES ('sweep', 0) ON CONFLICT (name) DO UPDATE SET until = 0;`,
   );
   const jobOf = () =>
-    d1(`SELECT stage FROM ingest_jobs WHERE version_id IN (SELECT id FROM document_versions WHERE document_id = ${id})`)[0]
-      .results.map((row) => row.stage);
+    d1(`SELECT stage FROM ingest_jobs WHERE version_id IN (SELECT id FROM document_versions WHERE document_id = ${id})`).map(
+      (row) => row.stage,
+    );
   expect(jobOf()).toEqual(["extract"]);
   const before = await (await request.get("/api/inventory")).json();
 
@@ -94,7 +82,7 @@ test("with no cron, a job an evicted isolate left is resumed after a reader's re
   const after = await (await request.get("/api/inventory")).json();
   expect(after.blobs).toBe(before.blobs - 1);
   // The sweep took the lease: no other isolate sweeps for the next minute.
-  const [{ results }] = d1("SELECT until - unixepoch() AS left FROM site_leases WHERE name = 'sweep'");
+  const results = d1("SELECT until - unixepoch() AS left FROM site_leases WHERE name = 'sweep'");
   expect(Number(results[0].left)).toBeGreaterThan(30);
   expect((await request.get(`/docs/${slug}`)).status()).toBe(200);
   expect((await request.delete(`/api/documents/${id}`)).status()).toBe(204);

@@ -1,22 +1,10 @@
 import { expect, test } from "@playwright/test";
-import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { admin, dataDir } from "../playwright.config";
+import { localD1, uploadMarkdown } from "./helpers";
 
-const root = path.resolve(__dirname, "../..");
-
-/** Runs SQL on the Worker's local D1 with wrangler, as an operator (or an evicted isolate) would
- * leave it; the rows of its last statement. */
-function d1(sql: string): Record<string, unknown>[] {
-  const result = spawnSync(
-    path.join(root, "node_modules/.bin/wrangler"),
-    ["d1", "execute", "DB", "--local", "--json", "--persist-to", path.join(dataDir!, "worker"), "--command", sql],
-    { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
-  );
-  expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
-  const outcomes = JSON.parse(result.stdout) as { results: Record<string, unknown>[] }[];
-  return outcomes.at(-1)?.results ?? [];
-}
+/** SQL on the Worker's local D1. */
+const d1 = (sql: string) => localD1(path.join(dataDir!, "worker"), sql);
 
 /** Jobs of one document (other documents' embed jobs may come and go meanwhile). */
 const jobsOf = (id: number) =>
@@ -28,13 +16,8 @@ const jobsOf = (id: number) =>
 test("the cron trigger resumes a job an evicted isolate left and collects orphaned blobs", async ({ request }, info) => {
   test.skip(info.project.name !== "worker", "the scheduled handler is the Worker's");
   expect((await request.post("/api/session", { data: { email: admin.email, password: admin.password } })).status()).toBe(200);
-  const slug = `cron-${Date.now()}`;
-  const form = new FormData();
-  form.append("file", new Blob([`# Cron ${slug}\n\nPublished by the sweep.\n`]), `${slug}.md`);
-  const [{ id }] = await (await request.post("/api/documents", { multipart: form })).json();
-  await expect
-    .poll(async () => (await (await request.get(`/api/documents/${id}`)).json()).status, { timeout: 15_000 })
-    .toBe("ready");
+  const name = `cron-${Date.now()}`;
+  const { id, slug } = await uploadMarkdown(request, `${name}.md`, `# Cron ${name}\n\nPublished by the sweep.\n`);
 
   // As if the isolate died mid-stage: the version is back to extracting, its job's lease has
   // run out, and an upload's blob was stored an hour ago but never referenced.
