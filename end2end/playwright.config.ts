@@ -38,6 +38,35 @@ const adminEnv = { FOLIO_ADMIN_EMAIL: admin.email, FOLIO_ADMIN_PASSWORD: admin.p
 /** Per-client limits of the main native server and the Worker (limits.spec.ts goes past them). */
 export const limits = { searches: "600", questions: "120" };
 
+/** A server the suite starts, on loopback, its output kept for a failure's report. */
+const server = (command: string, url: string, env: Record<string, string> = {}, timeout = 60_000) => ({
+  command,
+  cwd: root,
+  url,
+  env,
+  reuseExistingServer: false,
+  timeout,
+  stdout: "pipe" as const,
+  stderr: "pipe" as const,
+});
+/** A native host with its own data folder under the suite's. */
+const folio = (port: number, data: string, env: Record<string, string>) =>
+  server(`"${targetDir}/release/folio"`, `http://127.0.0.1:${port}/healthz`, {
+    FOLIO_ADDR: `127.0.0.1:${port}`,
+    FOLIO_DATA_DIR: path.join(dataDir, data),
+    ...env,
+  });
+/** Workers AI + Vectorize for a workerd host. */
+const standin = (port: number, data: string) =>
+  server(
+    `"${targetDir}/release/folio" cloudflare-standin --port ${port} --data "${path.join(dataDir, data)}"`,
+    `http://127.0.0.1:${port}/info`,
+  );
+/** The Worker or Pages build in workerd (a node runner script and its arguments). */
+const workerd = (script: string, port: number) =>
+  server(`node ${script}`, `http://127.0.0.1:${port}/healthz`, { ...adminEnv }, 120_000);
+const limitVars = `--var CLIENT_SEARCHES_PER_MINUTE=${limits.searches} --var CLIENT_QUESTIONS_PER_HOUR=${limits.questions}`;
+
 export default defineConfig({
   testDir: "tests",
   outputDir: "test-results",
@@ -68,99 +97,34 @@ export default defineConfig({
     { name: "pages", use: { baseURL: pagesURL }, grep: /@pages/ },
   ],
   webServer: [
-    {
-      command: `"${targetDir}/release/folio"`,
-      cwd: root,
-      url: `http://127.0.0.1:${nativePort}/healthz`,
-      env: {
-        FOLIO_ADDR: `127.0.0.1:${nativePort}`,
-        FOLIO_DATA_DIR: path.join(dataDir, "native"),
-        FOLIO_SEED_SAMPLES: "true",
-        FOLIO_LOG: "warn",
-        // The suite uploads dozens of documents a minute, each a few model calls: the default
-        // 30 a minute would leave later askers "over budget". The budget itself is tested in
-        // server/tests/enrich.rs.
-        FOLIO_AI_CALLS_PER_MINUTE: "300",
-        // The whole suite is one address: limits on, loose enough for it (limits.spec.ts).
-        FOLIO_CLIENT_SEARCHES_PER_MINUTE: limits.searches,
-        FOLIO_CLIENT_QUESTIONS_PER_HOUR: limits.questions,
-        ...adminEnv,
-      },
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-    {
-      command: `"${targetDir}/release/folio"`,
-      cwd: root,
-      url: `${degradedURL}/healthz`,
-      env: {
-        FOLIO_ADDR: `127.0.0.1:${degradedPort}`,
-        FOLIO_DATA_DIR: path.join(dataDir, "native-degraded"),
-        FOLIO_SEED_SAMPLES: "true",
-        FOLIO_AI_FAULT: "down",
-        FOLIO_LOG: "error",
-      },
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-    {
-      command: `"${targetDir}/release/folio"`,
-      cwd: root,
-      url: `${slowURL}/healthz`,
-      env: {
-        FOLIO_ADDR: `127.0.0.1:${slowPort}`,
-        FOLIO_DATA_DIR: path.join(dataDir, "native-slow"),
-        FOLIO_SEED_SAMPLES: "false",
-        FOLIO_AI_FAULT: "slow:5000;say:Harbour lights guide ships home. They burn all night.",
-        FOLIO_LOG: "error",
-        ...adminEnv,
-      },
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-    {
-      command: `"${targetDir}/release/folio" cloudflare-standin --port ${standinPort} --data "${path.join(dataDir, "standin")}"`,
-      cwd: root,
-      url: `${standinURL}/info`,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-    {
-      command: `node scripts/worker-local.mjs --test --var CLIENT_SEARCHES_PER_MINUTE=${limits.searches} --var CLIENT_QUESTIONS_PER_HOUR=${limits.questions} --port ${workerPort} --persist-to "${path.join(dataDir, "worker")}" --ai-proxy ${standinURL} --vectorize-proxy ${standinURL}`,
-      cwd: root,
-      url: `http://127.0.0.1:${workerPort}/healthz`,
-      env: { ...adminEnv },
-      reuseExistingServer: false,
-      timeout: 120_000,
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-    {
-      command: `"${targetDir}/release/folio" cloudflare-standin --port ${pagesStandinPort} --data "${path.join(dataDir, "pages-standin")}"`,
-      cwd: root,
-      url: `http://127.0.0.1:${pagesStandinPort}/info`,
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: "pipe",
-      stderr: "pipe",
-    },
-    {
-      command: `node scripts/pages-local.mjs --test --var CLIENT_SEARCHES_PER_MINUTE=${limits.searches} --var CLIENT_QUESTIONS_PER_HOUR=${limits.questions} --port ${pagesPort} --persist-to "${path.join(dataDir, "pages")}" --standin http://127.0.0.1:${pagesStandinPort}`,
-      cwd: root,
-      url: `${pagesURL}/healthz`,
-      env: { ...adminEnv },
-      reuseExistingServer: false,
-      timeout: 120_000,
-      stdout: "pipe",
-      stderr: "pipe",
-    },
+    folio(nativePort, "native", {
+      FOLIO_SEED_SAMPLES: "true",
+      FOLIO_LOG: "warn",
+      // The suite uploads dozens of documents a minute, each a few model calls: the default
+      // 30 a minute would leave later askers "over budget". The budget itself is tested in
+      // server/tests/enrich.rs.
+      FOLIO_AI_CALLS_PER_MINUTE: "300",
+      // The whole suite is one address: limits on, loose enough for it (limits.spec.ts).
+      FOLIO_CLIENT_SEARCHES_PER_MINUTE: limits.searches,
+      FOLIO_CLIENT_QUESTIONS_PER_HOUR: limits.questions,
+      ...adminEnv,
+    }),
+    folio(degradedPort, "native-degraded", { FOLIO_SEED_SAMPLES: "true", FOLIO_AI_FAULT: "down", FOLIO_LOG: "error" }),
+    folio(slowPort, "native-slow", {
+      FOLIO_SEED_SAMPLES: "false",
+      FOLIO_AI_FAULT: "slow:5000;say:Harbour lights guide ships home. They burn all night.",
+      FOLIO_LOG: "error",
+      ...adminEnv,
+    }),
+    standin(standinPort, "standin"),
+    workerd(
+      `scripts/worker-local.mjs --test ${limitVars} --port ${workerPort} --persist-to "${path.join(dataDir, "worker")}" --ai-proxy ${standinURL} --vectorize-proxy ${standinURL}`,
+      workerPort,
+    ),
+    standin(pagesStandinPort, "pages-standin"),
+    workerd(
+      `scripts/pages-local.mjs --test ${limitVars} --port ${pagesPort} --persist-to "${path.join(dataDir, "pages")}" --standin http://127.0.0.1:${pagesStandinPort}`,
+      pagesPort,
+    ),
   ],
 });
