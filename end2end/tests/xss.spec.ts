@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { admin, standinURL } from "../playwright.config";
-import { hydrated } from "./helpers";
+import { embedded, hydrated } from "./helpers";
 
 // The one XSS suite: every payload of end2end/xss/payloads.json through every sink it lists,
 // in Chromium, on both hosts. It fails if any dialog opens or any CSP violation is reported.
@@ -283,10 +283,13 @@ test("what a model writes (summaries, topics, answers) stays inert (the stand-in
   const [doc] = await res.json();
   try {
     await ready(page.request, doc.id);
+    // Ask must find this page among its four sources on a site the whole suite has filled: by
+    // meaning (its vectors written: a loaded stand-in retries them) and by its title's words.
+    await embedded(page.request, doc.id);
     await visit(page, incidents, `/docs/${doc.slug}`);
     await expect(page.getByTestId("summary")).toBeVisible({ timeout: 120_000 });
     await visit(page, incidents, `/docs/${doc.slug}`);
-    await visit(page, incidents, `/ask?q=${encodeURIComponent("What does the model say?")}`);
+    await visit(page, incidents, `/ask?q=${encodeURIComponent("What was said by the model?")}`);
     await expect(page.getByTestId("ask-answer")).toContainText("alert(1)");
     expect(await page.locator(".ask-answer a:not(.cite), .ask-answer script, .ask-answer img").count()).toBe(0);
     expect(incidents).toEqual([]);
