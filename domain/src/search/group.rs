@@ -39,20 +39,9 @@ pub(crate) fn per_document(list: Vec<Candidate>, sections: bool) -> Vec<Candidat
 /// `other` (a chunk of the same document) as one of `best`'s sections, if there is room, it
 /// is a section not shown yet and it scores within `margin` of `best`.
 fn add_section(best: &mut Candidate, other: Candidate, margin: f64) {
-    let shown = |heading: &str, anchor: &Option<String>| {
-        (best.heading == heading && best.anchor == *anchor)
-            || best.sections.iter().any(|s| s.heading == heading && s.anchor == *anchor)
-    };
-    if best.sections.len() < MORE_SECTIONS
-        && other.score >= best.score - margin
-        && !shown(&other.heading, &other.anchor)
-    {
-        best.sections.push(Section {
-            chunk_id: other.chunk_id,
-            heading: other.heading,
-            anchor: other.anchor,
-            snippet: other.snippet,
-        });
+    if other.score >= best.score - margin {
+        let Candidate { chunk_id, heading, anchor, snippet, .. } = other;
+        push_section(best, Section { chunk_id, heading, anchor, snippet });
     }
 }
 
@@ -62,11 +51,18 @@ pub(crate) fn merge(keyword: &mut Candidate, semantic: Candidate) {
     let Candidate { chunk_id, heading, anchor, snippet, sections, .. } = semantic;
     let first = Section { chunk_id, heading, anchor, snippet };
     for section in std::iter::once(first).chain(sections) {
-        let shown = (keyword.heading == section.heading && keyword.anchor == section.anchor)
-            || keyword.sections.iter().any(|s| s.heading == section.heading && s.anchor == section.anchor);
-        if keyword.sections.len() < MORE_SECTIONS && !shown {
-            keyword.sections.push(section);
-        }
+        push_section(keyword, section);
+    }
+}
+
+/// Adds `section` to `to`'s sections while there is room and it shows a place not shown yet.
+fn push_section(to: &mut Candidate, section: Section) {
+    let same_place =
+        |heading: &str, anchor: &Option<String>| heading == section.heading && *anchor == section.anchor;
+    let shown =
+        same_place(&to.heading, &to.anchor) || to.sections.iter().any(|s| same_place(&s.heading, &s.anchor));
+    if to.sections.len() < MORE_SECTIONS && !shown {
+        to.sections.push(section);
     }
 }
 
