@@ -138,6 +138,19 @@ test("documents: title, headings, body, links, tags, folders and converted HTML 
   await page.getByTestId("search-input").pressSequentially("alert", { delay: 30 });
   await expect(page.getByTestId("search-suggestion").first()).toBeVisible();
   expect(await page.locator(".search-box__snippet :not(mark)").count()).toBe(0);
+  // The search dialog: the same results grouped, the reader's recent searches (kept in the
+  // browser: a script could have put anything there) and the Ask row that repeats the query.
+  await page.evaluate((list) => localStorage.setItem("folio.recent-searches", JSON.stringify(list)), payloads.slice(0, 5));
+  await page.keyboard.press("Control+k");
+  await expect(page.getByTestId("search-dialog-recent")).toHaveCount(5);
+  await page.getByTestId("search-dialog-input").pressSequentially("alert", { delay: 30 });
+  await expect(page.getByTestId("search-dialog-group").first()).toBeVisible();
+  expect(await page.locator(".search-dialog__snippet :not(mark)").count()).toBe(0);
+  for (const payload of payloads.slice(0, 5)) {
+    await page.getByTestId("search-dialog-input").fill(payload);
+    await expect(page.getByTestId("search-dialog-ask")).toContainText(payload.trim().slice(0, 10));
+  }
+  await page.keyboard.press("Escape");
   expect(incidents).toEqual([]);
   // Ask shows the passages (titles, headings, text) and whatever the model makes of them: whole
   // without JavaScript, then streamed in the browser. Only citations may be links in an answer.

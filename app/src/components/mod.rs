@@ -4,4 +4,6 @@ pub mod answer;
 pub mod enrichment;
 pub mod error_box;
 pub mod listing;
+pub mod live_search;
 pub mod search_box;
+pub mod search_dialog;

@@ -1,15 +1,13 @@
 //! The search box in every page's header. Without JavaScript it is a GET form to `/search`.
 //! Hydrated (a lazy island: its wasm loads apart from the page's), results appear under it as
-//! the reader types: requests wait for a pause in typing, and a newer keystroke aborts the
-//! request in flight (server_fn aborts the fetch when its future is dropped). ↑/↓ move, Enter
+//! the reader types ([`LiveSearch`]). ↑/↓ move, Enter
 //! opens the highlighted result (the first, unless moved), Esc closes the list (a second Esc
 //! clears the text).
 
-use domain::search::{Hit, Params, Results};
-use leptos::prelude::*;
+use domain::search::{Hit, Results};
 
-/// Quiet time after a keystroke before searching.
-const DEBOUNCE_MS: u64 = 150;
+use super::live_search::{encode, LiveSearch};
+use leptos::prelude::*;
 
 #[island(lazy)]
 pub fn SearchBox() -> impl IntoView {
@@ -18,38 +16,15 @@ pub fn SearchBox() -> impl IntoView {
     let (active, set_active) = signal(0_usize);
     let (open, set_open) = signal(false);
     let text = RwSignal::new(String::new());
-    let in_flight = StoredValue::new(None::<futures::future::AbortHandle>);
-    let pending = StoredValue::new(None::<TimeoutHandle>);
-
-    let run = move |q: String| {
-        if let Some(previous) = in_flight.get_value() {
-            previous.abort();
-        }
-        if q.trim().is_empty() {
-            set_found.set(None);
-            set_open.set(false);
-            return;
-        }
-        let (handle, registration) = futures::future::AbortHandle::new_pair();
-        in_flight.set_value(Some(handle));
-        leptos::task::spawn_local(async move {
-            let request = crate::api::search(Params { q, limit: Some("8".into()), ..Params::default() });
-            if let Ok(Ok(results)) = futures::future::Abortable::new(request, registration).await {
-                set_active.set(0);
-                set_open.set(true);
-                set_found.set(Some(results));
-            }
-        });
-    };
+    let live = LiveSearch::new("8");
     let on_input = move |ev: leptos::ev::Event| {
         let q = event_target_value(&ev);
         text.set(q.clone());
-        if let Some(timer) = pending.get_value() {
-            timer.clear();
-        }
-        let timer =
-            set_timeout_with_handle(move || run(q), std::time::Duration::from_millis(DEBOUNCE_MS)).ok();
-        pending.set_value(timer);
+        live.typed(q, move |results| {
+            set_active.set(0);
+            set_open.set(results.is_some());
+            set_found.set(results);
+        });
     };
     let hits = move || found.with(|f| f.as_ref().map(|r| r.results.clone()).unwrap_or_default());
     // The list's last row is "all results": one past the hits.
@@ -150,17 +125,4 @@ fn suggestion(hit: Hit, id: String, class: &'static str, selected: String) -> im
             </a>
         </li>
     }
-}
-
-/// The query as a URL query value.
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(byte)),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
