@@ -29,7 +29,6 @@ use leptos_router::{path, SsrMode};
 
 use crate::api::{current_user, SignOut};
 use crate::components::search_box::SearchBox;
-use crate::components::search_dialog::SearchDialog;
 use crate::escape::PageTitle;
 use crate::routes::admin::AdminPage;
 use crate::routes::ask::AskPage;
@@ -123,7 +122,6 @@ pub fn App() -> impl IntoView {
                 <a class="site-header__brand" href="/">"Folio"</a>
                 <span class="site-header__tagline">"content and search at the edge"</span>
                 <SearchBox />
-                <SearchDialog />
                 <a class="site-header__ask" href="/ask" data-testid="ask-tab">"Ask"</a>
                 <AccountMenu />
             </header>

@@ -2,7 +2,8 @@
 //! Hydrated (a lazy island: its wasm loads apart from the page's), results appear under it as
 //! the reader types ([`LiveSearch`]). ↑/↓ move, Enter
 //! opens the highlighted result (the first, unless moved), Esc closes the list (a second Esc
-//! clears the text).
+//! clears the text). `Ctrl-K` / `⌘K` or `/` anywhere opens the search dialog instead
+//! ([`super::search_dialog`], loaded then).
 
 use domain::search::{Hit, Results};
 
@@ -12,6 +13,10 @@ use leptos::prelude::*;
 #[island(lazy)]
 pub fn SearchBox() -> impl IntoView {
     crate::island_live();
+    // Every page has this island: it listens for the keys that open the search dialog, whose
+    // own code loads on first use.
+    #[cfg(feature = "hydrate")]
+    crate::components::search_dialog::listen_for_shortcut();
     let (found, set_found) = signal(None::<Results>);
     let (active, set_active) = signal(0_usize);
     let (open, set_open) = signal(false);

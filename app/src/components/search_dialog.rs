@@ -1,10 +1,13 @@
-//! The search dialog: `Ctrl-K` / `⌘K` or `/` from any page (and its header button) opens it.
-//! Results come as the reader types ([`LiveSearch`]), grouped by document with up to three
-//! matching sections each; ↑/↓ move through every row, Enter opens one, Esc closes and gives
-//! focus back. With an empty box it offers the reader's recent searches (kept in this browser
-//! only, clearable); its last row asks the query instead. A modal `<dialog>`: the page behind
-//! is inert, so focus stays inside. A lazy island; without JavaScript the button is a link to
-//! `/search`.
+//! The search dialog: `Ctrl-K` / `⌘K`, or `/` where it would not type a character, opens it
+//! over any page ([`listen_for_shortcut`], which the header box's island calls). Results come as
+//! the reader types ([`LiveSearch`]), grouped by document with up to three matching sections
+//! each; ↑/↓ move through every row, Enter opens one, Esc closes and the browser gives focus
+//! back. With an empty box it offers the reader's recent searches (kept in this browser only,
+//! clearable); its last row asks the query instead. A modal `<dialog>`: the page behind is inert.
+//!
+//! Its code is split off (`#[lazy]`) and fetched the first time it opens, so a reading page
+//! downloads none of it; each opening mounts a fresh dialog and its closing removes it. Without
+//! JavaScript the header box's form to `/search` is all there is.
 
 use domain::search::Results;
 use leptos::prelude::*;
@@ -24,47 +27,88 @@ struct Row {
     remember: Option<String>,
 }
 
-#[island(lazy)]
-pub fn SearchDialog() -> impl IntoView {
-    crate::island_live();
-    let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let input = NodeRef::<leptos::html::Input>::new();
-    let (found, set_found) = signal(None::<Results>);
-    let (active, set_active) = signal(0_usize);
-    let (recent, set_recent) = signal(Vec::<String>::new());
-    let text = RwSignal::new(String::new());
-    let live = LiveSearch::new("6");
-
-    let open = move || {
-        let Some(dialog) = dialog.get() else { return };
-        if dialog.open() {
-            return;
-        }
-        set_recent.set(recent_searches());
-        set_active.set(0);
-        // Modal: the rest of the page is inert until it closes, and the browser gives focus
-        // back to what had it.
-        if dialog.show_modal().is_ok() {
-            if let Some(input) = input.get() {
-                let _ = input.focus();
-                input.select();
-            }
-        }
-    };
-    let close = move || {
-        if let Some(dialog) = dialog.get() {
-            dialog.close();
-        }
-    };
-    // Ctrl-K / ⌘K anywhere; `/` where it would not type a character.
-    let _shortcut = window_event_listener(leptos::ev::keydown, move |ev| {
+/// Opens the dialog on `Ctrl-K` / `⌘K` anywhere and on `/` where it would not type a character.
+pub fn listen_for_shortcut() {
+    let _listening = window_event_listener(leptos::ev::keydown, |ev| {
         let key = ev.key();
         let chord = (ev.ctrl_key() || ev.meta_key()) && key.eq_ignore_ascii_case("k");
         if chord || (key == "/" && !typing_somewhere()) {
             ev.prevent_default();
-            open();
+            leptos::task::spawn_local(open());
         }
     });
+}
+
+thread_local! {
+    /// The open dialog's view: dropping it unmounts the view and its reactive state.
+    static OPEN: std::cell::RefCell<Option<Box<dyn std::any::Any>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Mounts a dialog at the end of `<body>` and shows it, modal; nothing when one is open.
+#[lazy]
+fn open() {
+    use wasm_bindgen::JsCast;
+    if OPEN.with(|open| open.borrow().is_some()) {
+        return;
+    }
+    let Some(body) = document().body() else { return };
+    let Ok(element) = document().create_element("dialog") else { return };
+    let dialog: web_sys::HtmlDialogElement = element.unchecked_into();
+    dialog.set_class_name("search-dialog");
+    let _ = dialog.set_attribute("aria-label", "Search the documents");
+    let _ = dialog.set_attribute("data-testid", "search-dialog");
+    let _ = body.append_child(&dialog);
+    let view = leptos::mount::mount_to(dialog.clone().unchecked_into(), || view! { <Panel /> });
+    OPEN.with(|open| *open.borrow_mut() = Some(Box::new(view)));
+    // Closed (Esc, Enter, a click on the backdrop): unmount, and take the element away.
+    let closed = dialog.clone();
+    let on_close = wasm_bindgen::closure::Closure::once_into_js(move || {
+        OPEN.with(|open| open.borrow_mut().take());
+        closed.remove();
+    });
+    let _ = dialog.add_event_listener_with_callback("close", on_close.unchecked_ref());
+    // A click on the backdrop lands on the dialog element itself, outside its panel.
+    let backdrop = dialog.clone();
+    let on_click =
+        wasm_bindgen::closure::Closure::<dyn Fn(web_sys::MouseEvent)>::new(move |ev: web_sys::MouseEvent| {
+            let on_backdrop = ev.target().is_some_and(|t| {
+                AsRef::<wasm_bindgen::JsValue>::as_ref(&t)
+                    == AsRef::<wasm_bindgen::JsValue>::as_ref(&backdrop)
+            });
+            if on_backdrop {
+                backdrop.close();
+            }
+        });
+    let _ = dialog.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());
+    // Lives as long as the element, which the close listener removes.
+    on_click.forget();
+    if dialog.show_modal().is_ok() {
+        if let Some(input) = dialog.query_selector("input").ok().flatten() {
+            let input: web_sys::HtmlInputElement = input.unchecked_into();
+            let _ = input.focus();
+        }
+    }
+}
+
+/// The open dialog, if any.
+fn the_dialog() -> Option<web_sys::HtmlDialogElement> {
+    use wasm_bindgen::JsCast;
+    document().query_selector("dialog.search-dialog").ok().flatten().map(JsCast::unchecked_into)
+}
+
+/// What the dialog holds: the box, the rows, the keys.
+#[component]
+fn Panel() -> impl IntoView {
+    let (found, set_found) = signal(None::<Results>);
+    let (active, set_active) = signal(0_usize);
+    let (recent, set_recent) = signal(recent_searches());
+    let text = RwSignal::new(String::new());
+    let live = LiveSearch::new("6");
+    let close = || {
+        if let Some(dialog) = the_dialog() {
+            dialog.close();
+        }
+    };
 
     let rows = move || -> Vec<Row> {
         let q = text.get();
@@ -128,21 +172,7 @@ pub fn SearchDialog() -> impl IntoView {
             _ => {}
         }
     };
-    // A click on the backdrop (the dialog element itself, outside its panel) closes it.
-    let on_click = move |ev: leptos::ev::MouseEvent| {
-        use wasm_bindgen::JsValue;
-        let on_backdrop = match (ev.target(), dialog.get()) {
-            (Some(target), Some(dialog)) => {
-                AsRef::<JsValue>::as_ref(&target) == AsRef::<JsValue>::as_ref(&dialog)
-            }
-            _ => false,
-        };
-        if on_backdrop {
-            close();
-        }
-    };
     let option_id = |i: usize| format!("search-dialog-option-{i}");
-    #[cfg(feature = "hydrate")]
     let row_class = move |i: usize| {
         if i == active.get() {
             "search-dialog__row search-dialog__row--active"
@@ -150,10 +180,7 @@ pub fn SearchDialog() -> impl IntoView {
             "search-dialog__row"
         }
     };
-    // One closure renders the rows: fewer reactive pieces, a smaller island. Rows exist only
-    // once the reader has opened the dialog in the browser, so the server renders the empty
-    // state alone and its bundle (the Worker's too) carries none of the rows' code.
-    #[cfg(feature = "hydrate")]
+    // One closure renders the rows: fewer reactive pieces.
     let rows_view = move || -> Option<AnyView> {
         let q = text.get();
         let active = active.get();
@@ -220,40 +247,29 @@ pub fn SearchDialog() -> impl IntoView {
         .into_any())
     };
     let list = move || {
-        #[cfg(feature = "hydrate")]
         if let Some(rows) = rows_view() {
             return rows;
         }
         view! { <p class="search-dialog__notice">"Type to search the documents."</p> }.into_any()
     };
     view! {
-        <a class="search-dialog__open" href="/search" role="button" data-testid="search-dialog-open"
-            aria-haspopup="dialog" aria-keyshortcuts="Control+K Meta+K /" title="Search (Ctrl K)"
-            on:click=move |ev| { ev.prevent_default(); open(); }>
-            <span class="search-dialog__open-label">"Search"</span>
-            <kbd>"Ctrl K"</kbd>
-        </a>
-        <dialog class="search-dialog" node_ref=dialog aria-label="Search the documents"
-            data-testid="search-dialog" on:click=on_click>
-            <div class="search-dialog__panel">
-                <input type="search" node_ref=input class="search-dialog__input" autocomplete="off"
-                    placeholder="Search the documents" aria-label="Search the documents"
-                    role="combobox" aria-autocomplete="list" aria-expanded="true"
-                    aria-controls="search-dialog-list"
-                    aria-activedescendant=move || option_id(active.get())
-                    data-testid="search-dialog-input"
-                    prop:value=move || text.get()
-                    on:input=on_input on:keydown=on_keydown />
-                {list}
-                <p class="search-dialog__keys" aria-hidden="true">
-                    <kbd>"↑"</kbd><kbd>"↓"</kbd>" move · "<kbd>"Enter"</kbd>" open · "<kbd>"Esc"</kbd>" close"
-                </p>
-            </div>
-        </dialog>
+        <div class="search-dialog__panel">
+            <input type="search" class="search-dialog__input" autocomplete="off"
+                placeholder="Search the documents" aria-label="Search the documents"
+                role="combobox" aria-autocomplete="list" aria-expanded="true"
+                aria-controls="search-dialog-list"
+                aria-activedescendant=move || option_id(active.get())
+                data-testid="search-dialog-input"
+                prop:value=move || text.get()
+                on:input=on_input on:keydown=on_keydown />
+            {list}
+            <p class="search-dialog__keys" aria-hidden="true">
+                <kbd>"↑"</kbd><kbd>"↓"</kbd>" move · "<kbd>"Enter"</kbd>" open · "<kbd>"Esc"</kbd>" close"
+            </p>
+        </div>
     }
 }
 
-#[cfg(feature = "hydrate")]
 /// A document's rows: its best section, then its other matching sections, as options of one
 /// group named by the title.
 fn group(
@@ -335,7 +351,6 @@ fn remember(q: &str) {
     }
 }
 
-#[cfg(feature = "hydrate")]
 fn forget_recent() {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(RECENT_KEY);
