@@ -24,10 +24,11 @@ function lighthouse(word: string) {
   ].join("\n");
 }
 
+/** Types into the header box: the first key opens the search dialog, which carries on with it. */
 async function typeInHeader(page: Page, text: string) {
-  const box = page.getByTestId("search-input");
-  await box.click();
-  await box.pressSequentially(text, { delay: 40 });
+  await page.getByTestId("search-input").focus();
+  await page.keyboard.type(text, { delay: 40 });
+  await expect(page.getByTestId("search-dialog-input")).toHaveValue(text);
 }
 
 test("a reader finds an upload by a word as they type, and Enter opens its section", { tag: "@pages" }, async ({ page, browser }, info) => {
@@ -38,25 +39,24 @@ test("a reader finds an upload by a word as they type, and Enter opens its secti
   const reader = await (await browser.newContext()).newPage();
   await reader.goto("/");
   await hydrated(reader);
+  // Typing in the header box opens the dialog with the text so far; the keys go on there.
   await typeInHeader(reader, word.slice(0, 10));
-  const suggestions = reader.getByTestId("search-suggestion");
-  await expect(suggestions.first()).toContainText(`Lighthouse ${word}`);
-  await expect(suggestions.first().locator("mark").first()).toBeVisible();
+  const input = reader.getByTestId("search-dialog-input");
+  await expect(input).toBeFocused();
+  const hits = reader.getByTestId("search-dialog-hit");
+  await expect(hits.first()).toContainText(`Lighthouse ${word}`);
+  await expect(hits.first().locator("mark").first()).toBeVisible();
   await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-search-as-you-type-desktop.png` });
-  // ↓ moves to "All results", ↑ back to the first; Esc closes; Enter opens the highlighted one.
-  const input = reader.getByTestId("search-input");
-  const count = await suggestions.count();
-  for (let i = 0; i < count; i++) await input.press("ArrowDown");
-  await expect(reader.getByTestId("search-all").locator("..")).toHaveAttribute("aria-selected", "true");
+  // ↑ from the first row wraps to the last ("Ask"), ↓ comes back to the first.
   await input.press("ArrowUp");
-  await expect(suggestions.nth(count - 1)).toHaveAttribute("aria-selected", "true");
-  await input.press("Escape");
-  await expect(reader.getByTestId("search-suggestions")).toHaveCount(0);
-  await expect(input, "the first Esc keeps the text").toHaveValue(word.slice(0, 10));
+  await expect(reader.getByTestId("search-dialog-ask").locator("..")).toHaveAttribute("aria-selected", "true");
+  await input.press("ArrowDown");
+  await expect(hits.first()).toHaveAttribute("aria-selected", "true");
   const full = reader.waitForResponse((r) => r.url().includes("search-documents") && r.url().includes(word.slice(10)));
   await input.pressSequentially(word.slice(10), { delay: 40 });
   await full;
-  await expect(suggestions.first()).toHaveAttribute("aria-selected", "true");
+  await expect(hits.first()).toContainText(`Lighthouse ${word}`);
+  await expect(hits.first()).toHaveAttribute("aria-selected", "true");
   await input.press("Enter");
   await expect(reader).toHaveURL(new RegExp(`/docs/${doc.slug}#fog-signals$`));
   await expect(reader.locator("#fog-signals")).toBeInViewport();
@@ -134,7 +134,7 @@ test("a question in other words finds the passage by meaning", { tag: "@pages" }
   // None of the question's words is in the document.
   const question = "what saves me when an update goes wrong";
   await typeInHeader(page, question);
-  await expect(page.getByTestId("search-suggestion").filter({ hasText: `Keeping copies safe ${tag}` })).toHaveCount(1);
+  await expect(page.getByTestId("search-dialog-hit").filter({ hasText: `Keeping copies safe ${tag}` })).toHaveCount(1);
   await page.goto(`/search?q=${encodeURIComponent(question)}&mode=semantic`);
   await expect(page.getByTestId("search-result").first()).toContainText(`Keeping copies safe ${tag}`);
   await expect(page.getByTestId("search-degraded")).toHaveCount(0);
@@ -163,8 +163,8 @@ async function degradedSearch(page: Page, base: string) {
   await page.goto(`${base}/`);
   await hydrated(page);
   await typeInHeader(page, word);
-  await expect(page.getByTestId("search-box-degraded")).toBeVisible();
-  await expect(page.getByTestId("search-suggestion").first()).toBeVisible();
+  await expect(page.getByTestId("search-dialog-degraded")).toBeVisible();
+  await expect(page.getByTestId("search-dialog-hit").first()).toBeVisible();
   const api = await (await page.request.get(`${base}/api/search?q=${word}`)).json();
   expect(api.degraded).toBe(true);
   expect(api.results.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-//! Search as the reader types, shared by the header box and the search dialog: a request waits
+//! Search as the reader types, in the search dialog: a request waits
 //! for a pause in typing, and a newer keystroke aborts the one in flight (server_fn aborts the
 //! fetch when its future is dropped).
 

@@ -4,8 +4,9 @@ pub mod answer;
 pub mod enrichment;
 pub mod error_box;
 pub mod listing;
-pub mod live_search;
 pub mod search_box;
 // Only the browser opens it; its code is a `#[lazy]` split.
+#[cfg(feature = "hydrate")]
+mod live_search;
 #[cfg(feature = "hydrate")]
 pub mod search_dialog;

@@ -34,9 +34,14 @@ pub fn listen_for_shortcut() {
         let chord = (ev.ctrl_key() || ev.meta_key()) && key.eq_ignore_ascii_case("k");
         if chord || (key == "/" && !typing_somewhere()) {
             ev.prevent_default();
-            leptos::task::spawn_local(open());
+            leptos::task::spawn_local(open(false));
         }
     });
+}
+
+/// Opens the dialog from the header box, carrying on with what was typed there.
+pub fn open_from_box() {
+    leptos::task::spawn_local(open(true));
 }
 
 thread_local! {
@@ -44,9 +49,11 @@ thread_local! {
     static OPEN: std::cell::RefCell<Option<Box<dyn std::any::Any>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Mounts a dialog at the end of `<body>` and shows it, modal; nothing when one is open.
+/// Mounts a dialog at the end of `<body>` and shows it, modal; nothing when one is open. Opened
+/// from the header box, it starts with the box's text (read now: keys typed while this code was
+/// loading are in it too).
 #[lazy]
-fn open() {
+fn open(from_box: bool) {
     use wasm_bindgen::JsCast;
     if OPEN.with(|open| open.borrow().is_some()) {
         return;
@@ -58,7 +65,18 @@ fn open() {
     let _ = dialog.set_attribute("aria-label", "Search the documents");
     let _ = dialog.set_attribute("data-testid", "search-dialog");
     let _ = body.append_child(&dialog);
-    let view = leptos::mount::mount_to(dialog.clone().unchecked_into(), || view! { <Panel /> });
+    // The text moves from the box into the dialog: the box is left empty behind it.
+    let typed = from_box
+        .then(|| document().query_selector(".search-box input").ok().flatten())
+        .flatten()
+        .map(|input| {
+            let input: web_sys::HtmlInputElement = input.unchecked_into();
+            let typed = input.value();
+            input.set_value("");
+            typed
+        })
+        .unwrap_or_default();
+    let view = leptos::mount::mount_to(dialog.clone().unchecked_into(), move || view! { <Panel typed /> });
     OPEN.with(|open| *open.borrow_mut() = Some(Box::new(view)));
     // Closed (Esc, Enter, a click on the backdrop): unmount, and take the element away.
     let closed = dialog.clone();
@@ -98,7 +116,7 @@ fn the_dialog() -> Option<web_sys::HtmlDialogElement> {
 
 /// What the dialog holds: the box, the rows, the keys.
 #[component]
-fn Panel() -> impl IntoView {
+fn Panel(typed: String) -> impl IntoView {
     let (found, set_found) = signal(None::<Results>);
     let (active, set_active) = signal(0_usize);
     let (recent, set_recent) = signal(recent_searches());
@@ -138,8 +156,7 @@ fn Panel() -> impl IntoView {
         }
         let _ = window().location().set_href(&row.href);
     };
-    let on_input = move |ev: leptos::ev::Event| {
-        let q = event_target_value(&ev);
+    let search = move |q: String| {
         text.set(q.clone());
         set_active.set(0);
         live.typed(q, move |results| {
@@ -147,6 +164,10 @@ fn Panel() -> impl IntoView {
             set_found.set(results);
         });
     };
+    if !typed.is_empty() {
+        search(typed);
+    }
+    let on_input = move |ev: leptos::ev::Event| search(event_target_value(&ev));
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         let count = rows().len();
         match ev.key().as_str() {
@@ -228,7 +249,9 @@ fn Panel() -> impl IntoView {
             <ul class="search-dialog__list" id="search-dialog-list" role="listbox" aria-label="Results"
                 on:click=move |_| remember(&remembered)>
                 {results.as_ref().is_some_and(|r| r.degraded).then(|| view! {
-                    <li class="search-dialog__notice" role="presentation">"Semantic results unavailable: matching words only."</li>
+                    <li class="search-dialog__notice" role="presentation" data-testid="search-dialog-degraded">
+                        "Semantic results unavailable: matching words only."
+                    </li>
                 })}
                 {results.as_ref().is_some_and(|r| r.results.is_empty()).then(|| view! {
                     <li class="search-dialog__notice" role="presentation" data-testid="search-dialog-empty">"No matching documents."</li>
