@@ -11,6 +11,11 @@ pub type OnText<'a> = &'a (dyn Fn(&str) + Send + Sync);
 pub trait Ai: Send + Sync {
     /// One normalised vector per text, in order.
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError>;
+    /// [`Ai::embed`] for a reader who is waiting (a quick answer's sentences): an adapter that
+    /// shares its model with background work runs this first.
+    async fn embed_now(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
+        self.embed(texts).await
+    }
     /// Names the model [`Ai::embed`] uses: kept query embeddings are keyed by it.
     fn embedding_model(&self) -> &str {
         ""
@@ -18,7 +23,9 @@ pub trait Ai: Send + Sync {
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError>;
     /// [`Ai::generate`], handing each piece of the answer to `on_text` as the model writes it,
     /// and the whole answer at the end. Dropping the future stops the generation. An adapter
-    /// that cannot stream hands over the whole answer as one piece.
+    /// that cannot stream hands over the whole answer as one piece. This is a reader's answer;
+    /// [`Ai::generate`] is background writing (summaries, topics): an adapter whose model does
+    /// one thing at a time runs readers first.
     async fn generate_streamed(
         &self,
         system: String,

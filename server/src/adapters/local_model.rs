@@ -3,6 +3,12 @@
 //! generation runs one call at a time (it already keeps the cores busy) and answers
 //! [`AiError::Busy`] meanwhile rather than queueing past its caller's time-out; a call whose
 //! caller gave up (a time-out dropped its future) stops at its next token.
+//!
+//! Readers go first. A reader's answer ([`Ai::generate_streamed`]) waits briefly for the model,
+//! and background writing ([`Ai::generate`]: summaries, topics) starts none while a reader waits
+//! or is answered, and stops at its next token when one arrives (its caller is told
+//! [`AiError::Busy`] and tries again later). So does a batch of embeddings for ingest: a reader's
+//! query ([`Ai::embed_now`]) never waits behind one.
 
 use async_trait::async_trait;
 use domain::error::AiError;
@@ -15,6 +21,10 @@ use std::time::Duration;
 /// Texts an ingest batch embeds at a time between looks for readers' queries: a query waits
 /// for at most one slice (a few hundred ms on 2 cores), not a whole batch of 32 (seconds).
 const SLICE: usize = 4;
+/// How long a reader's answer waits for the model: long enough for background writing to
+/// stop at its next token, short of another reader's whole answer (then [`AiError::Busy`],
+/// and Ask asks again until its own deadline).
+const READER_WAIT: Duration = Duration::from_secs(2);
 
 pub struct LocalModel {
     embedder: Arc<SentenceEmbedder>,
@@ -30,6 +40,8 @@ pub struct LocalModel {
     generator: Option<Arc<TextGenerator>>,
     /// One generation at a time.
     generations: Arc<tokio::sync::Semaphore>,
+    /// Readers' answers waiting for the model or being written: background writing yields.
+    readers: Arc<Queries>,
 }
 
 impl LocalModel {
@@ -41,6 +53,7 @@ impl LocalModel {
             queries: Arc::default(),
             generator: None,
             generations: Arc::new(tokio::sync::Semaphore::new(1)),
+            readers: Arc::default(),
         }
     }
 
@@ -85,7 +98,8 @@ impl LocalModel {
     }
 }
 
-/// Counts readers' queries being embedded, and wakes waiting batches when none is left.
+/// Counts readers' calls in flight (queries being embedded, answers being written), and wakes
+/// waiting background work when none is left.
 #[derive(Default)]
 struct Queries {
     running: AtomicUsize,
@@ -93,6 +107,10 @@ struct Queries {
 }
 
 impl Queries {
+    fn any(&self) -> bool {
+        self.running.load(Ordering::SeqCst) > 0
+    }
+
     fn enter(self: &Arc<Self>) -> QueryMark {
         self.running.fetch_add(1, Ordering::SeqCst);
         QueryMark(self.clone())
@@ -138,36 +156,77 @@ impl Ai for LocalModel {
             .unwrap_or_else(|_| Err(AiError::Unavailable(format!("no embedding within {limit:?}"))))
     }
 
+    async fn embed_now(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
+        let limit = self.per_text * u32::try_from(texts.len().max(1)).unwrap_or(u32::MAX);
+        let mark = self.queries.enter();
+        tokio::time::timeout(limit, self.run(texts, mark))
+            .await
+            .unwrap_or_else(|_| Err(AiError::Unavailable(format!("no embedding within {limit:?}"))))
+    }
+
     fn embedding_model(&self) -> &str {
         self.embedder.name()
     }
 
+    /// Background writing: none starts while a reader waits, and it stops for one.
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
-        self.generate_streamed(system, prompt, &|_| {}).await
+        if self.readers.any() {
+            return Err(AiError::Busy("a reader's question goes first".into()));
+        }
+        let permit = self
+            .generations
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| AiError::Busy("the local text model is writing something else".into()))?;
+        self.write(system, prompt, &|_| {}, permit, Some(self.readers.clone())).await
     }
 
+    /// A reader's answer: background writing makes way for it.
     async fn generate_streamed(
         &self,
         system: String,
         prompt: String,
         on_text: OnText<'_>,
     ) -> Result<String, AiError> {
+        let _reader = self.readers.enter();
+        let permit = tokio::time::timeout(READER_WAIT, self.generations.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .ok_or_else(|| AiError::Busy("the local text model is answering another question".into()))?;
+        self.write(system, prompt, on_text, permit, None).await
+    }
+}
+
+impl LocalModel {
+    /// Writes the answer to `prompt` under `system` while holding `permit`, handing each piece to
+    /// `on_text`; with `yield_to`, stops at the first token after a reader arrives there
+    /// ([`AiError::Busy`]).
+    async fn write(
+        &self,
+        system: String,
+        prompt: String,
+        on_text: OnText<'_>,
+        permit: tokio::sync::OwnedSemaphorePermit,
+        yield_to: Option<Arc<Queries>>,
+    ) -> Result<String, AiError> {
         let generator = self
             .generator
             .clone()
             .ok_or_else(|| AiError::Unavailable("no text model is configured".into()))?;
-        let permit = self
-            .generations
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| AiError::Busy("the local text model is writing something else".into()))?;
         // Dropping this future (the caller's time-out, a reader who left) tells the generation
         // to stop: the flag is set and the pieces' channel closes.
         let cancelled = Arc::new(AtomicBool::new(false));
         let _stop = StopOnDrop(cancelled.clone());
+        let yielded = Arc::new(AtomicBool::new(false));
+        let gave_way = yielded.clone();
         let (pieces, mut received) = tokio::sync::mpsc::unbounded_channel::<String>();
         let job = tokio::task::spawn_blocking(move || {
             let answer = generator.generate(&system, &prompt, &GenerateOptions::default(), |piece| {
+                if yield_to.as_ref().is_some_and(|readers| readers.any()) {
+                    gave_way.store(true, Ordering::SeqCst);
+                    return false;
+                }
                 !cancelled.load(Ordering::Relaxed) && pieces.send(piece.to_owned()).is_ok()
             });
             drop(permit);
@@ -177,6 +236,9 @@ impl Ai for LocalModel {
             on_text(&piece);
         }
         match job.await {
+            Ok(Ok(_)) if yielded.load(Ordering::SeqCst) => {
+                Err(AiError::Busy("stopped for a reader's question".into()))
+            }
             Ok(Ok(text)) => Ok(text),
             Ok(Err(err)) => Err(AiError::Request(err.to_string())),
             Err(join) => Err(AiError::Request(format!("the model panicked: {join}"))),
