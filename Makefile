@@ -8,7 +8,7 @@ ENV := source scripts/env.sh &&
 # A second checkout may build the Worker in a target dir of its own: WORKER_TARGET_DIR=… make …
 WORKER_TARGET_DIR ?= $${FOLIO_CACHE}/target-worker
 
-.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy pages-build pages-dev pages-check pages-deploy e2e bench bench-search soak eval eval-ask clean-data
+.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy pages-build pages-dev pages-check pages-deploy e2e bench bench-search soak eval eval-ask eval-quick clean-data
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ eval: build ## Search relevance (nDCG@10, recall@10, MRR@10) per mode and fusion
 
 eval-ask: build ## Ask over both sets' questions: gold among sources and citations, "not found" rates, timings
 	@bash scripts/eval.sh --ask
+
+eval-quick: build ## The quick answer alone over both sets (Ask without a text model: minutes, not half an hour)
+	@bash scripts/eval.sh --ask --quick
 
 clean-data: ## Delete the local native data folder and Worker state
 	rm -rf data .wrangler

@@ -12,6 +12,7 @@
 #   scripts/eval.sh --ask [SET…]         Ask instead of search: the same questions and those the
 #                                        corpus cannot answer (eval/<set>/unanswerable.jsonl), with the
 #                                        text model (imported with it off, then the site restarts with it on)
+#   scripts/eval.sh --ask --quick [SET…] the quick answer alone: Ask without a text model (minutes)
 # FOLIO_BIN runs another folio binary (a copy, so that a build elsewhere cannot swap it mid-run);
 # FOLIO_EVAL_PORT the port of the site it starts (3310).
 set -euo pipefail
@@ -20,13 +21,15 @@ source scripts/env.sh
 
 folio="${FOLIO_BIN:-$CARGO_TARGET_DIR/release/folio}"
 ask=false
+quick=false
 url=
 sets=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --ask) ask=true ;;
+    --quick) quick=true ;;
     --url) url="$2"; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     -*) echo "eval: unknown option $1" >&2; exit 2 ;;
     *) sets+=("$1") ;;
   esac
@@ -116,6 +119,11 @@ run_set() (
   echo "corpus: $(grep -vc '^#' "eval/$set/files.txt") $set pages, $chunks chunks; imported and embedded in ${elapsed}s ($(awk -v c="$chunks" -v s="$elapsed" 'BEGIN { printf "%.1f", c / (s > 0 ? s : 1) }') chunks/s end to end)"
   if ! $ask; then
     "$folio" eval "eval/$set/questions.jsonl" --url "$site" --sweep
+    return
+  fi
+  if $quick; then
+    # This site has no text model: each answer ends after its quick answer.
+    "$folio" eval "eval/$set/questions.jsonl" --url "$site" --ask --quick --unanswerable "eval/$set/unanswerable.jsonl"
     return
   fi
   # Ask: the same site with the text model on (its sweep may write a few summaries meanwhile).

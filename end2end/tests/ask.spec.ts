@@ -31,6 +31,16 @@ test("a reader asks, sees the sources at once, then the answer streaming, with c
   await expect(reader).toHaveURL(/\/ask$/);
   await hydrated(reader);
   await reader.getByTestId("ask-input").fill(`How is the ${word} airship moored?`);
+  // When the quick answer and the model's first words reach the page.
+  await reader.evaluate(() => {
+    const seen: Record<string, number> = {};
+    (window as unknown as { seen: typeof seen }).seen = seen;
+    new MutationObserver(() => {
+      if (!seen.quick && document.querySelector('[data-testid="ask-quick"]')) seen.quick = performance.now();
+      const answer = document.querySelector('[data-testid="ask-answer"]');
+      if (!seen.answer && answer?.textContent?.trim()) seen.answer = performance.now();
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
   await reader.getByTestId("ask-submit").click();
   // Sources first: the passage is listed while the model has not finished.
   const source = reader.getByTestId("ask-source").first();
@@ -43,6 +53,12 @@ test("a reader asks, sees the sources at once, then the answer streaming, with c
   await expect(reader.getByTestId("ask-status")).toBeVisible({ timeout: 150_000 });
   await expect(reader.getByTestId("ask-unavailable")).toHaveCount(0);
   await reader.screenshot({ path: `end2end/screenshots/${info.project.name}-ask.png`, fullPage: true });
+  // The quick answer (the passage's own sentence, cited) was on screen before the model's first
+  // words.
+  await expect(reader.getByTestId("ask-quick")).toContainText(`airship is moored to a tall mast by its nose`);
+  await expect(reader.getByTestId("ask-quick-cite").first()).toHaveAttribute("href", new RegExp(`^/docs/${doc.slug}#`));
+  const seen = await reader.evaluate(() => (window as unknown as { seen: Record<string, number> }).seen);
+  expect(seen.quick, `quick at ${seen.quick} ms, answer at ${seen.answer} ms`).toBeLessThan(seen.answer);
   // A citation opens its passage's section; a small model may not cite, and then says so.
   const cites = reader.getByTestId("ask-cite");
   if ((await cites.count()) > 0) {
@@ -191,6 +207,7 @@ test("without JavaScript, /ask?q= arrives with the sources and the whole answer"
   expect(res?.status()).toBe(200);
   await expect(page.getByTestId("ask-source").first()).toBeVisible();
   await expect(page.getByTestId("ask-answer")).not.toBeEmpty();
+  await expect(page.getByTestId("ask-quick")).toBeVisible();
   await expect(page.getByTestId("ask-status")).toBeVisible();
   await expect(page.getByTestId("ask-input")).toHaveValue(/^How does Folio keep pages fast\?/);
   // The form works without JavaScript too: a GET to /ask.

@@ -149,9 +149,12 @@ test("documents: title, headings, body, links, tags, folders and converted HTML 
   }
   await page.keyboard.press("Escape");
   expect(incidents).toEqual([]);
-  // Ask shows the passages (titles, headings, text) and whatever the model makes of them: whole
-  // without JavaScript, then streamed in the browser. Only citations may be links in an answer.
-  const answerMarkup = ".ask-answer a:not(.cite), .ask-answer script, .ask-answer img, .ask-answer iframe";
+  // Ask shows the passages (titles, headings, text), the quick answer (their own sentences) and
+  // whatever the model makes of them: whole without JavaScript, then streamed in the browser.
+  // Only citations may be links in an answer or a quick answer.
+  const answerMarkup = [".ask-answer", ".ask-quick"]
+    .flatMap((box) => [`${box} a:not(.cite)`, `${box} script`, `${box} img`, `${box} iframe`])
+    .join(", ");
   await visit(page, incidents, `/ask?q=${encodeURIComponent("What does the alert section say?")}`);
   await expect(page.getByTestId("ask-source").first()).toBeVisible();
   expect(await page.locator(answerMarkup).count()).toBe(0);

@@ -49,6 +49,10 @@ pub struct EvalArgs {
     /// and among the cited ones, "not found" rates, and timings.
     #[arg(long, conflicts_with_all = ["modes", "sweep"])]
     pub ask: bool,
+    /// With --ask, against a site without a text model: the quick answer alone (its rows of the
+    /// table, in seconds rather than the model's half hour).
+    #[arg(long, requires = "ask")]
+    pub quick: bool,
     /// Questions the documents cannot answer (no gold needed), for the "not found" rate.
     #[arg(long, value_name = "QUESTIONS.jsonl", requires = "ask")]
     pub unanswerable: Option<PathBuf>,
@@ -218,7 +222,7 @@ fn run(args: &EvalArgs) -> Result<String, EvalError> {
             Some(path) => read_questions(path)?,
             None => Vec::new(),
         };
-        return ask::run(base, &questions, &unanswerable);
+        return ask::run(base, &questions, &unanswerable, args.quick);
     }
     let mut runs: Vec<(String, Mode, String)> =
         args.modes.iter().map(|&m| (m.name().to_owned(), m, String::new())).collect();

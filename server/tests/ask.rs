@@ -128,12 +128,24 @@ async fn sources_come_first_then_the_answer_in_pieces_then_what_it_cited() {
     assert!(!done.not_found && !done.cached && done.unavailable.is_none(), "{done:?}");
     assert!(done.timings.first_text_ms.is_some());
     assert_eq!(answered.answer, "Airships swing with the wind on a mast [1].");
+    // The quick answer: the passage's own sentence, cited, before the model's first piece.
+    let quick = events.iter().position(|e| matches!(e, Event::Quick(_)));
+    let text = events.iter().position(|e| matches!(e, Event::Text(_)));
+    assert!(matches!((quick, text), (Some(q), Some(t)) if q < t), "{events:?}");
+    let said = &answered.quick.sentences[0];
+    assert_eq!(said.n, 1);
+    assert!(said.text.starts_with("Airships are moored to a mast by the nose"), "{said:?}");
+    assert!(done.timings.quick_ms.is_some_and(|q| Some(q) <= done.timings.first_text_ms));
 
     // Asked again (other case, spacing and punctuation): from storage, no second generation.
     let (_, _, again) = ask_whole(&site.router, &question("  how are AIRSHIPS moored ")).await;
     assert_eq!(again.answer, answered.answer);
+    assert_eq!(again.quick, answered.quick, "the quick answer comes with a stored one too");
     assert!(again.done.expect("done").cached);
     assert_eq!(ai.asked(), 1);
+    // Without JavaScript the page shows it whole.
+    let (_, _, page) = send(&site.router, get("/ask?q=How+are+airships+moored%3F")).await;
+    assert!(page.contains("data-testid=\"ask-quick\"") && page.contains("Quick answer"), "{page}");
     // Another filter is another question.
     let filtered =
         serde_json::json!({ "question": "How are airships moored?", "tag": "nowhere" }).to_string();
@@ -413,18 +425,7 @@ async fn a_question_no_passage_is_near_is_not_found_at_once_without_the_model() 
 /// future stops it.
 #[tokio::test]
 async fn the_local_text_model_streams_an_answer() {
-    let config = server::config::Config::default();
-    let source =
-        models::ModelSource::parse(config.text_model().expect("default").as_str(), &config.model_cache)
-            .expect("source");
-    let generator = models::TextGenerator::load(&source, &config.text_model_file, None)
-        .unwrap_or_else(|e| panic!("{e}: run scripts/setup.sh"));
-    let embedder = models::SentenceEmbedder::load(
-        &models::ModelSource::parse(config.embedding_model().expect("default").as_str(), &config.model_cache)
-            .expect("source"),
-    )
-    .expect("embedder");
-    let model = server::adapters::local_model::LocalModel::new(embedder).with_generator(generator);
+    let model = local_model();
     let sources = vec![ask::Source {
         n: 1,
         chunk_id: 1,
@@ -480,4 +481,54 @@ async fn the_local_text_model_streams_an_answer() {
             eprintln!("PROBE {q} → {a:?}");
         }
     }
+}
+
+/// The local models as the native host loads them (SmolLM2 and MiniLM from set-up's cache).
+fn local_model() -> Arc<server::adapters::local_model::LocalModel> {
+    let config = server::config::Config::default();
+    let source =
+        models::ModelSource::parse(config.text_model().expect("default").as_str(), &config.model_cache)
+            .expect("source");
+    let generator = models::TextGenerator::load(&source, &config.text_model_file, None)
+        .unwrap_or_else(|e| panic!("{e}: run scripts/setup.sh"));
+    let embedder = models::SentenceEmbedder::load(
+        &models::ModelSource::parse(config.embedding_model().expect("default").as_str(), &config.model_cache)
+            .expect("source"),
+    )
+    .expect("embedder");
+    Arc::new(server::adapters::local_model::LocalModel::new(embedder).with_generator(generator))
+}
+
+#[tokio::test]
+async fn a_summary_being_written_stops_for_a_readers_question() {
+    let model = local_model();
+    // Background writing (a summary): long enough to be still going when the reader comes.
+    let summary = tokio::spawn({
+        let model = model.clone();
+        async move {
+            model
+                .generate(
+                    "You write long, detailed summaries.".into(),
+                    "Summarise the history of airships, decade by decade, in twenty paragraphs.".into(),
+                )
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert!(!summary.is_finished(), "the summary was still being written");
+    let pieces = Mutex::new(0_usize);
+    let answer = model
+        .generate_streamed(
+            ask::prompt::SYSTEM.into(),
+            "Passages:\n[1] Airships are moored to a mast by the nose.\n\nQuestion: How are airships moored?"
+                .into(),
+            &|_| *pieces.lock().expect("pieces") += 1,
+        )
+        .await;
+    assert!(answer.is_ok_and(|a| !a.is_empty()), "the reader is answered");
+    assert!(*pieces.lock().expect("pieces") > 0);
+    // The summary gave way at its next token: its caller is told the model is busy (and the
+    // enrichment job tries again later), not that it failed.
+    let summary = summary.await.expect("joined");
+    assert!(matches!(summary, Err(domain::error::AiError::Busy(_))), "{summary:?}");
 }

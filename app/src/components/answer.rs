@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn AnswerView(answered: Answered, #[prop(optional)] asking: bool) -> impl IntoView {
-    let Answered { sources, answer, done } = answered;
+    let Answered { sources, quick, answer, done } = answered;
     let answer_blocks = blocks(&answer, sources.len());
     let not_found = done.as_ref().is_some_and(|d| d.not_found);
     let class = if not_found { "ask-answer ask-answer--not-found" } else { "ask-answer" };
@@ -16,6 +16,9 @@ pub fn AnswerView(answered: Answered, #[prop(optional)] asking: bool) -> impl In
         let mut parts = Vec::new();
         if d.cached {
             parts.push("answered before".to_owned());
+        }
+        if let Some(quick) = d.timings.quick_ms {
+            parts.push(format!("quick answer after {quick} ms"));
         }
         if let Some(first) = d.timings.first_text_ms {
             parts.push(format!("first words after {first} ms"));
@@ -30,7 +33,26 @@ pub fn AnswerView(answered: Answered, #[prop(optional)] asking: bool) -> impl In
     });
     let degraded = done.as_ref().is_some_and(|d| d.degraded);
     let cite_sources = sources.clone();
+    // The passages' own sentences, each cited: shown from before the model's first word on.
+    let quick = (!quick.sentences.is_empty()).then(|| {
+        let sentences = quick
+            .sentences
+            .into_iter()
+            .map(|c| {
+                let inlines = vec![Inline::Text(c.text), Inline::Text(" ".into()), Inline::Cite(c.n)];
+                render_inlines(inlines, &sources, "ask-quick-cite")
+            })
+            .map(|inlines| view! { <p>{inlines}</p> })
+            .collect_view();
+        view! {
+            <section class="ask-quick" data-testid="ask-quick" aria-label="Quick answer">
+                <h2 class="ask-quick__title">"Quick answer "<span class="muted">"· from the passages"</span></h2>
+                {sentences}
+            </section>
+        }
+    });
     view! {
+        {quick}
         {(!answer.is_empty() || asking).then(|| view! {
             <div class=class data-testid="ask-answer" aria-live="polite" aria-busy=asking.to_string()>
                 {answer_blocks.into_iter().map(|block| render_block(block, &cite_sources)).collect_view()}
@@ -72,15 +94,16 @@ fn SourceItem(source: Source) -> impl IntoView {
 
 fn render_block(block: Block, sources: &[Source]) -> AnyView {
     match block {
-        Block::Paragraph(inlines) => view! { <p>{render_inlines(inlines, sources)}</p> }.into_any(),
+        Block::Paragraph(inlines) => view! { <p>{render_inlines(inlines, sources, "ask-cite")}</p> }.into_any(),
         Block::List(items) => view! {
-            <ul>{items.into_iter().map(|item| view! { <li>{render_inlines(item, sources)}</li> }).collect_view()}</ul>
+            <ul>{items.into_iter().map(|item| view! { <li>{render_inlines(item, sources, "ask-cite")}</li> }).collect_view()}</ul>
         }
         .into_any(),
     }
 }
 
-fn render_inlines(inlines: Vec<Inline>, sources: &[Source]) -> Vec<AnyView> {
+/// `cite_id` names the citation links for tests (the answer's and the quick answer's apart).
+fn render_inlines(inlines: Vec<Inline>, sources: &[Source], cite_id: &'static str) -> Vec<AnyView> {
     inlines
         .into_iter()
         .map(|inline| match inline {
@@ -90,7 +113,7 @@ fn render_inlines(inlines: Vec<Inline>, sources: &[Source]) -> Vec<AnyView> {
             Inline::Cite(n) => match sources.get(n - 1) {
                 // The passage shows on hover and focus (CSS); the link opens its section.
                 Some(source) => view! {
-                    <a class="cite" href=source.url.clone() data-testid="ask-cite">
+                    <a class="cite" href=source.url.clone() data-testid=cite_id>
                         {format!("[{n}]")}
                         <span class="cite__passage" role="tooltip">
                             <strong>{source.title.clone()}</strong>" "{source.text.clone()}

@@ -19,6 +19,9 @@ pub struct Source {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     pub sources_ms: u64,
+    /// When the quick answer was sent (none when there was none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quick_ms: Option<u64>,
     #[serde(default)]
     pub first_text_ms: Option<u64>,
     pub total_ms: u64,
@@ -46,10 +49,12 @@ pub struct Done {
     pub timings: Timings,
 }
 
-/// What an asker receives, in order: `Sources`, any number of `Text`, `Done`.
+/// What an asker receives, in order: `Sources`, at most one `Quick`, any number of `Text`,
+/// `Done`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Sources(Vec<Source>),
+    Quick(super::Quick),
     Text(String),
     Done(Done),
 }
@@ -63,6 +68,7 @@ impl Event {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Sources(_) => "sources",
+            Self::Quick(_) => "quick",
             Self::Text(_) => "text",
             Self::Done(_) => "done",
         }
@@ -73,6 +79,7 @@ impl Event {
     pub fn data(&self) -> String {
         match self {
             Self::Sources(sources) => serde_json::json!({ "sources": sources }).to_string(),
+            Self::Quick(quick) => serde_json::to_string(quick).unwrap_or_default(),
             Self::Text(text) => serde_json::json!({ "text": text }).to_string(),
             Self::Done(done) => serde_json::to_string(done).unwrap_or_default(),
         }
@@ -91,6 +98,7 @@ impl Event {
         }
         match name {
             "sources" => serde_json::from_str::<Sources>(data).ok().map(|s| Self::Sources(s.sources)),
+            "quick" => serde_json::from_str(data).ok().map(Self::Quick),
             "text" => serde_json::from_str::<Text>(data).ok().map(|t| Self::Text(t.text)),
             "done" => serde_json::from_str(data).ok().map(Self::Done),
             _ => None,
@@ -103,6 +111,9 @@ impl Event {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Answered {
     pub sources: Vec<Source>,
+    /// The passages' own sentences that best answer the question, if any.
+    #[serde(default)]
+    pub quick: super::Quick,
     pub answer: String,
     pub done: Option<Done>,
 }
@@ -112,6 +123,7 @@ impl Answered {
     pub fn apply(&mut self, event: Event) {
         match event {
             Event::Sources(sources) => self.sources = sources,
+            Event::Quick(quick) => self.quick = quick,
             Event::Text(text) => self.answer.push_str(&text),
             Event::Done(done) => {
                 if let Some(answer) = &done.answer {

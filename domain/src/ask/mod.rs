@@ -1,6 +1,7 @@
 //! Ask: a reader's question answered from the documents, with numbered citations. The
 //! passages come from hybrid search and are sent first; then the answer as the model writes
-//! it; then what it cited and how long each part took. The same question with the same filters
+//! it (after a quick answer: the passages' own sentences that best answer it); then what it
+//! cited and how long each part took. The same question with the same filters
 //! is answered from storage while every passage it was built from is unchanged, and
 //! identical questions asked at once share one generation (a claim in the database).
 //!
@@ -13,12 +14,14 @@ mod gate;
 mod generate;
 pub mod prompt;
 mod question;
+pub mod quick;
 pub mod render;
 mod retrieve;
 
 pub use events::{Answered, Done, Event, Source, Timings};
 pub use gate::{Gate, Ticket};
 pub use question::{admit, Params, Question};
+pub use quick::Quick;
 
 use std::time::Duration;
 
@@ -56,7 +59,9 @@ pub async fn answer(site: &Site, question: &Question, emit: Emit<'_>) -> Result<
 
     if let Some(stored) = cache::lookup(ports, &key, &model).await? {
         let mut done = stored.done(ms(started));
+        let quick = quick::quick(site, &question.text, &stored.sources).await;
         emit(Event::Sources(stored.sources));
+        send_quick(quick, &mut done, started, emit);
         emit(Event::Text(stored.answer));
         done.timings.first_text_ms = Some(ms(started));
         finish(done, emit);
@@ -80,6 +85,8 @@ pub async fn answer(site: &Site, question: &Question, emit: Emit<'_>) -> Result<
         finish(done, emit);
         return Ok(());
     }
+    // The passages' own best sentences, before the model writes (and without one).
+    send_quick(quick::quick(site, &question.text, &sources).await, &mut done, started, emit);
     let Some(ai) = ports.ai.clone().filter(|_| !model.is_empty()) else {
         done.unavailable = Some("Answers are unavailable: this site has no text model.".into());
         finish(done, emit);
@@ -131,6 +138,14 @@ pub async fn answer(site: &Site, question: &Question, emit: Emit<'_>) -> Result<
     claim.release().await;
     finish(done, emit);
     Ok(())
+}
+
+/// Sends the quick answer, if there is one.
+fn send_quick(quick: quick::Quick, done: &mut Done, started: web_time::Instant, emit: Emit<'_>) {
+    if !quick.sentences.is_empty() {
+        done.timings.quick_ms = Some(ms(started));
+        emit(Event::Quick(quick));
+    }
 }
 
 /// [`answer`], collected.

@@ -64,7 +64,7 @@ fn stem(word: &str) -> String {
     word.to_owned()
 }
 
-fn content_words(text: &str) -> std::collections::HashSet<String> {
+pub(super) fn content_words(text: &str) -> std::collections::HashSet<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 3)
         .map(str::to_lowercase)
@@ -226,7 +226,7 @@ fn tidy(answer: &str, sources: &[Source]) -> String {
 
 /// `text` cut after each `.`, `!` or `?` that ends a sentence and after each line break; the
 /// pieces joined are `text`.
-fn sentences(text: &str) -> Vec<&str> {
+pub(super) fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let chars: Vec<(usize, char)> = text.char_indices().collect();
