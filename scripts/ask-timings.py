@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Asks a running Folio the same kind of question N times (each worded apart, so none is
 answered from storage) through POST /api/ask and prints the server's own timings: to the
-sources event, to the first piece of the answer, to the end, and pieces per second while
-the answer is written. Used by scripts/bench.sh.
+sources event, to the quick answer, to the first piece of the answer, to the end, and pieces
+per second while the answer is written. Used by scripts/bench.sh; `--tsv` prints one
+tab-separated line instead (label, sources, quick, first piece, end as p50 and p95, unavailable)
+for scripts/bench-readers-first.sh.
 
-    scripts/ask-timings.py <site> <label> [n]
+    scripts/ask-timings.py <site> <label> [n] [--tsv]
 """
 import json
 import sys
@@ -41,13 +43,17 @@ def pct(values, p):
 
 
 def main():
-    site, label = sys.argv[1], sys.argv[2]
-    n = int(sys.argv[3]) if len(sys.argv) > 3 else 8
-    sources, first, total, rates, unavailable = [], [], [], [], 0
+    tsv = "--tsv" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--tsv"]
+    site, label = args[0], args[1]
+    n = int(args[2]) if len(args) > 2 else 8
+    sources, quick, first, total, rates, unavailable = [], [], [], [], [], 0
     for i in range(n):
         pieces, done = ask(site, f"{QUESTIONS[i % len(QUESTIONS)]} (bench {i})")
         t = done["timings"]
         sources.append(t["sources_ms"])
+        if t.get("quick_ms") is not None:
+            quick.append(t["quick_ms"])
         total.append(t["total_ms"])
         if done.get("unavailable"):
             unavailable += 1
@@ -56,8 +62,13 @@ def main():
             writing = (t["total_ms"] - t["first_text_ms"]) / 1000
             if pieces > 1 and writing > 0:
                 rates.append(pieces / writing)
+    if tsv:
+        figures = [pct(v, p) for v in (sources, quick, first, total) for p in (50, 95)]
+        print("\t".join([label] + [f"{f:.0f}" if f == f else "nan" for f in figures] + [str(unavailable)]))
+        return
     print(
         f"{label:<8} ask x{n}: sources p50 {pct(sources, 50):.0f} / p95 {pct(sources, 95):.0f} ms · "
+        f"quick answer p50 {pct(quick, 50):.0f} / p95 {pct(quick, 95):.0f} ms · "
         f"first piece p50 {pct(first, 50):.0f} / p95 {pct(first, 95):.0f} ms · "
         f"end p50 {pct(total, 50):.0f} / p95 {pct(total, 95):.0f} ms · "
         f"{pct(rates, 50):.1f} pieces/s · {unavailable} unavailable"

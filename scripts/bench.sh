@@ -194,6 +194,8 @@ sleep 60 # the sample pages' summaries and topics are being written; let them fi
 echo
 python3 scripts/ask-timings.py "http://127.0.0.1:$ask_port" native 8
 python3 scripts/summary-timing.py "http://127.0.0.1:$ask_port" bench@folio.test "bench admin password" 5
+kill "${pids[-1]}" 2>/dev/null || true # this site's cores go to the next one
+bash scripts/bench-readers-first.sh 8
 kill "$standin_pid" 2>/dev/null || true # the stand-in without a text model
 sleep 1
 FOLIO_LOG=error "$CARGO_TARGET_DIR/release/folio" cloudflare-standin --port "$standin_port" --data "$data/standin" \

@@ -84,7 +84,8 @@ impl LocalModel {
         }
     }
 
-    /// An ingest batch, one slice at a time, each started only when no query is in flight.
+    /// An ingest batch, one slice at a time, each started only when no reader's query is in
+    /// flight and no reader's answer is being written (they would share the two cores).
     async fn batch(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
         let permit = Arc::new(
             self.batches.clone().acquire_owned().await.map_err(|e| AiError::Unavailable(e.to_string()))?,
@@ -92,6 +93,7 @@ impl LocalModel {
         let mut vectors = Vec::with_capacity(texts.len());
         for slice in texts.chunks(SLICE) {
             self.queries.none().await;
+            self.readers.none().await;
             vectors.extend(self.run(slice.to_vec(), permit.clone()).await?);
         }
         Ok(vectors)
