@@ -49,7 +49,8 @@ def main():
     n = int(args[2]) if len(args) > 2 else 8
     sources, quick, first, total, rates, unavailable = [], [], [], [], [], 0
     for i in range(n):
-        pieces, done = ask(site, f"{QUESTIONS[i % len(QUESTIONS)]} (bench {i})")
+        # Worded apart per run too (the label): a later run must not be answered from storage.
+        pieces, done = ask(site, f"{QUESTIONS[i % len(QUESTIONS)]} ({label} {i})")
         t = done["timings"]
         sources.append(t["sources_ms"])
         if t.get("quick_ms") is not None:

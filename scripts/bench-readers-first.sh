@@ -2,13 +2,15 @@
 # Readers before background work (issue 25): Ask timings on a native site with the real models,
 # idle, then while a 300-page import (HTML pages of Debian's sqlite3-doc) is embedded and
 # summarised behind it. The aim is the busy figures within 1.5× of the idle ones. Prints both
-# lines and the ratios; asserts nothing. Needs `make build`. Called by scripts/bench.sh.
+# lines and the ratios; asserts nothing. Needs `make build` (FOLIO_BIN runs another binary).
+# Called by scripts/bench.sh.
 #   scripts/bench-readers-first.sh [questions, default 8]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
 n=${1:-8}
+folio="${FOLIO_BIN:-$CARGO_TARGET_DIR/release/folio}"
 port=${FOLIO_BENCH_READERS_PORT:-3305}
 site=http://127.0.0.1:$port
 data=$(mktemp -d /tmp/folio-readers.XXXXXX)
@@ -25,7 +27,7 @@ find "$data/pkg/usr/share/doc" -name '*.html' -size +2k | sort | head -300 |
 
 FOLIO_ADDR=127.0.0.1:$port FOLIO_DATA_DIR=$data/site FOLIO_LOG=error FOLIO_AI_CALLS_PER_MINUTE=100000 \
   FOLIO_AI_CALLS_PER_DAY=1000000 FOLIO_ADMIN_EMAIL=$FOLIO_EMAIL FOLIO_ADMIN_PASSWORD=$FOLIO_PASSWORD \
-  "$CARGO_TARGET_DIR/release/folio" &
+  "$folio" &
 pid=$!
 for _ in $(seq 1 240); do curl -sf -o /dev/null "$site/healthz" && break; sleep 0.5; done
 for _ in $(seq 1 240); do # until the sample pages are embedded
@@ -35,7 +37,7 @@ done
 sleep 60 # the sample pages' summaries and topics are being written; let them finish
 
 idle=$(python3 scripts/ask-timings.py "$site" idle "$n" --tsv)
-"$CARGO_TARGET_DIR/release/folio" import "$data/import" --url "$site" --no-wait --quiet >/dev/null
+"$folio" import "$data/import" --url "$site" --no-wait --quiet >/dev/null
 busy=$(python3 scripts/ask-timings.py "$site" "importing $(ls "$data/import" | wc -l)" "$n" --tsv)
 python3 - "$idle" "$busy" <<'PY'
 import sys

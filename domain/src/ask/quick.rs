@@ -49,14 +49,44 @@ struct Candidate {
     text: String,
 }
 
+/// Sentences embedded at most: those holding most of the question's words (ties: the earlier
+/// passage, which search ranked higher). Embedding is most of the quick answer's time; on the
+/// tuning set 4 found the gold document as often as 6 and more often than 10 or all (whose
+/// embeddings ran past the time-out on a busy machine): docs/performance.md#quick-answer.
+const EMBEDDED: usize = 4;
+
 /// The quick answer to `question` from `sources`.
 pub async fn quick(site: &Site, question: &str, sources: &[Source]) -> Quick {
-    let candidates = candidates(sources);
+    let candidates = shortlist(question, candidates(sources));
     if candidates.is_empty() {
         return Quick::default();
     }
-    let meaning = meaning(site, question, &candidates).await;
+    // Meaning's bar is on MiniLM's scale: where the "not found" bar is off because the
+    // embedding model's scale was not measured (the Worker's bge-small), words alone decide.
+    let meaning = match site.search.ask_min_similarity {
+        Some(_) => meaning(site, question, &candidates).await,
+        None => None,
+    };
     choose(question, &candidates, meaning.as_deref())
+}
+
+/// The [`EMBEDDED`] candidates holding most of the question's content words, in their order.
+fn shortlist(question: &str, mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+    if candidates.len() <= EMBEDDED {
+        return candidates;
+    }
+    let asked = content_words(question);
+    let held = |c: &Candidate| content_words(&c.text).intersection(&asked).count();
+    let mut ranked: Vec<usize> = (0..candidates.len()).collect();
+    // Stable: on a tie the earlier candidate stays first.
+    ranked.sort_by_key(|&i| std::cmp::Reverse(held(&candidates[i])));
+    let mut keep = vec![false; candidates.len()];
+    for &i in ranked.iter().take(EMBEDDED) {
+        keep[i] = true;
+    }
+    let mut kept = keep.into_iter();
+    candidates.retain(|_| kept.next().unwrap_or(false));
+    candidates
 }
 
 /// Every whole sentence of the passages, in passage order.
@@ -221,6 +251,20 @@ mod tests {
         // Two close scores: both, best first.
         let both = choose(question, &candidates(&sources), Some(&[0.78, 0.8]));
         assert_eq!(both.sentences.iter().map(|c| c.n).collect::<Vec<_>>(), [2, 1]);
+    }
+
+    #[test]
+    fn the_sentences_holding_most_of_the_question_are_embedded_in_their_order() {
+        let filler = "The weather report for the coast says rain will come later today.";
+        let mut text = vec![filler; 6];
+        text.insert(2, "The keeper winds the lamp of the lighthouse every evening at dusk.");
+        let sources = [source(1, &text.join(" "))];
+        let all = candidates(&sources);
+        assert_eq!(all.len(), 7);
+        let short = shortlist("who winds the lighthouse lamp", all);
+        assert_eq!(short.len(), EMBEDDED);
+        // The one sentence holding the question's words, then fillers in passage order.
+        assert!(short[2].text.starts_with("The keeper winds"), "{short:?}");
     }
 
     #[test]

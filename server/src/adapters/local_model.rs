@@ -4,7 +4,7 @@
 //! [`AiError::Busy`] meanwhile rather than queueing past its caller's time-out; a call whose
 //! caller gave up (a time-out dropped its future) stops at its next token.
 //!
-//! Readers go first. A reader's answer ([`Ai::generate_streamed`]) waits briefly for the model,
+//! Readers go first. A reader's answer ([`Ai::generate_streamed`]) waits up to 10 s for the model,
 //! and background writing ([`Ai::generate`]: summaries, topics) starts none while a reader waits
 //! or is answered, and stops at its next token when one arrives (its caller is told
 //! [`AiError::Busy`] and tries again later). So does a batch of embeddings for ingest: a reader's
@@ -22,9 +22,12 @@ use std::time::Duration;
 /// for at most one slice (a few hundred ms on 2 cores), not a whole batch of 32 (seconds).
 const SLICE: usize = 4;
 /// How long a reader's answer waits for the model: long enough for background writing to
-/// stop at its next token, short of another reader's whole answer (then [`AiError::Busy`],
-/// and Ask asks again until its own deadline).
-const READER_WAIT: Duration = Duration::from_secs(2);
+/// read its prompt (it can stop only between tokens: a summary's prompt is seconds of work on
+/// two busy cores) and stop at its first token, short of the caller's silence time-out (60 s);
+/// a reader still waiting then (another reader's answer) is told [`AiError::Busy`] and Ask asks
+/// again until its own deadline. While it waits no background writing starts: at 2 s, summaries
+/// slipped in between a reader's tries and 2 of 8 answers gave up during an import.
+const READER_WAIT: Duration = Duration::from_secs(10);
 
 pub struct LocalModel {
     embedder: Arc<SentenceEmbedder>,
