@@ -157,7 +157,8 @@ pub fn click_url(query: &str) -> String {
 
 /// Records a question after the response, and whether it was answered "not found".
 pub fn record_question_later(site: &Site, question: &Question, not_found: bool) {
-    let text = normalise(&question.text);
+    // As asked (case kept); the report groups questions regardless of case.
+    let text = normalise_question(&question.text);
     if !site.insights.collect || text.is_empty() {
         return;
     }
