@@ -1,13 +1,14 @@
 import { expect, test } from "@playwright/test";
 import { admin } from "../playwright.config";
-import { hydrated, signIn, unique } from "./helpers";
+import { hydrated, signIn, unique, uploadMarkdown } from "./helpers";
 
 // Insights on both hosts: what a reader searched for without result, and a 👎 with its reason
 // on an answer, reach /admin/insights (and its CSV); the page as an admin sees it is pictured.
 
-test("a search that finds nothing shows up in insights, and in the CSV", async ({ page }, info) => {
-  const query = `qzxv nothing ${info.project.name} ${unique()}`;
-  await page.goto(`/search?q=${encodeURIComponent(query)}`);
+test("a search that finds nothing shows up in insights, and in the CSV", async ({ page }) => {
+  // Words no document has (keywords only: by meaning, every query has nearest neighbours).
+  const query = `zzqxjv blorptang ${unique()}`;
+  await page.goto(`/search?q=${encodeURIComponent(query)}&mode=keyword`);
   await expect(page.getByTestId("search-empty")).toBeVisible();
   await signIn(page, admin.email, admin.password);
   // Recorded after the response: it may take a moment to land.
@@ -43,7 +44,7 @@ test("a 👎 with a reason on an answer shows up in insights with the question a
     await expect(page.getByTestId("insights-downvoted")).toContainText(question, { timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
   const row = page.getByTestId("insights-downvoted-row").filter({ hasText: question });
-  await expect(row.getByTestId("insights-downvoted-votes")).toContainText("1 👎");
+  await expect(row.getByTestId("insights-downvoted-votes")).toContainText("1 not helpful");
   await expect(row.getByTestId("insights-downvoted-votes")).toContainText("off-topic");
   await expect(row.getByTestId("insights-downvoted-answer")).toContainText(answer.slice(0, 20));
   // The question was answered "not found": it is listed there too.
@@ -51,6 +52,27 @@ test("a 👎 with a reason on an answer shows up in insights with the question a
   const csv = await (await page.request.get("/admin/insights.csv?kind=downvoted")).text();
   expect(csv).toContain(question);
   expect(csv).toContain('"off-topic"');
+});
+
+test("a result opened from the search dialog by keyboard counts as that search's click-through", async ({ page }) => {
+  const word = `quillwort${unique()}`;
+  expect((await page.request.post("/api/session", { data: admin })).status()).toBe(200);
+  const doc = await uploadMarkdown(page.request, `${word}.md`, `# Marsh plants\n\nThe ${word} grows under water.\n`);
+  await page.goto("/");
+  await hydrated(page);
+  await page.keyboard.press("Control+k");
+  // Typed live: one search for the whole word, not one for each pause.
+  await page.getByTestId("search-dialog-input").pressSequentially(word, { delay: 40 });
+  await expect(page.getByTestId("search-dialog-hit").first()).toContainText("Marsh plants");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/docs/${doc.slug}`));
+  await expect(async () => {
+    await page.goto("/admin/insights");
+    const row = page.getByTestId("insights-top-row").filter({ hasText: word.toLowerCase() });
+    await expect(row).toHaveCount(1, { timeout: 1_000 });
+    await expect(row).toContainText("100% (1)", { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await page.request.delete(`/api/documents/${doc.id}`);
 });
 
 test("insights are for admins only", async ({ page }) => {

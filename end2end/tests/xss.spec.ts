@@ -341,7 +341,7 @@ test("what readers searched for, asked and voted on stays inert on /admin/insigh
     await visit(page, incidents, url);
     await expect(page.getByTestId("insights-downvoted")).toContainText(payloads[1]);
     expect(await page.locator('[data-testid="insights-downvoted"] script, [data-testid="insights-downvoted"] img').count()).toBe(0);
-    for (const link of await page.locator('[data-testid="insights-downvoted"] a').all()) {
+    for (const link of await page.locator('[data-testid="insights-downvoted-row"] a').all()) {
       expect(await link.getAttribute("href")).toMatch(/^\/docs\//);
     }
   }

@@ -128,9 +128,9 @@ pub fn AnswerFeedback(question: domain::ask::Params, answered: Answered) -> impl
                 <input type="hidden" name="sources" value=sources />
                 <span class="vote__question">"Did this answer help?"</span>
                 <button type="submit" name="helpful" value="true" data-testid="ask-vote-yes"
-                    aria-label="Yes, it helped" disabled=move || action.pending().get()>"👍"</button>
+                    disabled=move || action.pending().get()>"👍 Yes"</button>
                 <button type="submit" name="helpful" value="false" data-testid="ask-vote-no"
-                    aria-label="No, it did not help" disabled=move || action.pending().get()>"👎"</button>
+                    disabled=move || action.pending().get()>"👎 No"</button>
                 <label class="ask-feedback__reason">
                     "If not, why? "
                     <select name="reason" data-testid="ask-vote-reason">

@@ -66,8 +66,9 @@ fn ReportView(report: Report) -> impl IntoView {
         })}
         <p data-testid="insights-totals">
             {format!(
-                "{} searches ({} found nothing) · {} questions ({} not found) · answers: {} 👍, {} 👎",
-                report.searches, report.searches_empty, report.questions, report.questions_not_found,
+                "{} ({} found nothing) · {} ({} not found) · answers voted helpful {}, not helpful {}",
+                counted(report.searches, "search", "searches"), report.searches_empty,
+                counted(report.questions, "question", "questions"), report.questions_not_found,
                 report.votes_up, report.votes_down
             )}
         </p>
@@ -88,6 +89,11 @@ fn ReportView(report: Report) -> impl IntoView {
             <DownvotedList rows=report.downvoted />
         </section>
     }
+}
+
+/// `1 search`, `2 searches`.
+fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[component]
@@ -157,7 +163,7 @@ fn DownvotedList(rows: Vec<AnswerVoteRow>) -> impl IntoView {
                     <li class="insights__answer" data-testid="insights-downvoted-row">
                         <p><strong data-testid="insights-downvoted-question">{r.question}</strong></p>
                         <p class="muted" data-testid="insights-downvoted-votes">
-                            {format!("{} 👎 · {} 👍 · {reasons} · {}", r.down, r.up, format_date(r.last_at))}
+                            {format!("{} not helpful · {} helpful · {reasons} · {}", r.down, r.up, format_date(r.last_at))}
                         </p>
                         // The answer as plain text: the model's Markdown is not rendered here.
                         <blockquote class="insights__answer-text" data-testid="insights-downvoted-answer">{r.answer}</blockquote>
