@@ -123,6 +123,47 @@ pub async fn ask_question(params: domain::ask::Params) -> Result<domain::ask::An
     Ok(domain::ask::answer_whole(&site, &question).await?)
 }
 
+/// 👍/👎 on an answer, with what the reader was shown (the Ask page's form: plain fields, so
+/// it posts without JavaScript too). `sources` is the JSON of the sources listed; `reason`
+/// is empty, `wrong`, `incomplete` or `off-topic`. Stored without the reader's address.
+#[server(endpoint = "vote-answer")]
+pub async fn vote_answer(
+    question: String,
+    folder: String,
+    tag: String,
+    answer: String,
+    sources: String,
+    helpful: bool,
+    reason: String,
+) -> Result<(), AppError> {
+    use domain::insights::{AnswerVote, Reason, SourceShown};
+    let site = site()?;
+    let parts = request_parts()?;
+    let question =
+        domain::ask::Question::parse(domain::ask::Params { question, folder: Some(folder), tag: Some(tag) })?;
+    let sources: Vec<SourceShown> = serde_json::from_str(&sources)
+        .map_err(|_| domain::DomainError::BadInput("The sources of that answer did not read.".into()))?;
+    let vote = AnswerVote { question, answer, sources, helpful, reason: Reason::parse(&reason)? };
+    // One vote per reader per answer: the reader is their address (unknown only in tests).
+    let voter = crate::http::security::client_of(&parts).unwrap_or("unknown").to_owned();
+    Ok(domain::insights::vote_answer(&site, &vote, &voter).await?)
+}
+
+/// Whether this site takes feedback on answers (`INSIGHTS`): the Ask page offers 👍/👎 then.
+#[server(endpoint = "feedback-open")]
+pub async fn feedback_open() -> Result<bool, AppError> {
+    Ok(domain::insights::collecting(&site()?))
+}
+
+/// What readers searched for and asked over the last 7 or 30 days (admins).
+#[server(endpoint = "insights", input = leptos::server_fn::codec::GetUrl)]
+pub async fn insights_report(days: Option<String>) -> Result<domain::insights::Report, AppError> {
+    let site = site()?;
+    let me = actor().await?;
+    let days = domain::insights::Days::parse(days.as_deref())?;
+    Ok(domain::insights::report(&site, &me, days).await?.shortened(domain::insights::TOP))
+}
+
 /// Registers every server function by hand: the Worker (wasm32) has no `inventory`, and doing it
 /// on both hosts keeps one list.
 #[cfg(feature = "ssr")]
@@ -151,6 +192,9 @@ pub fn register_server_fns() {
     register_explicit::<DocumentEnrichment>();
     register_explicit::<RegenerateSummary>();
     register_explicit::<HideSummary>();
+    register_explicit::<VoteAnswer>();
+    register_explicit::<FeedbackOpen>();
+    register_explicit::<InsightsReport>();
 }
 
 #[cfg(feature = "ssr")]

@@ -36,6 +36,7 @@ use crate::routes::document::DocumentPage;
 use crate::routes::edit::EditPage;
 use crate::routes::folder::FolderPage;
 use crate::routes::home::HomePage;
+use crate::routes::insights::InsightsPage;
 use crate::routes::not_found::NotFound;
 use crate::routes::search::SearchPage;
 use crate::routes::sign_in::SignInPage;
@@ -135,6 +136,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("tags/:tag") view=TagPage ssr=SsrMode::Async />
                     <Route path=path!("sign-in") view=SignInPage ssr=SsrMode::Async />
                     <Route path=path!("admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("admin/insights") view=InsightsPage ssr=SsrMode::Async />
                     <Route path=path!("upload") view=UploadPage ssr=SsrMode::Async />
                     <Route path=path!("search") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("ask") view=AskPage ssr=SsrMode::Async />

@@ -15,6 +15,7 @@
 //! - [`enrich`]: summaries, topics and related documents by stale-while-revalidate.
 //! - [`ask`]: questions answered from passages, with citations.
 //! - [`model_guard`]: the model's budget and circuit breaker, shared by enrich and ask.
+//! - [`insights`]: what readers searched for and asked, and votes on answers, for editors.
 //! - [`config`]: the settings both hosts share, defined once.
 
 pub mod accounts;
@@ -29,6 +30,7 @@ pub mod error;
 #[cfg(test)]
 mod hostile_tests;
 pub mod ingest;
+pub mod insights;
 pub mod model_guard;
 pub mod ports;
 pub mod search;

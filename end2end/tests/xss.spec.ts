@@ -311,3 +311,42 @@ test("what a model writes (summaries, topics, answers) stays inert (the stand-in
     await page.request.delete(`/api/documents/${doc.id}`);
   }
 });
+
+test("what readers searched for, asked and voted on stays inert on /admin/insights", async ({ page, browser }) => {
+  test.setTimeout(180_000);
+  // As a reader: each payload searched, a few asked (a tag no document has: "not found" at
+  // once, no model), and each 👎 with the payload as question, answer and source title.
+  const reader = await browser.newContext();
+  for (const [i, payload] of payloads.entries()) {
+    expect((await reader.request.get(`/api/search?q=${encodeURIComponent(payload)}`)).status(), payload).toBe(200);
+    if (i < 3) {
+      const asked = await reader.request.post("/api/ask", { data: { question: `${payload} ${i}`, tag: "no-such-tag" } });
+      expect([200, 400], payload).toContain(asked.status());
+      await asked.body();
+    }
+    const voted = await reader.request.post("/api/vote-answer", {
+      form: {
+        question: `${payload} ${i}`,
+        folder: "",
+        tag: "",
+        answer: payload,
+        sources: JSON.stringify([{ n: 1, title: payload, heading: payload, url: "/docs/welcome" }]),
+        helpful: "false",
+        reason: "wrong",
+      },
+    });
+    expect(voted.status(), payload).toBeLessThan(400);
+  }
+  await reader.close();
+  const incidents = await guard(page);
+  await signInApi(page.request);
+  for (const url of ["/admin/insights", "/admin/insights?days=30"]) {
+    await visit(page, incidents, url);
+    await expect(page.getByTestId("insights-downvoted")).toContainText(payloads[1]);
+    expect(await page.locator('[data-testid="insights-downvoted"] script, [data-testid="insights-downvoted"] img').count()).toBe(0);
+    for (const link of await page.locator('[data-testid="insights-downvoted-row"] a').all()) {
+      expect(await link.getAttribute("href")).toMatch(/^\/docs\//);
+    }
+  }
+  expect(incidents).toEqual([]);
+});

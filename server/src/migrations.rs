@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0015_one_vote_per_reader.sql", include_str!("../../migrations/0015_one_vote_per_reader.sql")),
     ("0016_client_counts.sql", include_str!("../../migrations/0016_client_counts.sql")),
     ("0017_site_leases.sql", include_str!("../../migrations/0017_site_leases.sql")),
+    ("0018_insights.sql", include_str!("../../migrations/0018_insights.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

@@ -126,3 +126,46 @@ fn render_inlines(inlines: Vec<Inline>, sources: &[Source], cite_id: &'static st
         })
         .collect()
 }
+
+/// "Did this answer help?" under an answer that ended: 👍/👎 with an optional reason. A real
+/// form with the question, the answer and its sources as the reader saw them in hidden fields,
+/// so it posts without JavaScript too; hydrated, it votes in place and says thanks.
+#[component]
+pub fn AnswerFeedback(question: domain::ask::Params, answered: Answered) -> impl IntoView {
+    use domain::insights::{Reason, SourceShown};
+    let action = ServerAction::<crate::api::VoteAnswer>::new();
+    let sources: Vec<SourceShown> = answered.sources.iter().map(SourceShown::from).collect();
+    let sources = serde_json::to_string(&sources).unwrap_or_else(|_| "[]".into());
+    let thanks = move || matches!(action.value().get(), Some(Ok(())));
+    let failure = move || match action.value().get() {
+        Some(Err(err)) => Some(err.message),
+        _ => None,
+    };
+    view! {
+        <aside class="vote ask-feedback" data-testid="ask-feedback">
+            <ActionForm action>
+                <input type="hidden" name="question" value=question.question />
+                <input type="hidden" name="folder" value=question.folder.unwrap_or_default() />
+                <input type="hidden" name="tag" value=question.tag.unwrap_or_default() />
+                <input type="hidden" name="answer" value=answered.answer />
+                <input type="hidden" name="sources" value=sources />
+                <span class="vote__question">"Did this answer help?"</span>
+                <button type="submit" name="helpful" value="true" data-testid="ask-vote-yes"
+                    disabled=move || action.pending().get()>"👍 Yes"</button>
+                <button type="submit" name="helpful" value="false" data-testid="ask-vote-no"
+                    disabled=move || action.pending().get()>"👎 No"</button>
+                <label class="ask-feedback__reason">
+                    "If not, why? "
+                    <select name="reason" data-testid="ask-vote-reason">
+                        <option value="">"(optional)"</option>
+                        {Reason::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+            </ActionForm>
+            <Show when=thanks>
+                <p class="vote__thanks" data-testid="ask-vote-thanks">"Thanks for your feedback."</p>
+            </Show>
+            {move || failure().map(|msg| view! { <p class="vote__error" role="alert">{msg}</p> })}
+        </aside>
+    }
+}

@@ -44,7 +44,7 @@ impl LiveSearch {
         self.in_flight.set_value(Some(handle));
         let limit = Some(self.limit.to_owned());
         leptos::task::spawn_local(async move {
-            let request = crate::api::search(Params { q, limit, ..Params::default() });
+            let request = crate::api::search(Params { q, limit, live: true, ..Params::default() });
             if let Ok(Ok(results)) = futures::future::Abortable::new(request, registration).await {
                 found(Some(results));
             }

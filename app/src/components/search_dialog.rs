@@ -150,11 +150,20 @@ fn Panel(typed: String) -> impl IntoView {
         rows.push(Row { href: format!("/ask?q={}", encode(&q)), remember: Some(q.clone()) });
         rows
     };
-    let go = move |row: &Row| {
+    let go = move |index: usize, row: &Row| {
+        use wasm_bindgen::JsCast;
         if let Some(q) = &row.remember {
             remember(q);
         }
-        let _ = window().location().set_href(&row.href);
+        // Through the row's link, as a click would: the browser sends its `ping` (insights'
+        // click-through) and follows it.
+        let link = document().query_selector(&format!("#search-dialog-option-{index} a")).ok().flatten();
+        match link.and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok()) {
+            Some(link) => link.click(),
+            None => {
+                let _ = window().location().set_href(&row.href);
+            }
+        }
     };
     let search = move |q: String| {
         text.set(q.clone());
@@ -181,8 +190,9 @@ fn Panel(typed: String) -> impl IntoView {
             }
             "Enter" => {
                 ev.prevent_default();
-                if let Some(row) = rows().get(active.get()) {
-                    go(row);
+                let index = active.get();
+                if let Some(row) = rows().get(index) {
+                    go(index, row);
                 }
             }
             // A search box would clear itself first; here Esc always closes.
@@ -233,13 +243,15 @@ fn Panel(typed: String) -> impl IntoView {
         }
         let results = found.get();
         let hits = results.as_ref().map(|r| r.results.clone()).unwrap_or_default();
+        // The query these results are for (the box may be ahead of them).
+        let ping = results.as_ref().map(|r| domain::insights::click_url(&r.query)).unwrap_or_default();
         let mut next = 0;
         let groups = hits
             .into_iter()
             .map(|hit| {
                 let first = next;
                 next += 1 + hit.sections.len();
-                group(hit, first, &attrs)
+                group(hit, first, &ping, &attrs)
             })
             .collect_view();
         let (all_id, all_class, all_selected) = attrs(next);
@@ -294,10 +306,11 @@ fn Panel(typed: String) -> impl IntoView {
 }
 
 /// A document's rows: its best section, then its other matching sections, as options of one
-/// group named by the title.
+/// group named by the title. Each link pings `ping` as it is opened.
 fn group(
     hit: domain::search::Hit,
     first: usize,
+    ping: &str,
     attrs: &impl Fn(usize) -> (String, &'static str, String),
 ) -> impl IntoView {
     let title = hit.title.clone();
@@ -310,7 +323,7 @@ fn group(
             let (id, class, selected) = attrs(first + 1 + i);
             view! {
                 <li role="option" id=id class=class aria-selected=selected data-testid="search-dialog-section">
-                    <a href=section.url>
+                    <a href=section.url ping=ping.to_owned()>
                         <span class="search-dialog__heading">{section.heading}</span>
                         // Escaped by the domain; only <mark> is markup.
                         <span class="search-dialog__snippet" inner_html=section.snippet_html></span>
@@ -323,7 +336,7 @@ fn group(
         <li role="presentation" class="search-dialog__group" data-testid="search-dialog-group">
             <ul role="group" aria-label=title>
                 <li role="option" id=id class=class aria-selected=selected data-testid="search-dialog-hit">
-                    <a href=hit.url>
+                    <a href=hit.url ping=ping.to_owned()>
                         <span class="search-dialog__title">{hit.title}</span>
                         {(!hit.heading.is_empty()).then(|| view! { <span class="search-dialog__heading">{hit.heading}</span> })}
                         <span class="search-dialog__snippet" inner_html=hit.snippet_html></span>

@@ -34,6 +34,8 @@ pub(super) fn routes(max_upload_bytes: usize) -> Router<AppState> {
         .route("/api/inventory", get(api_inventory))
         .route("/api/search", get(api_search))
         .route("/api/ask", post(api_ask))
+        .route("/api/search/click", post(api_search_click))
+        .route("/admin/insights.csv", get(insights_csv))
         // Catch-all so any path under /blobs/ (`a/b`, `../x`) is validated as a key: 400, not 404.
         .route("/blobs/{*key}", get(blob))
 }
@@ -173,6 +175,53 @@ async fn api_search(
 ) -> Result<Response, AppError> {
     let results = domain::search::search_for(&site, params, client.as_deref()).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(results)).into_response())
+}
+
+/// `POST /api/search/click?q=` → 204: a result of a search for `q` was opened (the `ping` of
+/// a result's link, which the browser sends as it follows it). Counts toward that search's
+/// click-through in insights; nothing else is kept.
+async fn api_search_click(
+    State(site): State<Site>,
+    axum::extract::Query(params): axum::extract::Query<ClickParams>,
+) -> Result<Response, AppError> {
+    domain::insights::record_click(&site, &params.q).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct ClickParams {
+    #[serde(default)]
+    q: String,
+}
+
+/// `GET /admin/insights.csv?days=7|30&kind=searches|no-results|not-found|downvoted` (admins)
+/// → one list of `/admin/insights`, whole, as a CSV download.
+async fn insights_csv(
+    State(site): State<Site>,
+    Actor(actor): Actor,
+    axum::extract::Query(params): axum::extract::Query<CsvParams>,
+) -> Result<Response, AppError> {
+    let days = domain::insights::Days::parse(params.days.as_deref())?;
+    let kind = domain::insights::Kind::parse(params.kind.as_deref())?;
+    let report = domain::insights::report(&site, &actor, days).await?;
+    let filename = format!("attachment; filename=\"folio-insights-{}-{}d.csv\"", kind.as_str(), days.count());
+    let disposition = HeaderValue::from_str(&filename)
+        .map_err(|e| AppError::from(DomainError::Internal(format!("content-disposition: {e}"))))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8")),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        domain::insights::csv(&report, kind),
+    )
+        .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct CsvParams {
+    days: Option<String>,
+    kind: Option<String>,
 }
 
 /// `POST /api/ask` `{question, folder?, tag?}` → `text/event-stream`: `sources`, then `text`

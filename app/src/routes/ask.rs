@@ -8,8 +8,8 @@ use domain::ask::{Answered, Params};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{ask_question, browse_facets};
-use crate::components::answer::AnswerView;
+use crate::api::{ask_question, browse_facets, feedback_open};
+use crate::components::answer::{AnswerFeedback, AnswerView};
 use crate::components::error_box::ErrorBox;
 use crate::escape::PageTitle;
 
@@ -27,6 +27,7 @@ pub fn AskPage() -> impl IntoView {
         ask_question(p).await.map(Some)
     });
     let facets = Resource::new(|| (), |()| browse_facets());
+    let feedback = Resource::new(|| (), |()| feedback_open());
     view! {
         <section class="ask-page">
             <h1>"Ask"</h1>
@@ -34,6 +35,7 @@ pub fn AskPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let p = params();
                     let browse = facets.await.unwrap_or_default();
+                    let feedback = feedback.await.unwrap_or(false);
                     let result = answered.await;
                     let title = if p.question.trim().is_empty() {
                         "Ask — Folio".to_owned()
@@ -53,6 +55,7 @@ pub fn AskPage() -> impl IntoView {
                             folders=browse.folders.into_iter().map(|f| f.name).collect()
                             tags=browse.tags.into_iter().map(|t| t.name).collect()
                             initial
+                            feedback
                         />
                         {error.map(|err| view! { <ErrorBox err /> })}
                     }
@@ -72,8 +75,15 @@ fn AskPanel(
     folders: Vec<String>,
     tags: Vec<String>,
     initial: Option<Answered>,
+    feedback: bool,
 ) -> impl IntoView {
     crate::island_live();
+    // The question the answer below answers (a 👍/👎 names it), not what the box holds now.
+    let asked = RwSignal::new(Params {
+        question: question.clone(),
+        folder: Some(folder.clone()),
+        tag: Some(tag.clone()),
+    });
     let text = RwSignal::new(question);
     let folder = RwSignal::new(folder);
     let tag = RwSignal::new(tag);
@@ -84,6 +94,11 @@ fn AskPanel(
     let on_submit = {
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
+            asked.set(Params {
+                question: text.get_untracked(),
+                folder: Some(folder.get_untracked()),
+                tag: Some(tag.get_untracked()),
+            });
             request.start(
                 text.get_untracked(),
                 folder.get_untracked(),
@@ -126,6 +141,14 @@ fn AskPanel(
         </p>
         {move || failure.get().map(|why| view! { <p class="notice notice--error" role="alert" data-testid="ask-error">{why}</p> })}
         {move || answered.get().map(|a| view! { <AnswerView answered=a asking=asking.get() /> })}
+        // Once the answer has ended, and only for an answer (not a notice that there is none).
+        {move || {
+            let a = answered.get().filter(|a| {
+                feedback && !asking.get() && !a.answer.trim().is_empty()
+                    && a.done.as_ref().is_some_and(|d| d.unavailable.is_none())
+            })?;
+            Some(view! { <AnswerFeedback question=asked.get_untracked() answered=a /> })
+        }}
     }
 }
 

@@ -6,6 +6,7 @@ pub mod document;
 pub mod edit;
 pub mod folder;
 pub mod home;
+pub mod insights;
 pub mod not_found;
 pub mod search;
 pub mod sign_in;

@@ -24,6 +24,7 @@ pub fn SearchPage() -> impl IntoView {
             after: q.get("after"),
             ratio: q.get("ratio"),
             fusion: q.get("fusion"),
+            live: false,
         }
     };
     let found = Resource::new(params, |p| async move {
@@ -129,20 +130,22 @@ fn ResultList(results: Results, tags: Vec<domain::documents::model::Facet>) -> i
                 </div>
             }.into_any()
         } else {
+            let ping = domain::insights::click_url(&results.query);
             view! {
                 <ol class="search-results" data-testid="search-results">
-                    {results.results.into_iter().map(|hit| view! { <ResultItem hit /> }).collect_view()}
+                    {results.results.into_iter().map(|hit| view! { <ResultItem hit ping=ping.clone() /> }).collect_view()}
                 </ol>
             }.into_any()
         }}
     }
 }
 
+/// One result. `ping` is where its link reports being opened (insights' click-through).
 #[component]
-pub fn ResultItem(hit: Hit) -> impl IntoView {
+pub fn ResultItem(hit: Hit, ping: String) -> impl IntoView {
     view! {
         <li class="search-result" data-testid="search-result">
-            <a class="search-result__title" href=hit.url.clone() data-testid="search-result-link">{hit.title}</a>
+            <a class="search-result__title" href=hit.url.clone() ping=ping data-testid="search-result-link">{hit.title}</a>
             {(!hit.heading.is_empty()).then(|| view! { <span class="search-result__heading">{hit.heading}</span> })}
             // Built by the domain from escaped text: only <mark> is markup.
             <p class="search-result__snippet" inner_html=hit.snippet_html></p>

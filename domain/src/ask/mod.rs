@@ -46,8 +46,24 @@ fn ms(since: web_time::Instant) -> u64 {
 }
 
 /// Answers `question`, handing each [`Event`] to `emit` as it happens. Errors are the
-/// database's only: whatever the model does ends in a [`Done`].
+/// database's only: whatever the model does ends in a [`Done`]. An answer that ended is
+/// recorded for insights after the response (the question, and whether it was "not found").
 pub async fn answer(site: &Site, question: &Question, emit: Emit<'_>) -> Result<(), DomainError> {
+    let mut not_found = None;
+    answer_events(site, question, &mut |event| {
+        if let Event::Done(done) = &event {
+            not_found = Some(done.not_found);
+        }
+        emit(event);
+    })
+    .await?;
+    if let Some(not_found) = not_found {
+        crate::insights::record_question_later(site, question, not_found);
+    }
+    Ok(())
+}
+
+async fn answer_events(site: &Site, question: &Question, emit: Emit<'_>) -> Result<(), DomainError> {
     let ports = &site.ports;
     let started = web_time::Instant::now();
     let model = site.enrich.text_model.clone();

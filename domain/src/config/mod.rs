@@ -53,6 +53,8 @@ pub struct SiteConfig {
     /// the model it loaded).
     pub enrich: enrich::Settings,
     pub limits: ClientLimits,
+    /// Collect searches, questions and answer votes for `/admin/insights`.
+    pub insights: crate::insights::Settings,
 }
 
 impl Default for SiteConfig {
@@ -69,6 +71,7 @@ impl Default for SiteConfig {
             search: search::Settings::default(),
             enrich: enrich::Settings::default(),
             limits: ClientLimits::default(),
+            insights: crate::insights::Settings::default(),
         }
     }
 }

@@ -284,4 +284,13 @@ pub const SETTINGS: &[Setting] = &[
             Ok(())
         },
     },
+    Setting {
+        var: "INSIGHTS",
+        toml: "insights",
+        example: "false",
+        apply: |c, v| {
+            c.insights.collect = flag(v)?;
+            Ok(())
+        },
+    },
 ];

@@ -250,7 +250,8 @@ pub struct Swept {
 
 /// The housekeeping both hosts schedule (natively every 15 s, a cron trigger on the Worker):
 /// queue chunks still waiting for vectors, resume jobs whose lease ran out, tell the vector
-/// index what was deleted, then collect blobs that nothing refers to any more.
+/// index what was deleted, then collect blobs that nothing refers to any more; forget what
+/// insights collected more than 90 days ago.
 pub async fn sweep(site: &Site) -> Result<Swept, DomainError> {
     let ports = &site.ports;
     let embeds_queued = stages::requeue_unembedded(ports).await?;
@@ -263,6 +264,7 @@ pub async fn sweep(site: &Site) -> Result<Swept, DomainError> {
     let blobs_collected = blobs::collect_garbage(ports, ORPHAN_MIN_AGE_SECONDS).await?;
     crate::model_guard::forget_old_counts(ports).await?;
     crate::site::limits::forget_old_counts(ports).await?;
+    crate::insights::forget_old(ports).await?;
     crate::enrich::catch_up(site, 2).await?;
     Ok(Swept { jobs_run, blobs_collected, embeds_queued, vectors_forgotten })
 }

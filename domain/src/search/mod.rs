@@ -222,11 +222,14 @@ pub(crate) struct Filters {
 }
 
 /// A reader's search, as the page and `/api/search` both take it: checked, counted against
-/// the client's limit (429 past it), then run.
+/// the client's limit (429 past it), then run, and recorded for insights after the response.
 pub async fn search_for(site: &Site, params: Params, client: Option<&str>) -> Result<Results, DomainError> {
+    let live = params.live;
     let request = params.into_request()?;
     crate::site::limits::admit(site, crate::site::limits::Action::Search, client).await?;
-    search(site, request).await
+    let results = search(site, request).await?;
+    crate::insights::record_search_later(site, &results.query, results.results.len(), live);
+    Ok(results)
 }
 
 /// Runs a search. Never fails because of the model or the vector index: without them the

@@ -19,6 +19,10 @@ pub struct Params {
     pub ratio: Option<String>,
     /// `rrf` or `convex`, overriding the host's setting (for `folio eval`).
     pub fusion: Option<String>,
+    /// Asked while the reader types (the search dialog, `live=true`): insights count a run of
+    /// such searches, each extending the last, as one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub live: bool,
 }
 
 impl Params {

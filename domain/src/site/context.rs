@@ -32,6 +32,8 @@ pub struct Site {
     pub enrich_refused: Arc<RecentRefusal>,
     /// Searches and query embeddings kept for repeats.
     pub searches: Arc<SearchCache>,
+    /// Whether searches, questions and answer votes are collected for `/admin/insights`.
+    pub insights: Arc<crate::insights::Settings>,
 }
 
 impl Site {
@@ -47,6 +49,7 @@ impl Site {
             asking: Arc::default(),
             enrich_refused: Arc::default(),
             searches: Arc::default(),
+            insights: Arc::default(),
         }
     }
 
@@ -64,6 +67,13 @@ impl Site {
             .with_search_settings(config.search.clone())
             .with_limits(config.limits.clone())
             .with_enrich_settings(enrich)
+            .with_insights(config.insights.clone())
+    }
+
+    #[must_use]
+    pub fn with_insights(mut self, settings: crate::insights::Settings) -> Self {
+        self.insights = Arc::new(settings);
+        self
     }
 
     #[must_use]
