@@ -201,15 +201,17 @@ test("without JavaScript, /ask?q= arrives with the sources and the whole answer"
   test.setTimeout(300_000);
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  const res = await page.goto(`/ask?q=${encodeURIComponent(`How does Folio keep pages fast? ${unique()}`)}`, {
+  // A sample page says "Counting a page view happens after the response is sent.": on either
+  // host (words alone on the Worker) that sentence is the quick answer.
+  const res = await page.goto(`/ask?q=${encodeURIComponent(`When is a page view counted? ${unique()}`)}`, {
     timeout: 240_000,
   });
   expect(res?.status()).toBe(200);
   await expect(page.getByTestId("ask-source").first()).toBeVisible();
   await expect(page.getByTestId("ask-answer")).not.toBeEmpty();
-  await expect(page.getByTestId("ask-quick")).toBeVisible();
+  await expect(page.getByTestId("ask-quick")).toContainText("Counting a page view happens after the response is sent.");
   await expect(page.getByTestId("ask-status")).toBeVisible();
-  await expect(page.getByTestId("ask-input")).toHaveValue(/^How does Folio keep pages fast\?/);
+  await expect(page.getByTestId("ask-input")).toHaveValue(/^When is a page view counted\?/);
   // The form works without JavaScript too: a GET to /ask.
   await expect(page.getByTestId("ask-form")).toHaveAttribute("action", "/ask");
   await context.close();

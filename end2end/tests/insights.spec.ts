@@ -75,7 +75,7 @@ test("a result opened from the search dialog by keyboard counts as that search's
   await page.request.delete(`/api/documents/${doc.id}`);
 });
 
-test("insights are for admins only", async ({ page }) => {
+test("insights are for signed-in editors only", async ({ page }) => {
   await page.goto("/admin/insights");
   await expect(page.getByTestId("insights-sign-in")).toBeVisible();
   expect((await page.request.get("/admin/insights.csv")).status()).toBe(401);

@@ -1,6 +1,6 @@
 //! Insights on the native host, with real SQLite and the real router: searches (a run typed
 //! live counts once), opened results, questions answered "not found", and 👍/👎 on answers are
-//! kept without the reader's address; `/admin/insights` and its CSV show them to admins only;
+//! kept without the reader's address; `/admin/insights` and its CSV show them to signed-in editors only;
 //! `INSIGHTS = false` keeps nothing; the sweep forgets what is older than 90 days.
 
 mod common;

@@ -76,10 +76,8 @@ fn AdminSections(
     let writes_disabled = view.writes_disabled;
     view! {
         <p class="muted">"Signed in as " {view.me.email.clone()} " (" {Role::as_str(view.me.role)} ")."</p>
-        {is_admin.then(|| view! {
-            <p><a href="/admin/insights" data-testid="admin-insights">"Insights"</a>": what readers searched for and asked."</p>
-            <WritesSection writes_disabled set_writes />
-        })}
+        <p><a href="/admin/insights" data-testid="admin-insights">"Insights"</a>": what readers searched for and asked."</p>
+        {is_admin.then(|| view! { <WritesSection writes_disabled set_writes /> })}
         <TokensSection tokens=view.tokens create_token revoke_token />
         {is_admin.then(|| view! { <AccountsSection users=view.users create_account /> })}
     }
