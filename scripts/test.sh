@@ -92,8 +92,10 @@ sizes() {
     printf '%-28s %9s B gzip  (budget %s B)\n' "$3" "$gz" "$2"
     [ "$gz" -le "$2" ]
   }
-  within worker/build/index_bg.wasm $((2750 * 1024)) "worker wasm" || ok=1
-  within "$FOLIO_CACHE/pages-dry-run/_worker.bundle" $((2750 * 1024)) "pages bundle (every module)" || ok=1
+  # 2,880 KiB: raised from 2,750 when insights and the quick answer added ~142 KB (docs/performance.md
+  # "Bundle sizes"); the free plan's hard limit is 3 MiB.
+  within worker/build/index_bg.wasm $((2880 * 1024)) "worker wasm" || ok=1
+  within "$FOLIO_CACHE/pages-dry-run/_worker.bundle" $((2880 * 1024)) "pages bundle (every module)" || ok=1
   within "$bundle" $((200 * 1024)) "islands bundle ($(basename "$bundle"))" || ok=1
   return $ok
 }
