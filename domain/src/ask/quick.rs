@@ -47,6 +47,8 @@ const MOST_WORDS: usize = 60;
 struct Candidate {
     n: usize,
     text: String,
+    /// The share of the question's content words it holds.
+    held: f32,
 }
 
 /// Sentences embedded at most: those holding most of the question's words (ties: the earlier
@@ -57,7 +59,7 @@ const EMBEDDED: usize = 4;
 
 /// The quick answer to `question` from `sources`.
 pub async fn quick(site: &Site, question: &str, sources: &[Source]) -> Quick {
-    let candidates = shortlist(question, candidates(sources));
+    let candidates = shortlist(candidates(question, sources));
     if candidates.is_empty() {
         return Quick::default();
     }
@@ -67,19 +69,17 @@ pub async fn quick(site: &Site, question: &str, sources: &[Source]) -> Quick {
         Some(_) => meaning(site, question, &candidates).await,
         None => None,
     };
-    choose(question, &candidates, meaning.as_deref())
+    choose(&candidates, meaning.as_deref())
 }
 
 /// The [`EMBEDDED`] candidates holding most of the question's content words, in their order.
-fn shortlist(question: &str, mut candidates: Vec<Candidate>) -> Vec<Candidate> {
+fn shortlist(mut candidates: Vec<Candidate>) -> Vec<Candidate> {
     if candidates.len() <= EMBEDDED {
         return candidates;
     }
-    let asked = content_words(question);
-    let held = |c: &Candidate| content_words(&c.text).intersection(&asked).count();
     let mut ranked: Vec<usize> = (0..candidates.len()).collect();
     // Stable: on a tie the earlier candidate stays first.
-    ranked.sort_by_key(|&i| std::cmp::Reverse(held(&candidates[i])));
+    ranked.sort_by(|&a, &b| candidates[b].held.total_cmp(&candidates[a].held));
     let mut keep = vec![false; candidates.len()];
     for &i in ranked.iter().take(EMBEDDED) {
         keep[i] = true;
@@ -89,13 +89,21 @@ fn shortlist(question: &str, mut candidates: Vec<Candidate>) -> Vec<Candidate> {
     candidates
 }
 
-/// Every whole sentence of the passages, in passage order.
-fn candidates(sources: &[Source]) -> Vec<Candidate> {
+/// Every whole sentence of the passages, in passage order, with the share of the question's
+/// content words it holds; none for a question without content words.
+fn candidates(question: &str, sources: &[Source]) -> Vec<Candidate> {
+    let asked = content_words(question);
+    if asked.is_empty() {
+        return Vec::new();
+    }
+    let candidate = |n: usize, text: &str| {
+        let text = text.trim().to_owned();
+        let held = content_words(&text).intersection(&asked).count() as f32 / asked.len() as f32;
+        Candidate { n, text, held }
+    };
     sources
         .iter()
-        .flat_map(|source| {
-            sentences(&source.text).into_iter().map(|s| Candidate { n: source.n, text: s.trim().to_owned() })
-        })
+        .flat_map(|source| sentences(&source.text).into_iter().map(|s| candidate(source.n, s)))
         .filter(|c| {
             let words = c.text.split_whitespace().count();
             // A passage is cut after its first words: its last piece may stop mid-sentence.
@@ -148,11 +156,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 /// The best sentences above the bar: scored by words and, given `meaning` (one cosine per
 /// candidate), by meaning too. A second sentence must score close to the first.
-fn choose(question: &str, candidates: &[Candidate], meaning: Option<&[f32]>) -> Quick {
-    let asked = content_words(question);
-    if asked.is_empty() {
-        return Quick::default();
-    }
+fn choose(candidates: &[Candidate], meaning: Option<&[f32]>) -> Quick {
     let bar = if meaning.is_some() { BAR } else { BAR_WORDS_ONLY };
     // Ranked by the score; kept when it clears its bar or holds enough of the question's words
     // on their own (a sentence with all of them answers, whatever an embedding says).
@@ -160,12 +164,11 @@ fn choose(question: &str, candidates: &[Candidate], meaning: Option<&[f32]>) -> 
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let held = content_words(&c.text).intersection(&asked).count() as f32 / asked.len() as f32;
             let score = match meaning.and_then(|m| m.get(i)) {
-                Some(similarity) => MEANING * similarity + (1.0 - MEANING) * held,
-                None => held,
+                Some(similarity) => MEANING * similarity + (1.0 - MEANING) * c.held,
+                None => c.held,
             };
-            (score, held, c)
+            (score, c.held, c)
         })
         .filter(|&(score, held, _)| score >= bar || held >= BAR_WORDS_ONLY)
         .map(|(score, _, c)| (score, c))
@@ -209,7 +212,8 @@ mod tests {
             "Short one. Use git stash to shelve the changes in your working tree. Then the rest of a \
              passage that was cut…",
         )];
-        let texts: Vec<String> = candidates(&sources).into_iter().map(|c| c.text).collect();
+        let texts: Vec<String> =
+            candidates("how do I shelve changes", &sources).into_iter().map(|c| c.text).collect();
         assert_eq!(texts, ["Use git stash to shelve the changes in your working tree."]);
     }
 
@@ -219,7 +223,7 @@ mod tests {
             source(1, "The lighthouse keeper lives on the island all year round with his family."),
             source(2, "To shelve uncommitted changes, run git stash and pop them back later on."),
         ];
-        let quick = choose("how do I shelve uncommitted changes", &candidates(&sources), None);
+        let quick = choose(&candidates("how do I shelve uncommitted changes", &sources), None);
         assert_eq!(quick.sentences.len(), 1);
         assert_eq!(quick.sentences[0].n, 2);
         assert!(quick.sentences[0].text.starts_with("To shelve uncommitted changes"));
@@ -229,10 +233,10 @@ mod tests {
     fn nothing_clears_the_bar_so_there_is_no_quick_answer() {
         let sources =
             [source(1, "The lighthouse keeper lives on the island all year round with his family.")];
-        assert_eq!(choose("what is the capital of Mongolia", &candidates(&sources), None), Quick::default());
+        assert_eq!(choose(&candidates("what is the capital of Mongolia", &sources), None), Quick::default());
         // Meaning too low as well: still nothing.
         assert_eq!(
-            choose("what is the capital of Mongolia", &candidates(&sources), Some(&[0.1])),
+            choose(&candidates("what is the capital of Mongolia", &sources), Some(&[0.1])),
             Quick::default()
         );
     }
@@ -244,12 +248,12 @@ mod tests {
             source(2, "Folders group documents on the site by their subject and their audience."),
         ];
         let question = "what saves me when an update goes wrong";
-        let by_words = choose(question, &candidates(&sources), None);
+        let by_words = choose(&candidates(question, &sources), None);
         assert!(by_words.sentences.is_empty(), "no shared word: {by_words:?}");
-        let quick = choose(question, &candidates(&sources), Some(&[0.8, 0.3]));
+        let quick = choose(&candidates(question, &sources), Some(&[0.8, 0.3]));
         assert_eq!(quick.sentences.iter().map(|c| c.n).collect::<Vec<_>>(), [1]);
         // Two close scores: both, best first.
-        let both = choose(question, &candidates(&sources), Some(&[0.78, 0.8]));
+        let both = choose(&candidates(question, &sources), Some(&[0.78, 0.8]));
         assert_eq!(both.sentences.iter().map(|c| c.n).collect::<Vec<_>>(), [2, 1]);
     }
 
@@ -259,9 +263,10 @@ mod tests {
         let mut text = vec![filler; 6];
         text.insert(2, "The keeper winds the lamp of the lighthouse every evening at dusk.");
         let sources = [source(1, &text.join(" "))];
-        let all = candidates(&sources);
+        let question = "who winds the lighthouse lamp";
+        let all = candidates(question, &sources);
         assert_eq!(all.len(), 7);
-        let short = shortlist("who winds the lighthouse lamp", all);
+        let short = shortlist(all);
         assert_eq!(short.len(), EMBEDDED);
         // The one sentence holding the question's words, then fillers in passage order.
         assert!(short[2].text.starts_with("The keeper winds"), "{short:?}");
