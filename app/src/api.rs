@@ -139,8 +139,12 @@ pub async fn vote_answer(
     use domain::insights::{AnswerVote, Reason, SourceShown};
     let site = site()?;
     let parts = request_parts()?;
-    let question =
-        domain::ask::Question::parse(domain::ask::Params { question, folder: Some(folder), tag: Some(tag) })?;
+    let question = domain::ask::Question::parse(domain::ask::Params {
+        question,
+        folder: Some(folder),
+        tag: Some(tag),
+        thread: Vec::new(),
+    })?;
     let sources: Vec<SourceShown> = serde_json::from_str(&sources)
         .map_err(|_| domain::DomainError::BadInput("The sources of that answer did not read.".into()))?;
     let vote = AnswerVote { question, answer, sources, helpful, reason: Reason::parse(&reason)? };

@@ -38,6 +38,20 @@ pub fn escape_text(text: &str) -> String {
     out
 }
 
+/// `text` as a URL query value (`+` for a space, every other byte but the unreserved ones
+/// percent-encoded).
+pub fn query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(char::from(byte)),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

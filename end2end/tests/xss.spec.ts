@@ -220,6 +220,8 @@ test("URL paths and query strings stay inert", async ({ page }) => {
       `/search?q=alert&folder=${encoded}&tag=${encoded}&mode=${encoded}`,
       // A tag no document has: no passages, so no model call, and the question shown back.
       `/ask?q=${encoded}&folder=${encoded}&tag=${encoded}`,
+      // A follow-up ("and …" leans on the question before): the thread, and what was searched.
+      `/ask?q=and%20${encoded}&prev=${encoded}&prev=${encoded}&tag=${encoded}`,
       `/sign-in?next=${encoded}&${encoded}=1`,
     ]) {
       await visit(page, incidents, url);

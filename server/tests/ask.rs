@@ -62,7 +62,12 @@ async fn site(ai: Arc<Scripted>) -> Site {
     let ports = native.site.ports.clone().with_semantic(ai, Arc::new(vectors));
     // The scripted embeddings are not a model's: similarities mean nothing here, so the bar
     // for "not found" at once is off (its own test turns it on).
-    let search = domain::search::Settings { ask_min_similarity: None, ..(*native.site.search).clone() };
+    // Follow-ups are rewritten by the (scripted) model, as on the Worker.
+    let search = domain::search::Settings {
+        ask_min_similarity: None,
+        ask_rewrite_by_model: true,
+        ..(*native.site.search).clone()
+    };
     let site = domain::Site { ports, search: Arc::new(search), ..native.site.clone() }
         .with_enrich_settings(settings);
     Site {
@@ -531,4 +536,80 @@ async fn a_summary_being_written_stops_for_a_readers_question() {
     // enrichment job tries again later), not that it failed.
     let summary = summary.await.expect("joined");
     assert!(matches!(summary, Err(domain::error::AiError::Busy(_))), "{summary:?}");
+}
+
+/// A follow-up is made to stand alone before it is searched: by the model when its rewrite
+/// keeps the conversation's words, else by the rule; the page is told what was searched for.
+#[tokio::test]
+async fn a_follow_up_is_searched_for_as_a_whole_question() {
+    const RULES: &[(&str, &str)] = &[
+        ("Last: and at Lakehurst?", "How are airships moored at Lakehurst?\nRewritten: more"),
+        ("Last: and with what?", "The Hindenburg used a mobile mast on rails."),
+        ("Passages", "Airships are moored to a mast by the nose [1]."),
+    ];
+    let ai = model(Answer::ByPrompt(RULES), true);
+    let site = site(ai.clone()).await;
+    let follow_up =
+        |q: &str| serde_json::json!({ "question": q, "thread": ["How are airships moored?"] }).to_string();
+
+    // The model's rewrite, kept: it says what both questions said and nothing new.
+    let (_, events, answered) = ask_whole(&site.router, &follow_up("and at Lakehurst?")).await;
+    let Some(Event::Searched(searched)) = events.first() else { panic!("searched first: {events:?}") };
+    assert_eq!(searched.text, "How are airships moored at Lakehurst?");
+    assert!(searched.by_model);
+    assert_eq!(answered.sources[0].title, "Zeppelin mooring");
+    assert_eq!(ai.asked(), 2, "the rewrite, then the answer");
+
+    // The model answered instead of rewriting: the rule joins the questions.
+    let (_, _, answered) = ask_whole(&site.router, &follow_up("and with what?")).await;
+    let searched = answered.searched.expect("searched");
+    assert_eq!(searched.text, "How are airships moored, with what?");
+    assert!(!searched.by_model);
+    assert_eq!(answered.sources[0].title, "Zeppelin mooring");
+
+    // A question that stands alone is asked as it is, without asking the model to rewrite it.
+    let before = ai.asked();
+    let (_, events, answered) = ask_whole(&site.router, &follow_up("Where did the Hindenburg moor?")).await;
+    assert!(matches!(events.first(), Some(Event::Sources(_))), "{events:?}");
+    assert_eq!(answered.searched, None);
+    assert_eq!(ai.asked(), before + 1, "the answer only");
+
+    // The thread is questions too: binary in it is a 400 that says which.
+    let (status, _, text) = send(
+        &site.router,
+        ask_request(&serde_json::json!({ "question": "and then?", "thread": ["\u{1}\u{2}"] }).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(text.contains("earlier question"), "{text}");
+}
+
+/// What the real SmolLM2 makes of follow-ups: its rewrite is used only when [`accept`] keeps
+/// it, so either way the question searched for holds the words of both turns.
+#[tokio::test]
+async fn the_local_text_model_rewrites_a_follow_up_or_the_rule_does() {
+    use domain::ask::followup;
+    let model = local_model();
+    let cases: &[(&[&str], &str, &[&str])] = &[
+        (&["How do I install git?"], "and on Windows?", &["git", "windows"]),
+        (&["How are airships moored?"], "what about in a storm?", &["moor", "storm"]),
+        (&["How do I create a branch?", "and rename it?"], "how do I delete it?", &["branch", "delete"]),
+    ];
+    let mut kept = 0;
+    for (thread, follow_up, words) in cases {
+        let thread: Vec<String> = thread.iter().map(|t| (*t).to_owned()).collect();
+        let said = model
+            .generate_streamed(followup::SYSTEM.into(), followup::prompt(&thread, follow_up), &|_| {})
+            .await
+            .expect("the model writes");
+        let previous = followup::previous(&thread).expect("a thread");
+        let accepted = followup::accept(&said, &thread, follow_up, &previous);
+        eprintln!("SmolLM2 rewrote {follow_up:?} after {thread:?} as {said:?}: kept {accepted:?}");
+        kept += usize::from(accepted.is_some());
+        let searched = accepted.unwrap_or_else(|| followup::combine(&previous, follow_up)).to_lowercase();
+        for word in *words {
+            assert!(searched.contains(word), "{searched:?} lacks {word}");
+        }
+    }
+    eprintln!("SmolLM2's rewrite kept for {kept} of {}", cases.len());
 }

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 #[component]
 pub fn AnswerView(answered: Answered, #[prop(optional)] asking: bool) -> impl IntoView {
-    let Answered { sources, quick, answer, done } = answered;
+    let Answered { sources, quick, answer, done, .. } = answered;
     let answer_blocks = blocks(&answer, sources.len());
     let not_found = done.as_ref().is_some_and(|d| d.not_found);
     let class = if not_found { "ask-answer ask-answer--not-found" } else { "ask-answer" };

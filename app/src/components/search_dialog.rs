@@ -12,7 +12,8 @@
 use domain::search::Results;
 use leptos::prelude::*;
 
-use super::live_search::{encode, LiveSearch};
+use super::live_search::LiveSearch;
+use crate::escape::query_value as encode;
 
 /// Where recent searches are kept (`localStorage`, this browser only).
 const RECENT_KEY: &str = "folio.recent-searches";

@@ -3,6 +3,11 @@
 //! who asked waits for it). With JavaScript the panel is a lazy island: it posts to
 //! `/api/ask` and shows the sources at once, then the answer as the model writes it; Stop
 //! aborts the request, which stops the generation on the server.
+//!
+//! A conversation: under an answer, a follow-up box asks the next question with the earlier
+//! ones (`prev`, in the URL too, so a reload or a shared link keeps the thread). The server
+//! makes a follow-up stand alone and the page shows what was searched for. Without JavaScript
+//! the follow-up box is a form whose hidden fields carry the thread.
 
 use domain::ask::{Answered, Params};
 use leptos::prelude::*;
@@ -18,7 +23,12 @@ pub fn AskPage() -> impl IntoView {
     let query = use_query_map();
     let params = move || {
         let q = query.read();
-        Params { question: q.get("q").unwrap_or_default(), folder: q.get("folder"), tag: q.get("tag") }
+        Params {
+            question: q.get("q").unwrap_or_default(),
+            folder: q.get("folder"),
+            tag: q.get("tag"),
+            thread: q.get_all("prev").unwrap_or_default(),
+        }
     };
     let answered = Resource::new(params, |p| async move {
         if p.question.trim().is_empty() {
@@ -52,6 +62,7 @@ pub fn AskPage() -> impl IntoView {
                             question=p.question
                             folder=p.folder.unwrap_or_default()
                             tag=p.tag.unwrap_or_default()
+                            thread=p.thread
                             folders=browse.folders.into_iter().map(|f| f.name).collect()
                             tags=browse.tags.into_iter().map(|t| t.name).collect()
                             initial
@@ -66,12 +77,15 @@ pub fn AskPage() -> impl IntoView {
 }
 
 /// The form and the answer. Server-rendered with the whole answer when the page was asked
-/// for one; in the browser it streams the next.
+/// for one; in the browser it streams the next. `thread` holds the earlier questions of the
+/// conversation, oldest first.
 #[island(lazy)]
+#[allow(clippy::too_many_arguments)] // an island's props are its arguments
 fn AskPanel(
     question: String,
     folder: String,
     tag: String,
+    thread: Vec<String>,
     folders: Vec<String>,
     tags: Vec<String>,
     initial: Option<Answered>,
@@ -83,31 +97,46 @@ fn AskPanel(
         question: question.clone(),
         folder: Some(folder.clone()),
         tag: Some(tag.clone()),
+        thread: thread.clone(),
     });
+    // Earlier turns: their questions, and their answers when they were asked on this page.
+    let earlier =
+        RwSignal::new(thread.into_iter().map(|q| (q, None)).collect::<Vec<(String, Option<Answered>)>>());
     let text = RwSignal::new(question);
+    let next = RwSignal::new(String::new());
     let folder = RwSignal::new(folder);
     let tag = RwSignal::new(tag);
     let answered = RwSignal::new(initial);
     let asking = RwSignal::new(false);
     let failure = RwSignal::new(None::<String>);
     let request = live::Request::default();
-    let on_submit = {
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            asked.set(Params {
-                question: text.get_untracked(),
-                folder: Some(folder.get_untracked()),
-                tag: Some(tag.get_untracked()),
-            });
-            request.start(
-                text.get_untracked(),
-                folder.get_untracked(),
-                tag.get_untracked(),
-                answered,
-                asking,
-                failure,
-            );
+    let ask = move |question: String, thread: Vec<String>| {
+        let params =
+            Params { question, folder: Some(folder.get_untracked()), tag: Some(tag.get_untracked()), thread };
+        asked.set(params.clone());
+        request.start(params, answered, asking, failure);
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        earlier.set(Vec::new());
+        ask(text.get_untracked(), Vec::new());
+    };
+    // The answered question joins the thread (the oldest turn leaves it) and the next is asked.
+    let on_follow_up = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let question = next.get_untracked().trim().to_owned();
+        if question.is_empty() {
+            return;
         }
+        let before = asked.get_untracked().question;
+        earlier.update(|turns| {
+            turns.push((before, answered.get_untracked()));
+            let over = turns.len().saturating_sub(domain::ask::followup::THREAD);
+            turns.drain(..over);
+        });
+        text.set(String::new());
+        next.set(String::new());
+        ask(question, earlier.with_untracked(|turns| turns.iter().map(|(q, _)| q.clone()).collect()));
     };
     let stop = move |_| request.stop(asking);
     view! {
@@ -140,6 +169,22 @@ fn AskPanel(
             "Answers come from the documents only, with numbered sources. " <a href="/search">"Search instead"</a>
         </p>
         {move || failure.get().map(|why| view! { <p class="notice notice--error" role="alert" data-testid="ask-error">{why}</p> })}
+        {move || {
+            let turns = earlier.get();
+            (!turns.is_empty()).then(|| view! { <Thread turns /> })
+        }}
+        {move || {
+            let current = asked.with(|a| (!a.thread.is_empty()).then(|| a.question.clone()))?;
+            let searched = answered.with(|a| a.as_ref().and_then(|a| a.searched.clone()));
+            Some(view! {
+                <h2 class="ask-turn__question" data-testid="ask-current">{current}</h2>
+                {searched.map(|s| view! {
+                    <p class="muted ask-searched" data-testid="ask-searched">
+                        "Searched for: " <q>{s.text}</q>
+                    </p>
+                })}
+            })
+        }}
         {move || answered.get().map(|a| view! { <AnswerView answered=a asking=asking.get() /> })}
         // Once the answer has ended, and only for an answer (not a notice that there is none).
         {move || {
@@ -147,8 +192,71 @@ fn AskPanel(
                 feedback && !asking.get() && !a.answer.trim().is_empty()
                     && a.done.as_ref().is_some_and(|d| d.unavailable.is_none())
             })?;
-            Some(view! { <AnswerFeedback question=asked.get_untracked() answered=a /> })
+            // A vote names the question that was answered: a follow-up's standalone one.
+            let mut question = asked.get_untracked();
+            if let Some(searched) = &a.searched {
+                question.question.clone_from(&searched.text);
+            }
+            question.thread.clear();
+            Some(view! { <AnswerFeedback question answered=a /> })
         }}
+        {move || {
+            // After an answer ended, or was stopped.
+            let ended = !asking.get() && answered.with(|a| a.as_ref().is_some_and(|a| !a.sources.is_empty() || a.done.is_some()));
+            ended.then(|| {
+                let Params { question, folder, tag, thread } = asked.get_untracked();
+                let mut prev = thread;
+                prev.push(question);
+                prev.drain(..prev.len().saturating_sub(domain::ask::followup::THREAD));
+                view! {
+                    <form class="ask-form ask-followup" method="get" action="/ask" on:submit=on_follow_up
+                        data-testid="ask-followup-form">
+                        {prev.into_iter().map(|q| view! { <input type="hidden" name="prev" value=q /> }).collect_view()}
+                        <input type="hidden" name="folder" value=folder.unwrap_or_default() />
+                        <input type="hidden" name="tag" value=tag.unwrap_or_default() />
+                        <input type="text" name="q" class="ask-form__question" required=true
+                            maxlength=domain::ask::MAX_QUESTION_CHARS.to_string()
+                            placeholder="Ask a follow-up" aria-label="Your follow-up question"
+                            prop:value=move || next.get() on:input=move |ev| next.set(event_target_value(&ev))
+                            data-testid="ask-followup" />
+                        <button type="submit" class="button" data-testid="ask-followup-submit">"Ask"</button>
+                        <a class="button button--quiet" href="/ask">"New question"</a>
+                    </form>
+                }
+            })
+        }}
+    }
+}
+
+/// The conversation's earlier turns: each question, its answer when it was given on this page
+/// (folded), else a link that asks it again with the turns before it.
+#[component]
+fn Thread(turns: Vec<(String, Option<Answered>)>) -> impl IntoView {
+    let questions: Vec<String> = turns.iter().map(|(q, _)| q.clone()).collect();
+    view! {
+        <ol class="ask-thread" aria-label="Earlier in this conversation" data-testid="ask-thread">
+            {turns.into_iter().enumerate().map(|(i, (question, answered))| {
+                let again = questions[..i].iter().fold(
+                    format!("/ask?q={}", crate::escape::query_value(&question)),
+                    |url, q| format!("{url}&prev={}", crate::escape::query_value(q)),
+                );
+                view! {
+                    <li class="ask-thread__turn" data-testid="ask-turn">
+                        {match answered.filter(|a| !a.answer.is_empty()) {
+                            Some(a) => view! {
+                                <details>
+                                    <summary class="ask-thread__question">{question}</summary>
+                                    <AnswerView answered=a />
+                                </details>
+                            }.into_any(),
+                            None => view! {
+                                <a class="ask-thread__question" href=again>{question}</a>
+                            }.into_any(),
+                        }}
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
     }
 }
 
@@ -183,9 +291,7 @@ mod live {
         #[cfg_attr(not(feature = "hydrate"), allow(unused_variables, clippy::unused_self))]
         pub fn start(
             &self,
-            question: String,
-            folder: String,
-            tag: String,
+            params: domain::ask::Params,
             answered: RwSignal<Option<Answered>>,
             asking: RwSignal<bool>,
             failure: RwSignal<Option<String>>,
@@ -202,8 +308,7 @@ mod live {
                     failure.set(Some("This browser cannot ask.".into()));
                     return;
                 };
-                let body =
-                    serde_json::json!({ "question": question, "folder": folder, "tag": tag }).to_string();
+                let body = serde_json::to_string(&params).unwrap_or_default();
                 if xhr.open("POST", "/api/ask").is_err()
                     || xhr.set_request_header("content-type", "application/json").is_err()
                 {
@@ -212,7 +317,7 @@ mod live {
                 }
                 answered.set(Some(Answered::default()));
                 asking.set(true);
-                remember_in_url(&question, &folder, &tag);
+                remember_in_url(&params);
                 // How much of the response text has been read into events.
                 let read = Rc::new(RefCell::new(0usize));
                 let on_progress = {
@@ -291,9 +396,12 @@ mod live {
 
     /// The page's URL becomes the question's, so a reload or a shared link asks it again.
     #[cfg(feature = "hydrate")]
-    fn remember_in_url(question: &str, folder: &str, tag: &str) {
-        let mut url = format!("/ask?q={}", js_sys::encode_uri_component(question));
-        for (key, value) in [("folder", folder), ("tag", tag)] {
+    fn remember_in_url(params: &domain::ask::Params) {
+        let mut url = format!("/ask?q={}", js_sys::encode_uri_component(&params.question));
+        let filters = [("folder", params.folder.as_deref()), ("tag", params.tag.as_deref())];
+        let thread = params.thread.iter().map(|q| ("prev", Some(q.as_str())));
+        for (key, value) in filters.into_iter().chain(thread) {
+            let value = value.unwrap_or_default();
             if !value.is_empty() {
                 url.push_str(&format!("&{key}={}", js_sys::encode_uri_component(value)));
             }

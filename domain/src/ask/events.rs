@@ -49,10 +49,22 @@ pub struct Done {
     pub timings: Timings,
 }
 
-/// What an asker receives, in order: `Sources`, at most one `Quick`, any number of `Text`,
-/// `Done`.
+/// What a follow-up was made into before it was searched for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Searched {
+    /// The standalone question searched for and answered.
+    pub text: String,
+    /// The model rewrote it (else the rule did: the question before, joined on).
+    pub by_model: bool,
+    /// How long the rewrite took.
+    pub ms: u64,
+}
+
+/// What an asker receives, in order: `Searched` for a follow-up, `Sources`, at most one
+/// `Quick`, any number of `Text`, `Done`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
+    Searched(Searched),
     Sources(Vec<Source>),
     Quick(super::Quick),
     Text(String),
@@ -67,6 +79,7 @@ impl Event {
     #[inline]
     pub fn name(&self) -> &'static str {
         match self {
+            Self::Searched(_) => "searched",
             Self::Sources(_) => "sources",
             Self::Quick(_) => "quick",
             Self::Text(_) => "text",
@@ -78,6 +91,7 @@ impl Event {
     #[inline]
     pub fn data(&self) -> String {
         match self {
+            Self::Searched(searched) => serde_json::to_string(searched).unwrap_or_default(),
             Self::Sources(sources) => serde_json::json!({ "sources": sources }).to_string(),
             Self::Quick(quick) => serde_json::to_string(quick).unwrap_or_default(),
             Self::Text(text) => serde_json::json!({ "text": text }).to_string(),
@@ -97,6 +111,7 @@ impl Event {
             text: String,
         }
         match name {
+            "searched" => serde_json::from_str(data).ok().map(Self::Searched),
             "sources" => serde_json::from_str::<Sources>(data).ok().map(|s| Self::Sources(s.sources)),
             "quick" => serde_json::from_str(data).ok().map(Self::Quick),
             "text" => serde_json::from_str::<Text>(data).ok().map(|t| Self::Text(t.text)),
@@ -110,6 +125,9 @@ impl Event {
 /// up, one event at a time).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Answered {
+    /// For a follow-up, the standalone question searched for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub searched: Option<Searched>,
     pub sources: Vec<Source>,
     /// The passages' own sentences that best answer the question, if any.
     #[serde(default)]
@@ -122,6 +140,7 @@ impl Answered {
     #[inline]
     pub fn apply(&mut self, event: Event) {
         match event {
+            Event::Searched(searched) => self.searched = Some(searched),
             Event::Sources(sources) => self.sources = sources,
             Event::Quick(quick) => self.quick = quick,
             Event::Text(text) => self.answer.push_str(&text),

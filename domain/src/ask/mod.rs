@@ -10,6 +10,7 @@
 
 pub mod cache;
 mod events;
+pub mod followup;
 mod gate;
 mod generate;
 pub mod prompt;
@@ -18,7 +19,7 @@ pub mod quick;
 pub mod render;
 mod retrieve;
 
-pub use events::{Answered, Done, Event, Source, Timings};
+pub use events::{Answered, Done, Event, Searched, Source, Timings};
 pub use gate::{Gate, Ticket};
 pub use question::{admit, Params, Question};
 pub use quick::Quick;
@@ -46,9 +47,21 @@ fn ms(since: web_time::Instant) -> u64 {
 }
 
 /// Answers `question`, handing each [`Event`] to `emit` as it happens. Errors are the
-/// database's only: whatever the model does ends in a [`Done`]. An answer that ended is
-/// recorded for insights after the response (the question, and whether it was "not found").
+/// database's only: whatever the model does ends in a [`Done`]. A follow-up is first made to
+/// stand alone and what is searched for is sent ([`Event::Searched`]); from there on that
+/// question is the one answered, stored and recorded. An answer that ended is recorded for
+/// insights after the response (the question, and whether it was "not found").
 pub async fn answer(site: &Site, question: &Question, emit: Emit<'_>) -> Result<(), DomainError> {
+    let started = web_time::Instant::now();
+    let (question, by) = followup::standalone(site, question).await;
+    let question = &question;
+    if let Some(by) = by {
+        emit(Event::Searched(Searched {
+            text: question.text.clone(),
+            by_model: by == followup::By::Model,
+            ms: ms(started),
+        }));
+    }
     let mut not_found = None;
     answer_events(site, question, &mut |event| {
         if let Event::Done(done) = &event {

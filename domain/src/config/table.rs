@@ -199,6 +199,19 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        var: "ASK_REWRITE",
+        toml: "ask.rewrite",
+        example: "model",
+        apply: |c, v| {
+            c.search.ask_rewrite_by_model = match v.trim() {
+                "model" => true,
+                "rule" => false,
+                _ => return Err("model or rule".into()),
+            };
+            Ok(())
+        },
+    },
+    Setting {
         var: "AI_CALLS_PER_MINUTE",
         toml: "enrich.calls_per_minute",
         example: "10",

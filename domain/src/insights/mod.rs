@@ -356,7 +356,7 @@ mod tests {
 
     #[test]
     fn a_vote_names_documents_of_this_site_only() {
-        let question = Question { text: "What is WAL?".into(), folder: None, tag: None };
+        let question = Question { text: "What is WAL?".into(), folder: None, tag: None, thread: Vec::new() };
         let source =
             |url: &str| SourceShown { n: 1, title: "WAL".into(), heading: String::new(), url: url.into() };
         let vote = |url: &str, answer: &str| AnswerVote {

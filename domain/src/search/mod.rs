@@ -76,6 +76,10 @@ pub struct Settings {
     /// calibrated for MiniLM on the tuning set's answerable and unanswerable questions
     /// (docs/performance.md#ask).
     pub ask_min_similarity: Option<f32>,
+    /// Ask has the text model rewrite a follow-up into a standalone question (kept only when
+    /// it passes [`crate::ask::followup::accept`]); otherwise the rule joins it to the question
+    /// before. Off by default: SmolLM2-135M's rewrites fail the check and cost the asker seconds.
+    pub ask_rewrite_by_model: bool,
 }
 
 impl Default for Settings {
@@ -89,6 +93,7 @@ impl Default for Settings {
             min_similarity: 0.2,
             semantic_timeout: Duration::from_millis(1500),
             ask_min_similarity: Some(ASK_MIN_SIMILARITY),
+            ask_rewrite_by_model: false,
         }
     }
 }

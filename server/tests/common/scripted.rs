@@ -160,7 +160,7 @@ impl Ai for Scripted {
         prompt: String,
         on_text: OnText<'_>,
     ) -> Result<String, AiError> {
-        assert_eq!(system, ask::prompt::SYSTEM);
+        assert!(system == ask::prompt::SYSTEM || system == ask::followup::SYSTEM, "{system}");
         self.asked.fetch_add(1, Ordering::SeqCst);
         let mut guard = CountDrop(self.dropped.clone(), false);
         let text = self.say(&prompt).await?;
