@@ -153,6 +153,15 @@ pub async fn vote_answer(
     Ok(domain::insights::vote_answer(&site, &vote, &voter).await?)
 }
 
+/// "Did this help?" on a result opened from the search dialog: kept on the search for `q`
+/// that the reader clicked through (insights' top searches show it). Nothing is kept without
+/// such a search, nor while collecting is off.
+#[server(endpoint = "search-helped")]
+pub async fn search_helped(q: String, helped: bool) -> Result<(), AppError> {
+    domain::insights::record_helped(&site()?, &q, helped).await?;
+    Ok(())
+}
+
 /// Whether this site takes feedback on answers (`INSIGHTS`): the Ask page offers 👍/👎 then.
 #[server(endpoint = "feedback-open")]
 pub async fn feedback_open() -> Result<bool, AppError> {

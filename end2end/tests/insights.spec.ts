@@ -54,7 +54,7 @@ test("a 👎 with a reason on an answer shows up in insights with the question a
   expect(csv).toContain('"off-topic"');
 });
 
-test("a result opened from the search dialog by keyboard counts as that search's click-through", async ({ page }) => {
+test("a result opened from the search dialog by keyboard counts as that search's click-through, and says whether it helped", async ({ page }, info) => {
   const word = `quillwort${unique()}`;
   expect((await page.request.post("/api/session", { data: admin })).status()).toBe(200);
   const doc = await uploadMarkdown(page.request, `${word}.md`, `# Marsh plants\n\nThe ${word} grows under water.\n`);
@@ -66,11 +66,22 @@ test("a result opened from the search dialog by keyboard counts as that search's
   await expect(page.getByTestId("search-dialog-hit").first()).toContainText("Marsh plants");
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(new RegExp(`/docs/${doc.slug}`));
+  // The page opened from the dialog asks whether it helped, once.
+  await hydrated(page);
+  const helped = page.getByTestId("helped");
+  await expect(helped).toContainText(`Did this answer your search for ${word}?`);
+  await page.screenshot({ path: `end2end/screenshots/${info.project.name}-helped.png` });
+  await helped.getByTestId("helped-no").click();
+  await expect(helped.getByTestId("helped-thanks")).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("helped")).toHaveCount(0);
   await expect(async () => {
     await page.goto("/admin/insights");
     const row = page.getByTestId("insights-top-row").filter({ hasText: word.toLowerCase() });
     await expect(row).toHaveCount(1, { timeout: 1_000 });
     await expect(row).toContainText("100% (1)", { timeout: 1_000 });
+    await expect(row.getByTestId("insights-helped")).toHaveText("0 yes · 1 no", { timeout: 1_000 });
   }).toPass({ timeout: 15_000 });
   await page.request.delete(`/api/documents/${doc.id}`);
 });

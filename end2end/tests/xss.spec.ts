@@ -149,6 +149,18 @@ test("documents: title, headings, body, links, tags, folders and converted HTML 
   }
   await page.keyboard.press("Escape");
   expect(incidents).toEqual([]);
+  // "Did this help?" on a page opened from the dialog repeats the query, which the tab's
+  // sessionStorage holds (a script could have put anything there too).
+  for (const payload of payloads) {
+    await page.evaluate(
+      (q) => sessionStorage.setItem("folio.opened-result", `${Date.now()}\n/\n${q}`),
+      payload,
+    );
+    await page.goto("/");
+    await hydrated(page);
+    await expect(page.getByTestId("helped")).toContainText(payload.trim().slice(0, 10));
+  }
+  expect(incidents).toEqual([]);
   // Ask shows the passages (titles, headings, text), the quick answer (their own sentences) and
   // whatever the model makes of them: whole without JavaScript, then streamed in the browser.
   // Only citations may be links in an answer or a quick answer.

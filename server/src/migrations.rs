@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0016_client_counts.sql", include_str!("../../migrations/0016_client_counts.sql")),
     ("0017_site_leases.sql", include_str!("../../migrations/0017_site_leases.sql")),
     ("0018_insights.sql", include_str!("../../migrations/0018_insights.sql")),
+    ("0019_search_helped.sql", include_str!("../../migrations/0019_search_helped.sql")),
 ];
 
 /// Applies the migrations not yet recorded, each in its own transaction. Returns their names.

@@ -64,6 +64,11 @@ async fn searches_questions_and_votes_are_kept_without_addresses_and_shown_to_ad
     // A reader opens a result of "markdown".
     let (status, _, _) = send(router, form("/api/search/click?q=Markdown", "PING")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // It did not help; then "did this help?" for a search nobody clicked through keeps nothing.
+    for body in ["q=Markdown&helped=false", "q=zzyzx+nowhere&helped=true"] {
+        let (status, _, text) = send(router, form("/api/search-helped", body)).await;
+        assert!(status.is_success(), "{status} {text}");
+    }
     // A question no passage answers.
     let (status, _, _) =
         send(router, json("/api/ask", r#"{"question":"How do I moor a zeppelin xyzzy?"}"#)).await;
@@ -77,6 +82,9 @@ async fn searches_questions_and_votes_are_kept_without_addresses_and_shown_to_ad
     }
     native.tasks.wait_idle().await;
 
+    let helped = rows(&native, "SELECT query, helped FROM insight_searches WHERE helped IS NOT NULL").await;
+    assert_eq!(helped.len(), 1, "{helped:?}");
+    assert_eq!((helped[0]["query"].as_str(), helped[0]["helped"].as_i64()), (Some("markdown"), Some(0)));
     let searches =
         rows(&native, "SELECT query, results, live, clicked FROM insight_searches ORDER BY id").await;
     let queries: Vec<(&str, i64, i64, i64)> = searches
@@ -135,6 +143,8 @@ async fn searches_questions_and_votes_are_kept_without_addresses_and_shown_to_ad
     );
     assert!(csv.starts_with("\"query\",\"searches\",\"no_results\""), "{csv}");
     assert!(csv.contains("\"zzyzx nowhere\",\"2\",\"2\",\"0\",\"\""), "{csv}");
+    let (_, _, csv) = send(router, with_cookie(get("/admin/insights.csv?kind=searches"), &admin)).await;
+    assert!(csv.contains("\"markdown\",\"1\",\"0\",\"1\",\"100\",\"0\",\"1\""), "{csv}");
     let (_, _, csv) = send(router, with_cookie(get("/admin/insights.csv?kind=downvoted"), &admin)).await;
     assert!(csv.contains("\"wrong\""), "{csv}");
     let (status, _, _) = send(router, with_cookie(get("/admin/insights.csv?days=365"), &admin)).await;

@@ -3,6 +3,9 @@
 pub mod answer;
 pub mod enrichment;
 pub mod error_box;
+// "Did this help?" under a result opened from the search dialog: only the browser asks.
+#[cfg(feature = "hydrate")]
+pub mod helped;
 pub mod listing;
 pub mod search_box;
 // Only the browser opens it; its code is a `#[lazy]` split.

@@ -10,7 +10,10 @@ use leptos::prelude::*;
 pub fn SearchBox() -> impl IntoView {
     crate::island_live();
     #[cfg(feature = "hydrate")]
-    crate::components::search_dialog::listen_for_shortcut();
+    {
+        crate::components::search_dialog::listen_for_shortcut();
+        crate::components::helped::ask_if_it_helped();
+    }
     view! {
         <div class="search-box" data-testid="search-box">
             <form method="get" action="/search" role="search">

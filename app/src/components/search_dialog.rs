@@ -258,9 +258,24 @@ fn Panel(typed: String) -> impl IntoView {
         let (all_id, all_class, all_selected) = attrs(next);
         let (ask_id, ask_class, ask_selected) = attrs(next + 1);
         let remembered = q.clone();
+        let searched = results.as_ref().map(|r| r.query.clone()).unwrap_or_default();
+        // Opening a result (a click, or Enter clicking it) remembers the query, and notes the
+        // result so the page it opens can ask whether it helped.
+        let on_open = move |ev: leptos::ev::MouseEvent| {
+            use wasm_bindgen::JsCast;
+            remember(&remembered);
+            let result = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| e.closest("a[ping]").ok().flatten())
+                .and_then(|a| a.get_attribute("href"));
+            if let Some(href) = result {
+                super::helped::remember_opened(&searched, &href);
+            }
+        };
         Some(view! {
             <ul class="search-dialog__list" id="search-dialog-list" role="listbox" aria-label="Results"
-                on:click=move |_| remember(&remembered)>
+                on:click=on_open>
                 {results.as_ref().is_some_and(|r| r.degraded).then(|| view! {
                     <li class="search-dialog__notice" role="presentation" data-testid="search-dialog-degraded">
                         "Semantic results unavailable: matching words only."

@@ -106,17 +106,24 @@ fn SearchTable(rows: Vec<SearchRow>, testid: &'static str) -> impl IntoView {
             <thead><tr>
                 <th>"Query"</th><th>"Searches"</th><th>"Found nothing"</th>
                 <th title="Share of the searches that found something in which a result was opened">"Opened a result"</th>
+                <th title="What readers said when asked whether the result they opened helped">"Helped?"</th>
                 <th>"Last"</th>
             </tr></thead>
             <tbody>
                 {rows.into_iter().map(|r| {
                     let through = r.click_through().map_or_else(|| "–".to_owned(), |p| format!("{p}% ({})", r.clicked));
+                    let helped = if r.helped + r.unhelpful == 0 {
+                        "–".to_owned()
+                    } else {
+                        format!("{} yes · {} no", r.helped, r.unhelpful)
+                    };
                     view! {
                         <tr data-testid=testid>
                             <td data-testid="insights-query">{r.query.clone()}</td>
                             <td>{r.searches}</td>
                             <td>{r.empty}</td>
                             <td>{through}</td>
+                            <td data-testid="insights-helped">{helped}</td>
                             <td>{format_date(r.last_at)}</td>
                         </tr>
                     }

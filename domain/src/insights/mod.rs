@@ -2,7 +2,7 @@
 //! editors see on the site itself what the documents fail to answer (`/admin/insights`).
 //!
 //! What is kept: each search's normalised query, how many documents it found, whether a result
-//! was opened, and when; each question as asked and whether it was answered "not found"; each
+//! was opened (and, when the reader said, whether it helped), and when; each question as asked and whether it was answered "not found"; each
 //! 👍/👎 on an answer with the question, the answer and the sources the reader was shown, and an
 //! optional reason. Never a reader's address: a vote's voter is a hash of it and the answer.
 //! Rows older than [`KEEP_DAYS`] are forgotten by the sweep ([`forget_old`]); the `INSIGHTS`
@@ -136,6 +136,33 @@ pub async fn record_click(site: &Site, query: &str) -> Result<bool, DomainError>
                              ORDER BY id DESC LIMIT 1)",
             )
             .bind(query)
+            .bind(CLICK_WINDOW_SECS),
+        )
+        .await?;
+    Ok(marked > 0)
+}
+
+/// The reader who opened a result of a search for `query` says whether it helped: kept on the
+/// latest clicked-through search for that query within the hour (a second answer replaces the
+/// first). `false` when there was no such search to mark (nothing is added: a "did this help?"
+/// counts only for a search that happened).
+pub async fn record_helped(site: &Site, query: &str, helped: bool) -> Result<bool, DomainError> {
+    let query = normalise(query);
+    if !site.insights.collect || query.is_empty() {
+        return Ok(false);
+    }
+    let marked = site
+        .ports
+        .db
+        .execute(
+            Statement::new(
+                "UPDATE insight_searches SET helped = ?2
+                 WHERE id = (SELECT id FROM insight_searches
+                             WHERE query = ?1 AND clicked = 1 AND at >= unixepoch() - ?3
+                             ORDER BY id DESC LIMIT 1)",
+            )
+            .bind(query)
+            .bind(helped)
             .bind(CLICK_WINDOW_SECS),
         )
         .await?;

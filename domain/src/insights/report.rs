@@ -80,6 +80,11 @@ pub struct SearchRow {
     pub searches: u64,
     pub empty: u64,
     pub clicked: u64,
+    /// Opened results the reader said helped, and said did not ("did this help?").
+    #[serde(default)]
+    pub helped: u64,
+    #[serde(default)]
+    pub unhelpful: u64,
     pub last_at: i64,
 }
 
@@ -202,7 +207,7 @@ pub(super) async fn load(ports: &Ports, days: Days, collecting: bool) -> Result<
         .query_all(
             Statement::new(
                 "SELECT query, COUNT(*) AS searches, SUM(results = 0) AS empty, SUM(clicked) AS clicked,
-                        MAX(at) AS last_at
+                        SUM(helped IS 1) AS helped, SUM(helped IS 0) AS unhelpful, MAX(at) AS last_at
                  FROM insight_searches WHERE at >= unixepoch() - ?1
                  GROUP BY query ORDER BY COUNT(*) DESC, MAX(at) DESC LIMIT ?2",
             )
@@ -317,6 +322,8 @@ pub fn csv(report: &Report, kind: Kind) -> String {
                 "no_results".into(),
                 "clicked".into(),
                 "click_through_percent".into(),
+                "helped".into(),
+                "did_not_help".into(),
                 "last".into(),
             ]));
             for r in rows {
@@ -326,6 +333,8 @@ pub fn csv(report: &Report, kind: Kind) -> String {
                     r.empty.to_string(),
                     r.clicked.to_string(),
                     r.click_through().map(|p| p.to_string()).unwrap_or_default(),
+                    r.helped.to_string(),
+                    r.unhelpful.to_string(),
                     format_date(r.last_at),
                 ]));
             }
@@ -374,7 +383,7 @@ mod tests {
     use super::*;
 
     fn search(query: &str, searches: u64, empty: u64, clicked: u64, last_at: i64) -> SearchRow {
-        SearchRow { query: query.into(), searches, empty, clicked, last_at }
+        SearchRow { query: query.into(), searches, empty, clicked, helped: 0, unhelpful: 0, last_at }
     }
 
     #[test]
@@ -439,10 +448,13 @@ mod tests {
         let lines: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(
             lines[0],
-            "\"query\",\"searches\",\"no_results\",\"clicked\",\"click_through_percent\",\"last\""
+            "\"query\",\"searches\",\"no_results\",\"clicked\",\"click_through_percent\",\"helped\",\"did_not_help\",\"last\""
         );
-        assert_eq!(lines[1], "\"'=HYPERLINK(\"\"x\"\")\",\"2\",\"0\",\"1\",\"50\",\"1970-01-01\"");
-        assert!(text.contains("\"a, \"\"b\"\"\nc\",\"1\",\"1\",\"0\",\"\""), "{text}");
+        assert_eq!(
+            lines[1],
+            "\"'=HYPERLINK(\"\"x\"\")\",\"2\",\"0\",\"1\",\"50\",\"0\",\"0\",\"1970-01-01\""
+        );
+        assert!(text.contains("\"a, \"\"b\"\"\nc\",\"1\",\"1\",\"0\",\"\",\"0\",\"0\""), "{text}");
         assert!(text.ends_with("\r\n"));
     }
 }
