@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use super::prompt::content_words;
 use super::{Question, MAX_QUESTION_CHARS};
+use crate::ports::or_fallback;
 use crate::site::Site;
 
 /// Earlier questions a follow-up is read with (with it, the last three turns).
@@ -146,26 +147,19 @@ async fn by_model(site: &Site, thread: &[String], follow_up: &str, previous: &st
             }
         }
     };
+    // The whole reply, or its first line as soon as it is written.
     let model = async {
         match futures::future::select(std::pin::pin!(writing), std::pin::pin!(first_line)).await {
-            futures::future::Either::Left((Ok(whole), _)) => Some(whole),
-            futures::future::Either::Left((Err(err), _)) => {
-                tracing::info!(error = %err, "the model did not rewrite a follow-up: the rule did");
-                None
-            }
+            futures::future::Either::Left((whole, _)) => whole,
             futures::future::Either::Right(((), _)) => {
-                Some(written.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
+                Ok(written.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
             }
         }
     };
-    let timeout = site.ports.tasks.sleep(MODEL_WAIT);
-    let said = match futures::future::select(std::pin::pin!(model), std::pin::pin!(timeout)).await {
-        futures::future::Either::Left((said, _)) => said?,
-        futures::future::Either::Right(((), _)) => {
-            tracing::info!("the model took too long to rewrite a follow-up: the rule did");
-            return None;
-        }
-    };
+    let tasks = site.ports.tasks.as_ref();
+    let said =
+        or_fallback(tasks, MODEL_WAIT, "the model's rewrite of a follow-up", "the rule's is used", model)
+            .await?;
     accept(&said, thread, follow_up, previous)
 }
 

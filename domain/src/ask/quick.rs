@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::prompt::{content_words, sentences};
 use super::Source;
-use crate::ports::with_timeout;
+use crate::ports::or_fallback;
 use crate::site::Site;
 
 /// A passage's sentence, cited to it.
@@ -124,18 +124,16 @@ async fn meaning(site: &Site, question: &str, candidates: &[Candidate]) -> Optio
     if kept.is_none() {
         texts.push(question.to_owned());
     }
-    let embedded = with_timeout(site.ports.tasks.as_ref(), site.search.semantic_timeout, ai.embed_now(texts));
-    let mut vectors = match embedded.await {
-        Some(Ok(vectors)) => vectors,
-        Some(Err(err)) => {
-            tracing::warn!(%err, "quick answer: no embeddings; scoring by words");
-            return None;
-        }
-        None => {
-            tracing::warn!("quick answer: embeddings timed out; scoring by words");
-            return None;
-        }
-    };
+    let tasks = site.ports.tasks.as_ref();
+    let embedded = ai.embed_now(texts);
+    let mut vectors = or_fallback(
+        tasks,
+        site.search.semantic_timeout,
+        "the quick answer's embeddings",
+        "scoring by words",
+        embedded,
+    )
+    .await?;
     let question = match kept {
         Some(kept) => kept.as_ref().clone(),
         None => vectors.pop()?,

@@ -19,7 +19,7 @@ pub use blobs::Blobs;
 pub use convert::{Conversion, Converter, InProcess};
 pub use db::{Db, DbExt};
 pub use passwords::Passwords;
-pub use tasks::{run_cpu, with_timeout, CpuJob, Task, Tasks};
+pub use tasks::{or_fallback, run_cpu, with_timeout, CpuJob, Task, Tasks};
 pub use throttle::{MemoryThrottle, Throttle};
 pub use vectors::{VectorId, VectorMatch, VectorQuery, VectorRecord, Vectors};
 

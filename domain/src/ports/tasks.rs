@@ -33,6 +33,29 @@ pub async fn with_timeout<T>(
     }
 }
 
+/// A call that has a fallback: its value, or `None` (logged as what failed or timed out, and
+/// what is done `instead`) when it errs or `limit` passes first. Readers' paths use it for
+/// every model and index call, so a slow model degrades a page rather than stalling it.
+pub async fn or_fallback<T, E: std::fmt::Display>(
+    tasks: &dyn Tasks,
+    limit: Duration,
+    what: &str,
+    instead: &str,
+    future: impl Future<Output = Result<T, E>>,
+) -> Option<T> {
+    match with_timeout(tasks, limit, future).await {
+        Some(Ok(value)) => Some(value),
+        Some(Err(err)) => {
+            tracing::warn!(%err, "{what} failed; {instead}");
+            None
+        }
+        None => {
+            tracing::warn!("{what} timed out; {instead}");
+            None
+        }
+    }
+}
+
 /// Runs `f` through [`Tasks::run_cpu`] and returns its result (`None` if it panicked).
 pub async fn run_cpu<T: Send + 'static>(
     tasks: &dyn Tasks,

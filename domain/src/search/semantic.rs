@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::query::KeywordQuery;
 use super::{group, highlight, Candidate, Filters};
-use crate::ports::{with_timeout, DbExt, VectorQuery};
+use crate::ports::{or_fallback, DbExt, VectorQuery};
 use crate::site::Site;
 use crate::sql::Statement;
 
@@ -48,17 +48,9 @@ pub(super) async fn candidates(
             .await
             .map_err(|e| e.to_string())
     };
-    let matches = match with_timeout(ports.tasks.as_ref(), site.search.semantic_timeout, lookup).await {
-        Some(Ok(matches)) => matches,
-        Some(Err(err)) => {
-            tracing::warn!(%err, "semantic search unavailable; answering from keywords");
-            return None;
-        }
-        None => {
-            tracing::warn!("semantic search timed out; answering from keywords");
-            return None;
-        }
-    };
+    let wait = site.search.semantic_timeout;
+    let matches =
+        or_fallback(ports.tasks.as_ref(), wait, "semantic search", "answering from keywords", lookup).await?;
     // An id that is not a [`VectorId`] is not ours.
     let mut wanted: HashMap<(i64, i64), f32> = HashMap::new();
     for m in matches.iter().filter(|m| m.score >= site.search.min_similarity) {
