@@ -34,7 +34,9 @@ lint: setup ## rustfmt check + clippy -D warnings for native and both wasm crate
 	@bash scripts/test.sh --only fmt,clippy
 
 worker-build: setup ## Build the Worker (worker/build) with worker-build
-	@$(ENV) cd worker && CARGO_TARGET_DIR=$(WORKER_TARGET_DIR) worker-build --profile wasm-release
+	@# Symbols stripped for the Worker only (scripts/test.sh says why).
+	@$(ENV) cd worker && CARGO_TARGET_DIR=$(WORKER_TARGET_DIR) CARGO_PROFILE_WASM_RELEASE_STRIP=symbols \
+	  worker-build --profile wasm-release
 
 worker-dev: worker-build site ## Run the Worker build locally in workerd with local D1/R2, AI and Vectorize (port 8787)
 	@# One shell: the environment (Node 22 first on PATH) reaches node too, and the stand-in is
