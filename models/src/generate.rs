@@ -152,13 +152,16 @@ impl TextGenerator {
     }
 
     /// The assistant's answer to `user` under `system`. `on_text` gets each new piece as it is
-    /// decoded and may stop the generation by returning `false`.
+    /// decoded and may stop the generation by returning `false`; `go_on` is asked before each
+    /// [`PROMPT_CHUNK`] tokens of the prompt are read, so a long prompt (seconds of work) can be
+    /// stopped too: then the answer is empty.
     pub fn generate(
         &self,
         system: &str,
         user: &str,
         options: &GenerateOptions,
         mut on_text: impl FnMut(&str) -> bool,
+        go_on: impl Fn() -> bool,
     ) -> Result<String, ModelError> {
         let prompt = self.template.render(system, user);
         let encoding =
@@ -180,7 +183,19 @@ impl TextGenerator {
         };
         let mut sampler = LogitsProcessor::from_sampling(299_792_458, sampling);
         let device = Device::Cpu;
-        let mut logits = model.forward(&Tensor::new(prompt_ids, &device)?.unsqueeze(0)?, 0)?.squeeze(0)?;
+        // The prompt in chunks (each step returns the last position's logits): the same result as
+        // one pass, with a chance to stop between them.
+        let mut logits = None;
+        for (i, chunk) in prompt_ids.chunks(PROMPT_CHUNK).enumerate() {
+            if !go_on() {
+                return Ok(String::new());
+            }
+            let input = Tensor::new(chunk, &device)?.unsqueeze(0)?;
+            logits = Some(model.forward(&input, i * PROMPT_CHUNK)?.squeeze(0)?);
+        }
+        let Some(mut logits) = logits else {
+            return Err(ModelError::Tokenizer("the prompt has no tokens".into()));
+        };
         let mut generated: Vec<u32> = Vec::with_capacity(max_tokens);
         let mut stream = self.tokenizer.decode_stream(true);
         let mut text = String::new();
@@ -212,6 +227,10 @@ impl TextGenerator {
         Ok(text)
     }
 }
+
+/// Prompt tokens read in one step: about a second of work on 2 cores, the longest a reader
+/// waits for background writing to notice them.
+pub const PROMPT_CHUNK: usize = 128;
 
 /// Quantizations candle multiplies without SIMD.
 fn slow_kernel(dtype: GgmlDType) -> bool {

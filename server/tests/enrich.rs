@@ -608,6 +608,7 @@ async fn the_local_text_model_writes_a_summary() {
                 pieces += 1;
                 true
             },
+            || true,
         )
         .expect("generate");
     let seconds = started.elapsed().as_secs_f64();
@@ -622,7 +623,24 @@ async fn the_local_text_model_writes_a_summary() {
             &text::summary_prompt(&input),
             &models::GenerateOptions::default(),
             |_| false,
+            || true,
         )
         .expect("generate");
     assert!(!one.is_empty() && one.len() < answer.len(), "{one:?}");
+    // A long prompt is read in chunks and can stop between them (a reader arrived): asked to
+    // stop before the second, nothing is written.
+    let asked = std::cell::Cell::new(0);
+    let none = generator
+        .generate(
+            text::SUMMARY_SYSTEM,
+            &text::summary_prompt(&input),
+            &models::GenerateOptions::default(),
+            |_| true,
+            || {
+                asked.set(asked.get() + 1);
+                asked.get() < 2
+            },
+        )
+        .expect("generate");
+    assert_eq!((none.as_str(), asked.get()), ("", 2), "stopped before the prompt's second chunk");
 }

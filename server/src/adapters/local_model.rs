@@ -8,7 +8,9 @@
 //! and background writing ([`Ai::generate`]: summaries, topics) starts none while a reader waits
 //! or is answered, and stops at its next token when one arrives (its caller is told
 //! [`AiError::Busy`] and tries again later). So does a batch of embeddings for ingest: a reader's
-//! query ([`Ai::embed_now`]) never waits behind one.
+//! query ([`Ai::embed_now`]) never waits behind one. Background writing reads its prompt in
+//! chunks and looks for readers between them too: a long summary's prompt is many seconds of
+//! work.
 
 use async_trait::async_trait;
 use domain::error::AiError;
@@ -22,12 +24,15 @@ use std::time::Duration;
 /// for at most one slice (a few hundred ms on 2 cores), not a whole batch of 32 (seconds).
 const SLICE: usize = 4;
 /// How long a reader's answer waits for the model: long enough for background writing to
-/// read its prompt (it can stop only between tokens: a summary's prompt is seconds of work on
-/// two busy cores) and stop at its first token, short of the caller's silence time-out (60 s);
+/// notice it (between prompt chunks or tokens: about a second) and for another reader's short
+/// answer, short of the caller's silence time-out (60 s);
 /// a reader still waiting then (another reader's answer) is told [`AiError::Busy`] and Ask asks
 /// again until its own deadline. While it waits no background writing starts: at 2 s, summaries
 /// slipped in between a reader's tries and 2 of 8 answers gave up during an import.
 const READER_WAIT: Duration = Duration::from_secs(10);
+/// How long a reader told [`AiError::Busy`] still counts as waiting: past Ask's next try
+/// (it polls every 300 ms).
+const READER_LINGER: Duration = Duration::from_secs(2);
 
 pub struct LocalModel {
     embedder: Arc<SentenceEmbedder>,
@@ -193,12 +198,20 @@ impl Ai for LocalModel {
         prompt: String,
         on_text: OnText<'_>,
     ) -> Result<String, AiError> {
-        let _reader = self.readers.enter();
-        let permit = tokio::time::timeout(READER_WAIT, self.generations.clone().acquire_owned())
+        let reader = self.readers.enter();
+        let Some(permit) = tokio::time::timeout(READER_WAIT, self.generations.clone().acquire_owned())
             .await
             .ok()
             .and_then(Result::ok)
-            .ok_or_else(|| AiError::Busy("the local text model is answering another question".into()))?;
+        else {
+            // Ask tries again shortly: the reader stays marked until then, or a summary could
+            // start in between and the reader wait behind it again.
+            tokio::spawn(async move {
+                tokio::time::sleep(READER_LINGER).await;
+                drop(reader);
+            });
+            return Err(AiError::Busy("the local text model is answering another question".into()));
+        };
         self.write(system, prompt, on_text, permit, None).await
     }
 }
@@ -227,13 +240,21 @@ impl LocalModel {
         let gave_way = yielded.clone();
         let (pieces, mut received) = tokio::sync::mpsc::unbounded_channel::<String>();
         let job = tokio::task::spawn_blocking(move || {
-            let answer = generator.generate(&system, &prompt, &GenerateOptions::default(), |piece| {
+            // Background writing gives way to a reader between tokens and between prompt chunks.
+            let go_on = || {
                 if yield_to.as_ref().is_some_and(|readers| readers.any()) {
                     gave_way.store(true, Ordering::SeqCst);
                     return false;
                 }
-                !cancelled.load(Ordering::Relaxed) && pieces.send(piece.to_owned()).is_ok()
-            });
+                !cancelled.load(Ordering::Relaxed)
+            };
+            let answer = generator.generate(
+                &system,
+                &prompt,
+                &GenerateOptions::default(),
+                |piece| go_on() && pieces.send(piece.to_owned()).is_ok(),
+                go_on,
+            );
             drop(permit);
             answer
         });
