@@ -121,25 +121,7 @@ pub async fn record_search(ports: &Ports, query: &str, results: i64, live: bool)
 /// A reader opened a result of a search for `query`: the latest such search within the hour
 /// that has no click yet counts as clicked through. `false` when there was none to mark.
 pub async fn record_click(site: &Site, query: &str) -> Result<bool, DomainError> {
-    let query = normalise(query);
-    if !site.insights.collect || query.is_empty() {
-        return Ok(false);
-    }
-    let marked = site
-        .ports
-        .db
-        .execute(
-            Statement::new(
-                "UPDATE insight_searches SET clicked = 1
-                 WHERE id = (SELECT id FROM insight_searches
-                             WHERE query = ?1 AND clicked = 0 AND results > 0 AND at >= unixepoch() - ?2
-                             ORDER BY id DESC LIMIT 1)",
-            )
-            .bind(query)
-            .bind(CLICK_WINDOW_SECS),
-        )
-        .await?;
-    Ok(marked > 0)
+    mark_latest_search(site, query, "clicked = ?3", "clicked = 0 AND results > 0", true).await
 }
 
 /// The reader who opened a result of a search for `query` says whether it helped: kept on the
@@ -147,25 +129,30 @@ pub async fn record_click(site: &Site, query: &str) -> Result<bool, DomainError>
 /// first). `false` when there was no such search to mark (nothing is added: a "did this help?"
 /// counts only for a search that happened).
 pub async fn record_helped(site: &Site, query: &str, helped: bool) -> Result<bool, DomainError> {
+    mark_latest_search(site, query, "helped = ?3", "clicked = 1", helped).await
+}
+
+/// Sets `set` (with `value` as `?3`) on the latest search for `query` within the hour
+/// that matches `which`. `false` when none did, or collecting is off.
+async fn mark_latest_search(
+    site: &Site,
+    query: &str,
+    set: &str,
+    which: &str,
+    value: bool,
+) -> Result<bool, DomainError> {
     let query = normalise(query);
     if !site.insights.collect || query.is_empty() {
         return Ok(false);
     }
-    let marked = site
-        .ports
-        .db
-        .execute(
-            Statement::new(
-                "UPDATE insight_searches SET helped = ?2
-                 WHERE id = (SELECT id FROM insight_searches
-                             WHERE query = ?1 AND clicked = 1 AND at >= unixepoch() - ?3
-                             ORDER BY id DESC LIMIT 1)",
-            )
-            .bind(query)
-            .bind(helped)
-            .bind(CLICK_WINDOW_SECS),
-        )
-        .await?;
+    let sql = format!(
+        "UPDATE insight_searches SET {set}
+         WHERE id = (SELECT id FROM insight_searches
+                     WHERE query = ?1 AND {which} AND at >= unixepoch() - ?2
+                     ORDER BY id DESC LIMIT 1)"
+    );
+    let marked =
+        site.ports.db.execute(Statement::new(sql).bind(query).bind(CLICK_WINDOW_SECS).bind(value)).await?;
     Ok(marked > 0)
 }
 
