@@ -153,8 +153,8 @@ impl TextGenerator {
 
     /// The assistant's answer to `user` under `system`. `on_text` gets each new piece as it is
     /// decoded and may stop the generation by returning `false`; `go_on` is asked before each
-    /// [`PROMPT_CHUNK`] tokens of the prompt are read, so a long prompt (seconds of work) can be
-    /// stopped too: then the answer is empty.
+    /// token and before each [`PROMPT_CHUNK`] tokens of the prompt are read, so a long prompt
+    /// (seconds of work) can be stopped too: then the answer is empty.
     pub fn generate(
         &self,
         system: &str,
@@ -200,6 +200,11 @@ impl TextGenerator {
         let mut stream = self.tokenizer.decode_stream(true);
         let mut text = String::new();
         for i in 0..max_tokens {
+            // Asked at every token, not only when one decodes to text: a run of tokens that
+            // decode to nothing (special or partial ones) must not keep a reader waiting.
+            if !go_on() {
+                break;
+            }
             if options.repeat_penalty > 1.0 {
                 let recent = &generated[generated.len().saturating_sub(64)..];
                 logits = candle_transformers::utils::apply_repeat_penalty(

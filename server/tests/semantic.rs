@@ -61,6 +61,48 @@ async fn the_local_model_passes_the_ai_contract() {
     assert_all_pass(&domain::contract::ai_embeddings(&model, 384).await, 2);
 }
 
+/// Background embeddings queue one batch at a time, a single text too (a one-chunk page being
+/// ingested is not a reader), and are not failed for the time they waited: each slice's
+/// time-out counts from when it runs. A reader's query goes ahead of the queue.
+#[tokio::test]
+async fn background_embeddings_queue_without_timing_out_and_a_query_goes_first() {
+    use domain::ports::Ai;
+    let model = Arc::new(LocalModel::new(embedder()));
+    let long = "A commit records a snapshot of the project, with its author and a message. ".repeat(16);
+    let texts: Vec<String> = (0..48).map(|i| format!("{i}. {long}")).collect();
+    let order = Arc::new(std::sync::Mutex::new(Vec::<&str>::new()));
+    let ended = |name: &'static str| {
+        let order = order.clone();
+        move || order.lock().expect("order").push(name)
+    };
+    let started = std::time::Instant::now();
+    let batch = tokio::spawn({
+        let (model, done) = (model.clone(), ended("batch"));
+        async move {
+            let vectors = model.embed(texts).await;
+            done();
+            vectors
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let single = tokio::spawn({
+        let (model, done) = (model.clone(), ended("one background text"));
+        async move {
+            let vectors = model.embed(vec!["A page of one chunk.".into()]).await;
+            done();
+            vectors
+        }
+    });
+    let query = model.embed_now(vec!["How do I undo a commit?".into()]).await;
+    ended("query")();
+    let (batch, single) = (batch.await.expect("joined"), single.await.expect("joined"));
+    eprintln!("48 long texts, then one queued behind them: {:?}", started.elapsed());
+    assert_eq!(batch.expect("the batch").len(), 48);
+    assert_eq!(query.expect("the query").len(), 1);
+    assert_eq!(single.expect("not failed for waiting behind the batch").len(), 1);
+    assert_eq!(*order.lock().expect("order"), ["query", "batch", "one background text"]);
+}
+
 #[tokio::test]
 async fn the_vector_index_passes_the_contract_and_survives_a_restart() {
     let dir = tempfile::TempDir::new().expect("dir");

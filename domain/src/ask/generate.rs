@@ -65,9 +65,10 @@ pub(super) async fn stream(
             futures::future::Either::Right(((), _)) => None,
         };
         match result {
-            Some(Err(AiError::Busy(_)))
+            Some(Err(AiError::Busy(why)))
                 if web_time::Instant::now() < deadline && done.timings.first_text_ms.is_none() =>
             {
+                tracing::debug!(ms = ms(started), %why, "ask: the model is busy; asking again");
                 ports.tasks.sleep(POLL).await;
             }
             other => break other,

@@ -125,7 +125,10 @@ async fn answer_events(site: &Site, question: &Question, emit: Emit<'_>) -> Resu
     // One generation per question: whoever claims it answers; the others wait for its answer.
     let deadline = web_time::Instant::now() + WAIT_FOR_MODEL;
     let claim = match claim_or_stored(ports, &key, &model, deadline).await? {
-        Claimed::Mine(claim) => claim,
+        Claimed::Mine(claim) => {
+            tracing::debug!(ms = ms(started), "ask: claimed");
+            claim
+        }
         Claimed::Stored(stored) => {
             if stored.sources != sources {
                 emit(Event::Sources(stored.sources.clone()));
@@ -161,6 +164,7 @@ async fn answer_events(site: &Site, question: &Question, emit: Emit<'_>) -> Resu
         return Ok(());
     }
 
+    tracing::debug!(ms = ms(started), "ask: admitted");
     let user = prompt::prompt(&question.text, &sources);
     let generated = generate::stream(site, ai.as_ref(), &user, deadline, started, &mut done, emit).await;
     generate::conclude(site, generated, &sources, &key, &model, &mut done).await?;

@@ -9,10 +9,10 @@ pub type OnText<'a> = &'a (dyn Fn(&str) + Send + Sync);
 /// takes too long ends with [`AiError::Unavailable`].
 #[async_trait]
 pub trait Ai: Send + Sync {
-    /// One normalised vector per text, in order.
+    /// One normalised vector per text, in order: background work (ingest, related documents).
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError>;
-    /// [`Ai::embed`] for a reader who is waiting (a quick answer's sentences): an adapter that
-    /// shares its model with background work runs this first.
+    /// [`Ai::embed`] for a reader who is waiting (a search query, a quick answer's sentences): an
+    /// adapter that shares its model with background work runs this first.
     async fn embed_now(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
         self.embed(texts).await
     }

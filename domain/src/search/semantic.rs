@@ -30,7 +30,7 @@ pub(super) async fn candidates(
         let values = match site.searches.embedding(model, &text) {
             Some(kept) => kept.as_ref().clone(),
             None => {
-                let mut embedded = ai.embed(vec![text.clone()]).await.map_err(|e| e.to_string())?;
+                let mut embedded = ai.embed_now(vec![text.clone()]).await.map_err(|e| e.to_string())?;
                 let values = embedded.pop().filter(|v| v.len() == vectors.dimensions()).ok_or_else(|| {
                     format!(
                         "the model's query vector does not have the index's {} dimensions",

@@ -7,8 +7,8 @@
 //! Readers go first. A reader's answer ([`Ai::generate_streamed`]) waits up to 10 s for the model,
 //! and background writing ([`Ai::generate`]: summaries, topics) starts none while a reader waits
 //! or is answered, and stops at its next token when one arrives (its caller is told
-//! [`AiError::Busy`] and tries again later). So does a batch of embeddings for ingest: a reader's
-//! query ([`Ai::embed_now`]) never waits behind one. Background writing reads its prompt in
+//! [`AiError::Busy`] and tries again later). So do background embeddings ([`Ai::embed`], one
+//! batch at a time, in slices): a reader's query ([`Ai::embed_now`]) never waits behind one. Background writing reads its prompt in
 //! chunks and looks for readers between them too: a long summary's prompt is many seconds of
 //! work.
 
@@ -92,8 +92,10 @@ impl LocalModel {
         }
     }
 
-    /// An ingest batch, one slice at a time, each started only when no reader's query is in
-    /// flight and no reader's answer is being written (they would share the two cores).
+    /// Background embeddings (ingest, related documents), one slice at a time, each started only
+    /// when no reader's query is in flight and no reader's answer is being written (they would
+    /// share the two cores). Each slice's time-out counts from when it starts: a batch queued
+    /// behind others (a large import) is not failed for waiting; its caller bounds the wait.
     async fn batch(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
         let permit = Arc::new(
             self.batches.clone().acquire_owned().await.map_err(|e| AiError::Unavailable(e.to_string()))?,
@@ -102,9 +104,20 @@ impl LocalModel {
         for slice in texts.chunks(SLICE) {
             self.queries.none().await;
             self.readers.none().await;
-            vectors.extend(self.run(slice.to_vec(), permit.clone()).await?);
+            let limit = self.limit(slice.len());
+            let run = self.run(slice.to_vec(), permit.clone());
+            vectors.extend(
+                tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                    Err(AiError::Unavailable(format!("no embedding within {limit:?}")))
+                })?,
+            );
         }
         Ok(vectors)
+    }
+
+    /// How long embedding `texts` texts may take once it runs.
+    fn limit(&self, texts: usize) -> Duration {
+        self.per_text * u32::try_from(texts.max(1)).unwrap_or(u32::MAX)
     }
 }
 
@@ -151,23 +164,14 @@ impl Drop for QueryMark {
 
 #[async_trait]
 impl Ai for LocalModel {
+    /// Background work: queued behind other batches and behind readers.
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
-        let limit = self.per_text * u32::try_from(texts.len().max(1)).unwrap_or(u32::MAX);
-        let work = async {
-            if texts.len() > 1 {
-                self.batch(texts).await
-            } else {
-                let mark = self.queries.enter();
-                self.run(texts, mark).await
-            }
-        };
-        tokio::time::timeout(limit, work)
-            .await
-            .unwrap_or_else(|_| Err(AiError::Unavailable(format!("no embedding within {limit:?}"))))
+        self.batch(texts).await
     }
 
+    /// A reader's query: runs at once, and background batches start no slice meanwhile.
     async fn embed_now(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
-        let limit = self.per_text * u32::try_from(texts.len().max(1)).unwrap_or(u32::MAX);
+        let limit = self.limit(texts.len());
         let mark = self.queries.enter();
         tokio::time::timeout(limit, self.run(texts, mark))
             .await
@@ -199,6 +203,7 @@ impl Ai for LocalModel {
         on_text: OnText<'_>,
     ) -> Result<String, AiError> {
         let reader = self.readers.enter();
+        let waiting = std::time::Instant::now();
         let Some(permit) = tokio::time::timeout(READER_WAIT, self.generations.clone().acquire_owned())
             .await
             .ok()
@@ -212,6 +217,7 @@ impl Ai for LocalModel {
             });
             return Err(AiError::Busy("the local text model is answering another question".into()));
         };
+        tracing::debug!(waited_ms = waiting.elapsed().as_millis(), "local model: a reader's answer starts");
         self.write(system, prompt, on_text, permit, None).await
     }
 }
@@ -234,6 +240,7 @@ impl LocalModel {
             .ok_or_else(|| AiError::Unavailable("no text model is configured".into()))?;
         // Dropping this future (the caller's time-out, a reader who left) tells the generation
         // to stop: the flag is set and the pieces' channel closes.
+        let begun = std::time::Instant::now();
         let cancelled = Arc::new(AtomicBool::new(false));
         let _stop = StopOnDrop(cancelled.clone());
         let yielded = Arc::new(AtomicBool::new(false));
@@ -252,10 +259,18 @@ impl LocalModel {
                 &system,
                 &prompt,
                 &GenerateOptions::default(),
-                |piece| go_on() && pieces.send(piece.to_owned()).is_ok(),
+                |piece| pieces.send(piece.to_owned()).is_ok(),
                 go_on,
             );
             drop(permit);
+            tracing::debug!(
+                ms = begun.elapsed().as_millis(),
+                background = yield_to.is_some(),
+                prompt_chars = prompt.len(),
+                answer_chars = answer.as_ref().map_or(0, String::len),
+                ok = answer.is_ok(),
+                "local model: writing ended"
+            );
             answer
         });
         while let Some(piece) = received.recv().await {
@@ -263,6 +278,7 @@ impl LocalModel {
         }
         match job.await {
             Ok(Ok(_)) if yielded.load(Ordering::SeqCst) => {
+                tracing::debug!(ms = begun.elapsed().as_millis(), "local model: background writing gave way");
                 Err(AiError::Busy("stopped for a reader's question".into()))
             }
             Ok(Ok(text)) => Ok(text),
@@ -351,6 +367,11 @@ impl<A: Ai> Ai for Faulty<A> {
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
         self.misbehave().await?;
         self.inner.embed(texts).await
+    }
+
+    async fn embed_now(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, AiError> {
+        self.misbehave().await?;
+        self.inner.embed_now(texts).await
     }
 
     fn embedding_model(&self) -> &str {
