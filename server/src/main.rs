@@ -5,6 +5,7 @@
 use axum::serve::ListenerExt;
 use clap::Parser as _;
 use std::process::ExitCode;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 use server::cli::{Cli, Command};
@@ -26,9 +27,25 @@ fn main() -> ExitCode {
     }
 }
 
-#[tokio::main]
-async fn serve() -> ExitCode {
-    match run().await {
+/// How long shutdown waits for background tasks once requests are done. Ingest jobs are durable
+/// (the next start resumes them from their leases) and enrichment is refreshed when next read, so
+/// a task still running then is left rather than holding the process: a 300-page import's work
+/// kept a stopped server up for minutes, past any supervisor's patience.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+fn serve() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("folio: could not start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run());
+    // A model call left on a blocking thread stops at its next token or slice; it does not
+    // hold the exit either.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("folio: {err:#}");
@@ -62,12 +79,15 @@ async fn run() -> anyhow::Result<()> {
     // The peer address reaches handlers for sign-in throttling (app::http::security::ClientIpSource).
     let service = native.router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await?;
-    tracing::info!("finishing background tasks");
-    native.tasks.wait_idle().await;
+    tracing::info!("finishing background tasks (up to {SHUTDOWN_GRACE:?})");
+    if tokio::time::timeout(SHUTDOWN_GRACE, native.tasks.wait_idle()).await.is_err() {
+        tracing::warn!("background tasks still running are left: their jobs resume at the next start");
+    }
     Ok(())
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests and background tasks.
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, then background tasks for up
+/// to [`SHUTDOWN_GRACE`].
 async fn shutdown_signal() {
     use tokio::signal::unix::{signal, SignalKind};
     let terminate = async {

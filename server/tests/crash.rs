@@ -2,7 +2,8 @@
 //! PDF, then started again on the same data folder. The document must end up ready, with no
 //! job left behind and exactly one stored file per blob row; a file that keeps killing it is set
 //! aside after three runs; a PDF that crashes or floods its converter fails alone while the
-//! server goes on; and a first start never waits for a hung model.
+//! server goes on; a first start never waits for a hung model, and a stop never waits for it
+//! long.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -319,4 +320,33 @@ fn a_first_start_with_a_hung_model_serves_the_sample_pages_at_once() {
         })
         .expect("jobs");
     assert!(stages.iter().all(|s| s == "embed"), "{stages:?}");
+}
+
+#[test]
+fn a_stopped_server_exits_soon_although_background_work_hangs() {
+    // The sample pages' embeddings hang (each would give up after two minutes): SIGTERM must
+    // not wait for them; their jobs are durable and the next start resumes them.
+    let data = tempfile::tempdir().expect("data dir");
+    let port = free_port();
+    let mut server =
+        start_with(data.path(), port, &[("FOLIO_SEED_SAMPLES", "true"), ("FOLIO_AI_FAULT", "hang")], 60);
+    std::thread::sleep(Duration::from_secs(1)); // the background jobs are under way
+    let stopped = Instant::now();
+    let sent = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().expect("kill");
+    assert!(sent.success());
+    let exit = loop {
+        if let Some(exit) = server.0.try_wait().expect("try_wait") {
+            break exit;
+        }
+        assert!(stopped.elapsed() < Duration::from_secs(60), "still running a minute after SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    eprintln!("exited {:?} after SIGTERM: {exit}", stopped.elapsed());
+    assert!(exit.success(), "a clean exit: {exit}");
+    let waiting: i64 = rusqlite::Connection::open(data.path().join("folio.db"))
+        .and_then(|db| {
+            db.query_row("SELECT COUNT(*) FROM ingest_jobs WHERE stage = 'embed'", [], |r| r.get(0))
+        })
+        .expect("jobs");
+    assert!(waiting > 0, "the unfinished embeddings are kept for the next start");
 }
