@@ -271,7 +271,10 @@ async fn run_ai(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         Value::Array(many) => many.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
         _ => return error(StatusCode::BAD_REQUEST, format!("{model}: the stand-in embeds `text` only")),
     };
-    match s.model.embed(texts).await {
+    // Workers AI serves each call apart. A call of one text is most likely a reader's query:
+    // it goes ahead of the ingest batches the local model queues.
+    let embedded = if texts.len() == 1 { s.model.embed_now(texts).await } else { s.model.embed(texts).await };
+    match embedded {
         Ok(data) => {
             reply(StatusCode::OK, json!({ "shape": [data.len(), s.dims], "data": data, "pooling": "mean" }))
         }
