@@ -13,6 +13,8 @@
 #                                        corpus cannot answer (eval/<set>/unanswerable.jsonl), with the
 #                                        text model (imported with it off, then the site restarts with it on)
 #   scripts/eval.sh --ask --quick [SET…] the quick answer alone: Ask without a text model (minutes)
+#   scripts/eval.sh --rerank [SET…]      also hybrid with its second stage (rerank=on; natively the
+#                                        embedding model stands in for a cross-encoder), given 10 s
 # FOLIO_BIN runs another folio binary (a copy, so that a build elsewhere cannot swap it mid-run);
 # FOLIO_EVAL_PORT the port of the site it starts (3310).
 set -euo pipefail
@@ -22,6 +24,7 @@ source scripts/env.sh
 folio="${FOLIO_BIN:-$CARGO_TARGET_DIR/release/folio}"
 ask=false
 quick=false
+rerank=
 url=
 sets=()
 while [ $# -gt 0 ]; do
@@ -29,7 +32,8 @@ while [ $# -gt 0 ]; do
     --ask) ask=true ;;
     --quick) quick=true ;;
     --url) url="$2"; shift ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    --rerank) rerank=--rerank ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "eval: unknown option $1" >&2; exit 2 ;;
     *) sets+=("$1") ;;
   esac
@@ -96,7 +100,7 @@ run_set() (
   trap 'kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$data"' EXIT
   # Search relevance only: no text model writing summaries beside the import.
   FOLIO_ADDR=127.0.0.1:$port FOLIO_DATA_DIR=$data FOLIO_SEED_SAMPLES=false FOLIO_LOG=warn FOLIO_TEXT_MODEL=off \
-    FOLIO_ADMIN_EMAIL=$FOLIO_EMAIL FOLIO_ADMIN_PASSWORD=$FOLIO_PASSWORD "$folio" &
+    FOLIO_SEARCH_RERANK_TIMEOUT_MS=10000 FOLIO_ADMIN_EMAIL=$FOLIO_EMAIL FOLIO_ADMIN_PASSWORD=$FOLIO_PASSWORD "$folio" &
   pid=$!
   for _ in $(seq 1 120); do curl -sf -o /dev/null "$site/healthz" && break; sleep 0.5; done
 
@@ -118,7 +122,7 @@ run_set() (
   echo
   echo "corpus: $(grep -vc '^#' "eval/$set/files.txt") $set pages, $chunks chunks; imported and embedded in ${elapsed}s ($(awk -v c="$chunks" -v s="$elapsed" 'BEGIN { printf "%.1f", c / (s > 0 ? s : 1) }') chunks/s end to end)"
   if ! $ask; then
-    "$folio" eval "eval/$set/questions.jsonl" --url "$site" --sweep
+    "$folio" eval "eval/$set/questions.jsonl" --url "$site" --sweep $rerank
     return
   fi
   if $quick; then

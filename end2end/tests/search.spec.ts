@@ -187,3 +187,44 @@ test("bad queries get results or a clear 400, never a 500, on this host", async 
     expect((await res.json()).error.message, extra).toContain(word);
   }
 });
+
+test("rerank=on puts hybrid's top results in the host's reranker's order", async ({ request }, info) => {
+  // Natively the local embedder stands in for a cross-encoder; on the Worker the same model
+  // answers Workers AI's bge-reranker-base through the stand-in: either way by meaning.
+  expect((await request.post("/api/session", { data: admin })).status()).toBe(200);
+  const folder = `rerank-${info.project.name}-${unique()}`;
+  const upload = async (name: string, markdown: string) => {
+    const form = new FormData();
+    form.append("folder", folder);
+    form.append("file", new Blob([markdown]), name);
+    const res = await request.post("/api/documents", { multipart: form });
+    expect(res.status()).toBe(201);
+    const [doc] = await res.json();
+    await expect
+      .poll(async () => (await (await request.get(`/api/documents/${doc.id}`)).json()).status, { timeout: 30_000 })
+      .toBe("ready");
+    await embedded(request, doc.id);
+    return doc as { id: number; slug: string };
+  };
+  const care = await upload(
+    "lantern-care.md",
+    "# Lantern care\n\nLanterns need their glass wiped and their wicks trimmed. Lanterns, lanterns, lanterns: check every lantern's oil.\n",
+  );
+  const festival = await upload(
+    "festival-lights.md",
+    "# Festival lights\n\nAt the autumn festival, paper lanterns rise into the night sky, carried up by the warm air of a small flame.\n",
+  );
+  const q = `/api/search?q=${encodeURIComponent("why do paper lanterns float up at festivals")}&folder=${folder}`;
+  const res = await request.get(`${q}&rerank=on`);
+  expect(res.status()).toBe(200);
+  const found = await res.json();
+  expect(found.reranked, JSON.stringify(found)).toBe(true);
+  expect(found.degraded).toBe(false);
+  expect(found.results.map((r: { slug: string }) => r.slug)).toEqual([festival.slug, care.slug]);
+  const scores = found.results.map((r: { score: number }) => r.score);
+  expect(scores[0]).toBeGreaterThan(scores[1]);
+  // Without it, no second stage (and no reranker's scores).
+  const fused = await (await request.get(q)).json();
+  expect(fused.reranked).toBeUndefined();
+  for (const doc of [care, festival]) expect((await request.delete(`/api/documents/${doc.id}`)).status()).toBe(204);
+});

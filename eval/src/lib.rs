@@ -45,9 +45,13 @@ pub struct EvalArgs {
     /// best hybrid setting and the default's margin over the better single mode.
     #[arg(long)]
     pub sweep: bool,
+    /// Also measure hybrid with its second stage (`rerank=on`): the fused top 30 rescored by
+    /// the site's cross-encoder.
+    #[arg(long)]
+    pub rerank: bool,
     /// Ask each question through <URL>/api/ask instead: the gold document among the sources
     /// and among the cited ones, "not found" rates, and timings.
-    #[arg(long, conflicts_with_all = ["modes", "sweep"])]
+    #[arg(long, conflicts_with_all = ["modes", "sweep", "rerank"])]
     pub ask: bool,
     /// With --ask, against a site without a text model: the quick answer alone (its rows of the
     /// table, in seconds rather than the model's half hour).
@@ -226,6 +230,9 @@ fn run(args: &EvalArgs) -> Result<String, EvalError> {
     }
     let mut runs: Vec<(String, Mode, String)> =
         args.modes.iter().map(|&m| (m.name().to_owned(), m, String::new())).collect();
+    if args.rerank {
+        runs.push(("hybrid + rerank".to_owned(), Mode::Hybrid, "&rerank=on".to_owned()));
+    }
     if args.sweep {
         for fusion in ["rrf", "convex"] {
             for ratio in SWEEP_RATIOS {

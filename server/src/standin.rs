@@ -11,7 +11,10 @@
 //! and `POST /query|/insert|/upsert|/getByIds|/deleteByIds` (inserts as NDJSON).
 //!
 //! Text generation (`{messages: [{role, content}]}` → `{response}`, Workers AI's chat shape) is
-//! answered by the native text model, so enrichment on the Worker gets real text too.
+//! answered by the native text model, so enrichment on the Worker gets real text too. A
+//! reranker's call (`{query, contexts: [{text}]}` → `{response: [{id, score}]}`, best first, as
+//! `@cf/baai/bge-reranker-base` answers) is scored by the native model's stand-in for a
+//! cross-encoder (the embedder's cosine of query and passage).
 //!
 //! `POST /__fault` with `down`, `hang`, `slow:<ms>` or `up` makes the model fail, never answer,
 //! answer late, or work again, for tests of what the Worker does without it; `say:<text>` makes
@@ -266,6 +269,9 @@ async fn run_ai(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     if let Some(messages) = inputs["messages"].as_array() {
         return chat(s, messages, inputs["stream"] == Value::Bool(true)).await;
     }
+    if let (Some(query), Some(contexts)) = (inputs["query"].as_str(), inputs["contexts"].as_array()) {
+        return rerank(s, query, contexts).await;
+    }
     let texts: Vec<String> = match &inputs["text"] {
         Value::String(one) => vec![one.clone()],
         Value::Array(many) => many.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect(),
@@ -277,6 +283,28 @@ async fn run_ai(s: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     match embedded {
         Ok(data) => {
             reply(StatusCode::OK, json!({ "shape": [data.len(), s.dims], "data": data, "pooling": "mean" }))
+        }
+        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err),
+    }
+}
+
+/// A reranker's answer, as `@cf/baai/bge-reranker-base` gives it (`{response: [{id, score}]}`,
+/// best first), scored by the local model's stand-in for a cross-encoder (the embedder's
+/// cosine: see `LocalModel::rerank`).
+async fn rerank(s: &Shared, query: &str, contexts: &[Value]) -> Response {
+    let Some(passages) =
+        contexts.iter().map(|c| c["text"].as_str().map(str::to_owned)).collect::<Option<Vec<String>>>()
+    else {
+        return error(StatusCode::BAD_REQUEST, "expected contexts: [{\"text\": …}]");
+    };
+    match s.model.rerank(query.to_owned(), passages).await {
+        Ok(scores) => {
+            let mut ranked: Vec<Value> =
+                scores.iter().enumerate().map(|(id, score)| json!({ "id": id, "score": score })).collect();
+            ranked.sort_by(|a, b| {
+                b["score"].as_f64().unwrap_or(0.0).total_cmp(&a["score"].as_f64().unwrap_or(0.0))
+            });
+            reply(StatusCode::OK, json!({ "response": ranked }))
         }
         Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, err),
     }

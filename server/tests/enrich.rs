@@ -264,9 +264,8 @@ async fn a_hanging_model_times_out_and_an_erroring_one_opens_the_breaker() {
 async fn the_budget_caps_calls_and_health_says_it_is_spent() {
     // The budget counts per wall-clock minute: a run crossing into the next one would find it
     // unspent again (it did once, in CI). Start early in a minute.
-    let into_minute = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() % 60);
+    let into_minute =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() % 60);
     if into_minute > 45 {
         tokio::time::sleep(Duration::from_secs(61 - into_minute)).await;
     }

@@ -103,6 +103,28 @@ async fn background_embeddings_queue_without_timing_out_and_a_query_goes_first()
     assert_eq!(*order.lock().expect("order"), ["query", "batch", "one background text"]);
 }
 
+/// Natively the embedder stands in for a cross-encoder: a passage that answers the question
+/// in other words scores above one that shares none of its meaning, one score per passage.
+#[tokio::test]
+async fn the_local_models_rerank_scores_passages_by_meaning() {
+    use domain::ports::Ai;
+    let model = LocalModel::new(embedder());
+    let scores = model
+        .rerank(
+            "how do I protect against losing my files".into(),
+            vec![
+                "Tomatoes — Watering\nWater the plants early in the morning, at the roots.".into(),
+                "Keeping copies safe — Snapshots\nBefore any upgrade, copy the whole data folder to another disk.".into(),
+            ],
+        )
+        .await
+        .expect("scores");
+    eprintln!("rerank scores: {scores:?}");
+    assert_eq!(scores.len(), 2);
+    assert!(scores[1] > scores[0] + 0.1, "{scores:?}");
+    assert!(scores.iter().all(|s| (-1.0..=1.0).contains(s)), "cosines: {scores:?}");
+}
+
 #[tokio::test]
 async fn the_vector_index_passes_the_contract_and_survives_a_restart() {
     let dir = tempfile::TempDir::new().expect("dir");

@@ -24,6 +24,7 @@ pub fn SearchPage() -> impl IntoView {
             after: q.get("after"),
             ratio: q.get("ratio"),
             fusion: q.get("fusion"),
+            rerank: q.get("rerank"),
             live: false,
         }
     };

@@ -187,6 +187,24 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        var: "SEARCH_RERANK",
+        toml: "search.rerank",
+        example: "on",
+        apply: |c, v| {
+            c.search.rerank = flag(v)?;
+            Ok(())
+        },
+    },
+    Setting {
+        var: "SEARCH_RERANK_TIMEOUT_MS",
+        toml: "search.rerank_timeout_ms",
+        example: "3000",
+        apply: |c, v| {
+            c.search.rerank_timeout = millis(v, 50)?;
+            Ok(())
+        },
+    },
+    Setting {
         var: "ASK_MIN_SIMILARITY",
         toml: "ask.min_similarity",
         example: "off",

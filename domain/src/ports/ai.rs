@@ -20,6 +20,13 @@ pub trait Ai: Send + Sync {
     fn embedding_model(&self) -> &str {
         ""
     }
+    /// How well each passage answers `query` (a cross-encoder's relevance; higher is better),
+    /// one score per passage, in order, for a reader who is waiting. An adapter without a
+    /// reranker says so ([`AiError::Unavailable`]); search then keeps its fused order.
+    async fn rerank(&self, query: String, passages: Vec<String>) -> Result<Vec<f32>, AiError> {
+        let _ = (query, passages);
+        Err(AiError::Unavailable("this model has no reranker".into()))
+    }
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError>;
     /// [`Ai::generate`], handing each piece of the answer to `on_text` as the model writes it,
     /// and the whole answer at the end. Dropping the future stops the generation. An adapter

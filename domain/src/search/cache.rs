@@ -58,7 +58,7 @@ impl SearchCache {
 pub(crate) fn key(request: &Request) -> String {
     let words = request.query.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     format!(
-        "{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{words}",
+        "{:?}|{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{words}",
         request.mode,
         request.limit,
         request.folder,
@@ -66,6 +66,7 @@ pub(crate) fn key(request: &Request) -> String {
         request.after,
         request.semantic_ratio,
         request.fusion,
+        request.rerank,
     )
 }
 
@@ -280,6 +281,7 @@ mod tests {
             degraded: false,
             corrected: None,
             similarity: None,
+            reranked: false,
             results: Vec::new(),
         };
         for i in 0..super::RESULTS + 10 {

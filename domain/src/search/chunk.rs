@@ -24,6 +24,16 @@ pub struct Chunk {
     pub words: usize,
 }
 
+/// What a model reads of a chunk (to embed it, to rerank it): its place in the document, then
+/// its text.
+pub(crate) fn passage(title: &str, heading: &str, body: &str) -> String {
+    if heading.is_empty() {
+        format!("{title}\n{body}")
+    } else {
+        format!("{title} — {heading}\n{body}")
+    }
+}
+
 /// How big chunks get, in words.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

@@ -15,6 +15,7 @@ mod highlight;
 mod keyword;
 mod params;
 pub mod query;
+pub mod rerank;
 mod semantic;
 
 use serde::{Deserialize, Serialize};
@@ -80,6 +81,12 @@ pub struct Settings {
     /// it passes [`crate::ask::followup::accept`]); otherwise the rule joins it to the question
     /// before. Off by default: SmolLM2-135M's rewrites fail the check and cost the asker seconds.
     pub ask_rewrite_by_model: bool,
+    /// Hybrid results' top [`rerank::TOP`] rescored by the model's cross-encoder
+    /// ([`crate::Ai::rerank`]); a request may override it. Off by default: natively no
+    /// cross-encoder ships, and what stands in for one was measured (docs/performance.md).
+    pub rerank: bool,
+    /// How long reranking may take before the fused order is kept.
+    pub rerank_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -94,6 +101,8 @@ impl Default for Settings {
             semantic_timeout: Duration::from_millis(1500),
             ask_min_similarity: Some(ASK_MIN_SIMILARITY),
             ask_rewrite_by_model: false,
+            rerank: false,
+            rerank_timeout: Duration::from_millis(1500),
         }
     }
 }
@@ -119,6 +128,8 @@ pub struct Request {
     pub semantic_ratio: Option<f32>,
     /// Overrides [`Settings::fusion`].
     pub fusion: Option<Fusion>,
+    /// Overrides [`Settings::rerank`].
+    pub rerank: Option<bool>,
 }
 
 /// One document found, at its best chunk.
@@ -166,6 +177,10 @@ pub struct Results {
     /// reads it to say "not found" without the model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f32>,
+    /// The top results are in the reranker's order (and carry its scores): reranking was asked
+    /// for and answered in time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reranked: bool,
     pub results: Vec<Hit>,
 }
 
@@ -254,8 +269,13 @@ pub async fn search(site: &Site, request: Request) -> Result<Results, DomainErro
         });
     }
     let results = run(site, &request, started).await?;
-    // A degraded answer is not kept: the model may be back for the next reader.
-    if let Some(writes) = writes.filter(|_| !results.degraded) {
+    // A degraded answer is not kept, nor one the reranker should have ordered but did not: the
+    // model may be back for the next reader.
+    let rerank_missed = request.mode == Mode::Hybrid
+        && request.rerank.unwrap_or(site.search.rerank)
+        && !results.reranked
+        && results.results.len() > 1;
+    if let Some(writes) = writes.filter(|_| !results.degraded && !rerank_missed) {
         let now = ports.db.writes().unwrap_or(writes);
         site.searches.keep_results(key, writes, results.clone(), now);
     }
@@ -276,6 +296,7 @@ async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Resu
             degraded,
             corrected,
             similarity,
+            reranked: false,
             results,
         };
     let Some(parsed) = parsed else {
@@ -317,6 +338,14 @@ async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Resu
         }
     }
     let hits = match (keyword, semantic) {
+        (Some(keyword), Some(semantic)) if request.rerank.unwrap_or(settings.rerank) => {
+            let fusion = request.fusion.unwrap_or(settings.fusion);
+            let fused =
+                fusion::fuse(fusion, settings.rrf_k, ratio, keyword, semantic, limit.max(rerank::TOP));
+            let (mut hits, reranked) = rerank::rerank(site, &request.query, fused).await;
+            hits.truncate(limit);
+            return Ok(Results { reranked, ..finish(hits, degraded, corrected, similarity) });
+        }
         (Some(keyword), Some(semantic)) => fusion::fuse(
             request.fusion.unwrap_or(settings.fusion),
             settings.rrf_k,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Fusion, Mode, Request, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::error::DomainError;
 
-/// A search as it arrives in a URL (`/api/search?q=&mode=&limit=&folder=&tag=&after=&ratio=&fusion=`
+/// A search as it arrives in a URL (`/api/search?q=&mode=&limit=&folder=&tag=&after=&ratio=&fusion=&rerank=`
 /// and the `/search` page), checked by [`Params::into_request`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Params {
@@ -19,6 +19,8 @@ pub struct Params {
     pub ratio: Option<String>,
     /// `rrf` or `convex`, overriding the host's setting (for `folio eval`).
     pub fusion: Option<String>,
+    /// `on` or `off`, overriding the host's reranking setting (for `folio eval --rerank`).
+    pub rerank: Option<String>,
     /// Asked while the reader types (the search dialog, `live=true`): insights count a run of
     /// such searches, each extending the last, as one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -63,8 +65,17 @@ impl Params {
                 Fusion::parse(&f).ok_or_else(|| bad(format!("fusion must be rrf or convex, not {f:?}.")))?,
             ),
         };
+        let rerank = match present(self.rerank) {
+            None => None,
+            Some(r) => Some(match r.as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                _ => return Err(bad(format!("rerank must be on or off, not {r:?}."))),
+            }),
+        };
         Ok(Request {
             fusion,
+            rerank,
             query: self.q,
             mode,
             limit,
@@ -106,6 +117,7 @@ mod tests {
                 "tag" => p.tag = value,
                 "after" => p.after = value,
                 "ratio" => p.ratio = value,
+                "rerank" => p.rerank = value,
                 _ => unreachable!(),
             }
         }
@@ -126,12 +138,15 @@ mod tests {
             ("mode", "fuzzy"),
             ("after", "yesterday"),
             ("ratio", "2"),
+            ("rerank", "maybe"),
         ] {
             let err = params(&[("q", "x"), (key, value)]).expect_err(value);
             assert_eq!(err.status(), 400);
             assert!(err.public_message().contains(key), "{key}: {}", err.public_message());
         }
         assert_eq!(params(&[("limit", "50")]).expect("max").limit, 50);
+        assert_eq!(params(&[("rerank", "on")]).expect("on").rerank, Some(true));
+        assert_eq!(params(&[("rerank", "off")]).expect("off").rerank, Some(false));
     }
 
     #[test]

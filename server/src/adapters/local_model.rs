@@ -182,6 +182,23 @@ impl Ai for LocalModel {
         self.embedder.name()
     }
 
+    /// No cross-encoder ships natively (none is in a wheel): the sentence embedder stands in,
+    /// scoring each passage by its cosine with the query, as a reader's call. Measured against
+    /// the fused order on both labelled sets (docs/performance.md); the stand-in answers
+    /// Workers AI's reranker with it.
+    async fn rerank(&self, query: String, passages: Vec<String>) -> Result<Vec<f32>, AiError> {
+        let count = passages.len();
+        let mut texts = Vec::with_capacity(count + 1);
+        texts.push(query);
+        texts.extend(passages);
+        let vectors = self.embed_now(texts).await?;
+        let Some((query, passages)) = vectors.split_first().filter(|(_, rest)| rest.len() == count) else {
+            return Err(AiError::Request(format!("{} vectors for {} texts", vectors.len(), count + 1)));
+        };
+        // The vectors are normalised: the dot product is the cosine.
+        Ok(passages.iter().map(|p| p.iter().zip(query).map(|(a, b)| a * b).sum()).collect())
+    }
+
     /// Background writing: none starts while a reader waits, and it stops for one.
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
         if self.readers.any() {
@@ -376,6 +393,11 @@ impl<A: Ai> Ai for Faulty<A> {
 
     fn embedding_model(&self) -> &str {
         self.inner.embedding_model()
+    }
+
+    async fn rerank(&self, query: String, passages: Vec<String>) -> Result<Vec<f32>, AiError> {
+        self.misbehave().await?;
+        self.inner.rerank(query, passages).await
     }
 
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {

@@ -1,8 +1,9 @@
 //! [`domain::ports::Ai`] on Workers AI. Embeddings: `@cf/baai/bge-small-en-v1.5` by default
 //! (384 dimensions, at most 100 texts per call), pooling pinned to `mean` because `cls`
 //! vectors are not comparable with mean ones. Text: a chat model (`TEXT_MODEL`,
-//! `@cf/meta/llama-3.1-8b-instruct-fast` by default) given a system and a user message. Each
-//! call races a time-out.
+//! `@cf/meta/llama-3.1-8b-instruct-fast` by default) given a system and a user message.
+//! Reranking: `@cf/baai/bge-reranker-base`, a cross-encoder (query and passage read together,
+//! 512 tokens). Each call races a time-out.
 
 use async_trait::async_trait;
 use domain::error::AiError;
@@ -15,6 +16,9 @@ use worker::send::{SendFuture, SendWrapper};
 /// Texts per call: Workers AI's limit for this model.
 const MAX_BATCH: usize = 100;
 const TIME_OUT: Duration = Duration::from_secs(20);
+
+/// The cross-encoder [`Ai::rerank`] asks.
+const RERANK_MODEL: &str = "@cf/baai/bge-reranker-base";
 
 /// Longest answer asked of the text model, in tokens.
 const MAX_ANSWER_TOKENS: u32 = 256;
@@ -50,6 +54,30 @@ struct ChatRequest<'a> {
 struct ChatResponse {
     #[serde(default)]
     response: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RerankRequest<'a> {
+    query: &'a str,
+    contexts: Vec<Context<'a>>,
+    top_k: usize,
+}
+
+#[derive(Serialize)]
+struct Context<'a> {
+    text: &'a str,
+}
+
+/// The passages best first, each by its index in the request.
+#[derive(Deserialize)]
+struct RerankResponse {
+    response: Vec<Ranked>,
+}
+
+#[derive(Deserialize)]
+struct Ranked {
+    id: usize,
+    score: f32,
 }
 
 #[derive(Serialize)]
@@ -100,6 +128,28 @@ impl Ai for WorkersAi {
             vectors.extend(response.data);
         }
         Ok(vectors)
+    }
+
+    async fn rerank(&self, query: String, passages: Vec<String>) -> Result<Vec<f32>, AiError> {
+        let request = RerankRequest {
+            query: &query,
+            contexts: passages.iter().map(|text| Context { text }).collect(),
+            top_k: passages.len(),
+        };
+        let response: RerankResponse =
+            bounded(async { SendFuture::new(self.ai.run(RERANK_MODEL, request)).await.map_err(run_error) })
+                .await?;
+        // Back into the passages' order; one the model left out cannot be placed.
+        let mut scores = vec![None; passages.len()];
+        for ranked in response.response {
+            if let Some(slot) = scores.get_mut(ranked.id) {
+                *slot = Some(ranked.score);
+            }
+        }
+        scores
+            .into_iter()
+            .collect::<Option<Vec<f32>>>()
+            .ok_or_else(|| AiError::Request(format!("{RERANK_MODEL} did not score every passage")))
     }
 
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {

@@ -15,15 +15,6 @@ const BATCH: i64 = 32;
 /// Vector ids forgotten per call.
 const FORGET_BATCH: i64 = 500;
 
-/// What the model reads of a chunk: its place in the document, then its text.
-fn passage(title: &str, heading: &str, body: &str) -> String {
-    if heading.is_empty() {
-        format!("{title}\n{body}")
-    } else {
-        format!("{title} — {heading}\n{body}")
-    }
-}
-
 /// Longest one batch of embeddings may take (a batch is at most 32 chunks).
 const EMBED_TIME_OUT: std::time::Duration = std::time::Duration::from_secs(120);
 
@@ -58,7 +49,8 @@ pub(super) async fn embed(ports: &Ports, version_id: i64) -> Result<(), DomainEr
         if batch.is_empty() {
             break;
         }
-        let texts = batch.iter().map(|c| passage(&c.title, &c.heading, &c.body)).collect();
+        let texts =
+            batch.iter().map(|c| crate::search::chunk::passage(&c.title, &c.heading, &c.body)).collect();
         // Adapters bound their own calls; this bounds one that does not (a hung binding).
         let values = crate::ports::with_timeout(ports.tasks.as_ref(), EMBED_TIME_OUT, ai.embed(texts))
             .await
