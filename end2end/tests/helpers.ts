@@ -6,8 +6,9 @@ import path from "node:path";
 export const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
 /** Uploads one Markdown file (signed-in `request`) and waits until its version is live. */
-export async function uploadMarkdown(request: APIRequestContext, name: string, markdown: string) {
+export async function uploadMarkdown(request: APIRequestContext, name: string, markdown: string, folder?: string) {
   const form = new FormData();
+  if (folder !== undefined) form.append("folder", folder);
   form.append("file", new Blob([markdown]), name);
   const res = await request.post("/api/documents", { multipart: form });
   expect(res.status()).toBe(201);

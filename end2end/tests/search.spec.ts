@@ -194,17 +194,9 @@ test("rerank=on puts hybrid's top results in the host's reranker's order", async
   expect((await request.post("/api/session", { data: admin })).status()).toBe(200);
   const folder = `rerank-${info.project.name}-${unique()}`;
   const upload = async (name: string, markdown: string) => {
-    const form = new FormData();
-    form.append("folder", folder);
-    form.append("file", new Blob([markdown]), name);
-    const res = await request.post("/api/documents", { multipart: form });
-    expect(res.status()).toBe(201);
-    const [doc] = await res.json();
-    await expect
-      .poll(async () => (await (await request.get(`/api/documents/${doc.id}`)).json()).status, { timeout: 30_000 })
-      .toBe("ready");
+    const doc = await uploadMarkdown(request, name, markdown, folder);
     await embedded(request, doc.id);
-    return doc as { id: number; slug: string };
+    return doc;
   };
   const care = await upload(
     "lantern-care.md",
