@@ -132,6 +132,13 @@ pub struct Request {
     pub rerank: Option<bool>,
 }
 
+impl Request {
+    /// Whether hybrid's second stage is asked for (by the request, else the setting).
+    fn reranks(&self, settings: &Settings) -> bool {
+        self.mode == Mode::Hybrid && self.rerank.unwrap_or(settings.rerank)
+    }
+}
+
 /// One document found, at its best chunk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
@@ -271,10 +278,7 @@ pub async fn search(site: &Site, request: Request) -> Result<Results, DomainErro
     let results = run(site, &request, started).await?;
     // A degraded answer is not kept, nor one the reranker should have ordered but did not: the
     // model may be back for the next reader.
-    let rerank_missed = request.mode == Mode::Hybrid
-        && request.rerank.unwrap_or(site.search.rerank)
-        && !results.reranked
-        && results.results.len() > 1;
+    let rerank_missed = request.reranks(&site.search) && !results.reranked && results.results.len() > 1;
     if let Some(writes) = writes.filter(|_| !results.degraded && !rerank_missed) {
         let now = ports.db.writes().unwrap_or(writes);
         site.searches.keep_results(key, writes, results.clone(), now);
@@ -338,22 +342,18 @@ async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Resu
         }
     }
     let hits = match (keyword, semantic) {
-        (Some(keyword), Some(semantic)) if request.rerank.unwrap_or(settings.rerank) => {
+        (Some(keyword), Some(semantic)) => {
             let fusion = request.fusion.unwrap_or(settings.fusion);
-            let fused =
-                fusion::fuse(fusion, settings.rrf_k, ratio, keyword, semantic, limit.max(rerank::TOP));
-            let (mut hits, reranked) = rerank::rerank(site, &request.query, fused).await;
-            hits.truncate(limit);
-            return Ok(Results { reranked, ..finish(hits, degraded, corrected, similarity) });
+            if !request.reranks(settings) {
+                fusion::fuse(fusion, settings.rrf_k, ratio, keyword, semantic, limit)
+            } else {
+                let fused =
+                    fusion::fuse(fusion, settings.rrf_k, ratio, keyword, semantic, limit.max(rerank::TOP));
+                let (mut hits, reranked) = rerank::rerank(site, &request.query, fused).await;
+                hits.truncate(limit);
+                return Ok(Results { reranked, ..finish(hits, degraded, corrected, similarity) });
+            }
         }
-        (Some(keyword), Some(semantic)) => fusion::fuse(
-            request.fusion.unwrap_or(settings.fusion),
-            settings.rrf_k,
-            ratio,
-            keyword,
-            semantic,
-            limit,
-        ),
         (Some(list), None) | (None, Some(list)) => fusion::single(list, limit),
         (None, None) => Vec::new(),
     };
