@@ -33,7 +33,12 @@ impl Stored {
 /// chunk is still in its document's live version, and it is still that document's and says
 /// the same (answers stored before migration 0013 may name ids SQLite gave again, so an id
 /// alone proves nothing). A stale answer is deleted.
-pub(super) async fn lookup(ports: &Ports, key: &str, model: &str) -> Result<Option<Stored>, DomainError> {
+pub(super) async fn lookup(
+    ports: &Ports,
+    key: &str,
+    model: &str,
+    question: &str,
+) -> Result<Option<Stored>, DomainError> {
     #[derive(Deserialize)]
     struct Row {
         answer: String,
@@ -76,7 +81,7 @@ pub(super) async fn lookup(ports: &Ports, key: &str, model: &str) -> Result<Opti
                 l.id == s.chunk_id
                     && l.document_id == s.document_id
                     && l.title == s.title
-                    && super::prompt::passage(&l.body) == s.text
+                    && super::prompt::passage(&l.body, question) == s.text
             })
         })
     };

@@ -86,7 +86,7 @@ async fn answer_events(site: &Site, question: &Question, emit: Emit<'_>) -> Resu
         emit(Event::Done(done));
     };
 
-    if let Some(stored) = cache::lookup(ports, &key, &model).await? {
+    if let Some(stored) = cache::lookup(ports, &key, &model, &question.text).await? {
         let mut done = stored.done(ms(started));
         let quick = quick::quick(site, &question.text, &stored.sources).await;
         emit(Event::Sources(stored.sources));
@@ -124,7 +124,7 @@ async fn answer_events(site: &Site, question: &Question, emit: Emit<'_>) -> Resu
 
     // One generation per question: whoever claims it answers; the others wait for its answer.
     let deadline = web_time::Instant::now() + WAIT_FOR_MODEL;
-    let claim = match claim_or_stored(ports, &key, &model, deadline).await? {
+    let claim = match claim_or_stored(ports, &key, &model, &question.text, deadline).await? {
         Claimed::Mine(claim) => {
             tracing::debug!(ms = ms(started), "ask: claimed");
             claim
@@ -202,12 +202,13 @@ async fn claim_or_stored(
     ports: &Ports,
     key: &str,
     model: &str,
+    question: &str,
     deadline: web_time::Instant,
 ) -> Result<Claimed, DomainError> {
     loop {
         let claim = cache::claim(ports, key).await?;
         // Checked after the claim too: the asker before may have just stored and released.
-        if let Some(stored) = cache::lookup(ports, key, model).await? {
+        if let Some(stored) = cache::lookup(ports, key, model, question).await? {
             if let Some(claim) = claim {
                 claim.release().await;
             }

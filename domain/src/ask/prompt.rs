@@ -250,11 +250,37 @@ pub(super) fn sentences(text: &str) -> Vec<&str> {
     out
 }
 
-/// A passage's first [`PASSAGE_WORDS`] words, on one line.
-pub fn passage(body: &str) -> String {
+/// The [`PASSAGE_WORDS`] words of a chunk the model reads, on one line. A chunk holds about
+/// twice that: the words read are the run of whole sentences holding most of the question's
+/// content words, so an answer in a chunk's second half is read too. Of runs holding as many,
+/// the one starting latest: the run begins at the sentence where the question's words begin,
+/// not with sentences before it that hold none. `…` marks words left out on either side.
+pub fn passage(body: &str, question: &str) -> String {
     let words: Vec<&str> = body.split_whitespace().collect();
-    let mut text = words[..words.len().min(PASSAGE_WORDS)].join(" ");
-    if words.len() > PASSAGE_WORDS {
+    if words.len() <= PASSAGE_WORDS {
+        return words.join(" ");
+    }
+    let asked = content_words(question);
+    let held: Vec<std::collections::HashSet<String>> =
+        words.iter().map(|w| content_words(w).intersection(&asked).cloned().collect()).collect();
+    // Windows start where a sentence does.
+    let starts =
+        std::iter::once(0).chain((1..words.len()).filter(|&i| words[i - 1].ends_with(['.', '?', '!', ':'])));
+    let holds = |start: usize| {
+        let end = (start + PASSAGE_WORDS).min(words.len());
+        held[start..end].iter().flatten().collect::<std::collections::HashSet<_>>().len()
+    };
+    let mut best = (0, holds(0));
+    for start in starts.skip(1) {
+        let n = holds(start);
+        if n > 0 && n >= best.1 {
+            best = (start, n);
+        }
+    }
+    let (start, end) = (best.0, (best.0 + PASSAGE_WORDS).min(words.len()));
+    let mut text = if start > 0 { String::from("… ") } else { String::new() };
+    text.push_str(&words[start..end].join(" "));
+    if end < words.len() {
         text.push('…');
     }
     text
@@ -413,6 +439,18 @@ mod tests {
         let p = prompt("how?", &[s(1, ""), s(2, "Setup")]);
         assert!(p.contains("[1] (Guide) text 1\n[2] (Guide › Setup) text 2\n"), "{p}");
         assert!(p.contains("Question: how?"));
-        assert_eq!(passage(&"w ".repeat(200)).split_whitespace().count(), PASSAGE_WORDS);
+        assert_eq!(passage(&"w ".repeat(200), "w").split_whitespace().count(), PASSAGE_WORDS);
+    }
+
+    #[test]
+    fn the_passage_read_is_the_run_of_sentences_that_holds_the_question() {
+        let filler = "Lorem ipsum dolor sit amet. ".repeat(20);
+        let body = format!("{filler}Lighthouses are painted white to be seen by day. {filler}");
+        let read = passage(&body, "why are lighthouses painted white?");
+        assert!(read.starts_with("… Lighthouses are painted white"), "{read}");
+        assert!(read.ends_with('…') && read.split_whitespace().count() == PASSAGE_WORDS + 1, "{read}");
+        // Nothing of the question in the chunk, or a short chunk: its start, as before.
+        assert!(passage(&body, "rainbows").starts_with("Lorem ipsum"));
+        assert_eq!(passage("Short and whole.", "whole"), "Short and whole.");
     }
 }

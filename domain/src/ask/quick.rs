@@ -97,7 +97,8 @@ fn candidates(question: &str, sources: &[Source]) -> Vec<Candidate> {
         return Vec::new();
     }
     let candidate = |n: usize, text: &str| {
-        let text = text.trim().to_owned();
+        // A passage read from a chunk's middle starts "… " and then a whole sentence.
+        let text = text.trim().trim_start_matches('…').trim_start().to_owned();
         let held = content_words(&text).intersection(&asked).count() as f32 / asked.len() as f32;
         Candidate { n, text, held }
     };

@@ -57,7 +57,7 @@ pub(super) async fn retrieve(site: &Site, question: &Question) -> Result<Retriev
         .into_iter()
         .filter_map(|hit| {
             let body = bodies.iter().find(|b| b.id == hit.chunk_id)?;
-            Some((hit, prompt::passage(&body.body)))
+            Some((hit, prompt::passage(&body.body, &question.text)))
         })
         .enumerate()
         .map(|(i, (hit, text))| Source {
