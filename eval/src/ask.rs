@@ -32,6 +32,8 @@ struct Done {
     citations: Vec<usize>,
     not_found: bool,
     cached: bool,
+    #[serde(default)]
+    quoted: bool,
     unavailable: Option<String>,
     timings: Timings,
 }
@@ -126,6 +128,7 @@ pub fn run(
     let (mut in_sources, mut cited_gold, mut cited_any, mut wrongly_not_found) = (0, 0, 0, 0);
     let (mut quick_any, mut quick_gold, mut quick_none) = (0, 0, 0);
     let (mut unavailable, mut cached) = (0, 0);
+    let (mut quoted, mut model_gold) = (0, 0);
     let (mut to_sources, mut to_first, mut to_end, mut rates) = (vec![], vec![], vec![], vec![]);
     let mut to_quick = vec![];
     let mut timing = |a: &Answer| {
@@ -151,6 +154,8 @@ pub fn run(
         in_sources += usize::from(!gold_n.is_empty());
         cited_gold += usize::from(a.done.citations.iter().any(|n| gold_n.contains(n)));
         cited_any += usize::from(!a.done.citations.is_empty());
+        quoted += usize::from(a.done.quoted);
+        model_gold += usize::from(!a.done.quoted && a.done.citations.iter().any(|n| gold_n.contains(n)));
         quick_any += usize::from(!a.quick.sentences.is_empty());
         quick_gold += usize::from(a.quick.sentences.iter().any(|c| gold_n.contains(&c.n)));
         wrongly_not_found += usize::from(a.done.not_found);
@@ -183,6 +188,8 @@ pub fn run(
         ("gold document among the sources", in_sources, n),
         ("gold document among the cited sources", cited_gold, n),
         ("answers citing any source", cited_any, n),
+        ("gold document among the cited sources of the model's own answers", model_gold, n),
+        ("answers quoting the quick answer (the model's did not hold up)", quoted, n),
         ("\"not found\" for an answerable question", wrongly_not_found, n),
         ("\"not found\" for an unanswerable question", said_not_found, u),
         ("\"not found\" for an unanswerable question at once, without the model", at_once, u),

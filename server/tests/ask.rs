@@ -27,6 +27,9 @@ const ZEPPELIN: &str = "---\ntitle: Zeppelin mooring\n---\n# Zeppelin mooring\n\
 Airships are moored to a mast by the nose, so they swing with the wind. The Hindenburg used a \
 mobile mast on rails at Lakehurst.\n";
 
+/// The passage's sentence that answers how airships are moored, as an answer quoting it.
+const QUOTED: &str = "Airships are moored to a mast by the nose, so they swing with the wind [1].";
+
 /// Ask's scripted model: enrichment's calls never answer and are not counted.
 fn model(answer: Answer, open: bool) -> Arc<Scripted> {
     Scripted::with(answer, open, Enrichment::Ignored)
@@ -42,15 +45,7 @@ struct Site {
 }
 
 async fn site(ai: Arc<Scripted>) -> Site {
-    let (native, dir) = native().await;
-    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let (status, _) = upload(&native, &admin, &[("zeppelin.md", ZEPPELIN.as_bytes())]).await;
-    assert_eq!(status, StatusCode::CREATED);
-    native.tasks.wait_idle().await;
-    let (vectors, _) =
-        server::adapters::vector_index::VectorIndex::open(&dir.path().join("vectors.sqlite3"), 4)
-            .expect("vectors");
-    assert!(vectors.ready(Duration::from_secs(10)).await);
+    let (native, admin, dir) = native_with(&[("zeppelin.md", ZEPPELIN.as_bytes())]).await;
     let settings = enrich::Settings {
         text_model: "scripted".into(),
         calls_per_minute: 1_000,
@@ -59,7 +54,7 @@ async fn site(ai: Arc<Scripted>) -> Site {
         breaker_failures: 100,
         ..enrich::Settings::default()
     };
-    let ports = native.site.ports.clone().with_semantic(ai, Arc::new(vectors));
+    let ports = with_scripted_model(&native, &dir, ai).await;
     // The scripted embeddings are not a model's: similarities mean nothing here, so the bar
     // for "not found" at once is off (its own test turns it on).
     // Follow-ups are rewritten by the (scripted) model, as on the Worker.
@@ -355,6 +350,35 @@ async fn what_the_model_writes_is_text_and_a_question_without_passages_is_not_fo
 }
 
 #[tokio::test]
+async fn a_model_that_finds_nothing_where_the_passages_answer_is_replaced_by_their_words() {
+    // The small model's "not found" to a question its passage answers.
+    let ai = model(Answer::Text(ask::prompt::NOT_FOUND), true);
+    let site = site(ai.clone()).await;
+    let (_, events, answered) = ask_whole(&site.router, &question("How are airships moored?")).await;
+    assert_eq!(answered.quick.as_answer(), QUOTED, "the quick answer came first");
+    assert_eq!(answered.answer, QUOTED);
+    assert!(
+        matches!(events.last(), Some(Event::Done(d)) if d.quoted && !d.not_found && d.answer.as_deref() == Some(QUOTED))
+    );
+    // Stored as the answer, and still known for what it is when it comes from storage.
+    let (_, _, stored) = ask_whole(&site.router, &question("How are airships moored?")).await;
+    let done = stored.done.expect("done");
+    assert!(done.cached && done.quoted && stored.answer == QUOTED, "{done:?}");
+    // The page shows it once, as the answer, and never "not found" under it.
+    let (_, _, page) = send(&site.router, get("/ask?q=How+are+airships+moored%3F")).await;
+    assert!(page.contains("ask-answer--quoted") && !page.contains("data-testid=\"ask-quick\""), "{page}");
+    assert!(!page.contains("couldn&#x27;t find") && !page.contains("couldn't find"));
+    assert!(
+        page.contains("the model&#x27;s answer did not hold up")
+            || page.contains("the model's answer did not hold up")
+    );
+    // Where no sentence answers, "not found" stays.
+    let (_, _, nothing) = ask_whole(&site.router, &question("What is the capital of Mongolia?")).await;
+    assert_eq!(nothing.answer, ask::prompt::NOT_FOUND);
+    assert!(nothing.done.expect("done").not_found);
+}
+
+#[tokio::test]
 async fn an_answer_is_checked_against_its_passages() {
     // Drawn from passage 1 without saying so: the citation is attached.
     let ai = model(Answer::Text("Airships are moored to a mast by the nose."), true);
@@ -365,11 +389,13 @@ async fn an_answer_is_checked_against_its_passages() {
     let (_, _, stored) = ask_whole(&site.router, &question("How are airships moored?")).await;
     assert_eq!(stored.answer, answered.answer, "kept as checked");
 
-    // Drawn from none of them (the model answered from what it learned): "not found".
+    // Drawn from none of them (the model answered from what it learned): its answer goes, and
+    // the passage's own sentence that answers (the quick answer) is the answer instead.
     ai.answer(Answer::Text("The capital of Peru is Lima, a large city."));
     let (_, _, made_up) = ask_whole(&site.router, &question("How are airships moored at Lima?")).await;
-    assert_eq!(made_up.answer, ask::prompt::NOT_FOUND);
-    assert!(made_up.done.expect("done").not_found);
+    assert_eq!(made_up.answer, QUOTED);
+    let done = made_up.done.expect("done");
+    assert!(done.quoted && !done.not_found && done.citations == vec![1], "{done:?}");
 
     // What a small model said to a question the documents cannot answer, citing a passage that
     // says nothing of it: a citation proves nothing, the sentence goes, and with it the answer.

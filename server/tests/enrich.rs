@@ -48,11 +48,7 @@ fn settings() -> enrich::Settings {
 async fn site(ai: Arc<Scripted>, settings: enrich::Settings) -> Site {
     let (native, dir) = native().await;
     native.tasks.wait_idle().await;
-    let (vectors, _) =
-        server::adapters::vector_index::VectorIndex::open(&dir.path().join("vectors.sqlite3"), 4)
-            .expect("vectors");
-    assert!(vectors.ready(Duration::from_secs(10)).await);
-    let ports = native.site.ports.clone().with_semantic(ai, Arc::new(vectors));
+    let ports = with_scripted_model(&native, &dir, ai).await;
     let site = domain::Site { ports, ..native.site.clone() }.with_enrich_settings(settings);
     let router = router_with(site.clone());
     Site { router, ports: site.ports.clone(), site, native, _dir: dir }

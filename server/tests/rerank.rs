@@ -81,17 +81,9 @@ fn titles(found: &Value) -> Vec<&str> {
 
 /// The three pages, and a router whose site reranks with `reranker` (`on`: the setting).
 async fn site(reranker: Arc<Reranker>, on: bool) -> (axum::Router, tempfile::TempDir) {
-    let (native, dir) = native().await;
-    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let (status, _) =
-        upload(&native, &admin, &PAGES.iter().map(|(n, t)| (*n, t.as_bytes())).collect::<Vec<_>>()).await;
-    assert_eq!(status, StatusCode::CREATED);
-    native.tasks.wait_idle().await;
-    let (vectors, _) =
-        server::adapters::vector_index::VectorIndex::open(&dir.path().join("vectors.sqlite3"), 4)
-            .expect("vectors");
-    assert!(vectors.ready(Duration::from_secs(10)).await);
-    let ports = native.site.ports.clone().with_semantic(reranker, Arc::new(vectors));
+    let (native, _, dir) =
+        native_with(&PAGES.iter().map(|(n, t)| (*n, t.as_bytes())).collect::<Vec<_>>()).await;
+    let ports = with_scripted_model(&native, &dir, reranker).await;
     let search = domain::search::Settings {
         rerank: on,
         rerank_timeout: Duration::from_millis(300),

@@ -11,11 +11,21 @@ pub fn AnswerView(answered: Answered, #[prop(optional)] asking: bool) -> impl In
     let Answered { sources, quick, answer, done, .. } = answered;
     let answer_blocks = blocks(&answer, sources.len());
     let not_found = done.as_ref().is_some_and(|d| d.not_found);
-    let class = if not_found { "ask-answer ask-answer--not-found" } else { "ask-answer" };
+    // The model's answer did not hold up and the quick answer's sentences are the answer: shown
+    // once, as the answer.
+    let quoted = done.as_ref().is_some_and(|d| d.quoted);
+    let class = match (not_found, quoted) {
+        (true, _) => "ask-answer ask-answer--not-found",
+        (false, true) => "ask-answer ask-answer--quoted",
+        (false, false) => "ask-answer",
+    };
     let status = done.as_ref().map(|d| {
         let mut parts = Vec::new();
         if d.cached {
             parts.push("answered before".to_owned());
+        }
+        if d.quoted {
+            parts.push("the passages' own words (the model's answer did not hold up)".to_owned());
         }
         if let Some(quick) = d.timings.quick_ms {
             parts.push(format!("quick answer after {quick} ms"));
@@ -34,7 +44,7 @@ pub fn AnswerView(answered: Answered, #[prop(optional)] asking: bool) -> impl In
     let degraded = done.as_ref().is_some_and(|d| d.degraded);
     let cite_sources = sources.clone();
     // The passages' own sentences, each cited: shown from before the model's first word on.
-    let quick = (!quick.sentences.is_empty()).then(|| {
+    let quick = (!quick.sentences.is_empty() && !quoted).then(|| {
         let sentences = quick
             .sentences
             .into_iter()

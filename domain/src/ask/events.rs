@@ -46,6 +46,11 @@ pub struct Done {
     /// attached, or "not found" in place of an answer drawn from none of the passages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
+    /// The answer is the quick answer's sentences, quoted: the model's own said nothing a
+    /// passage supports (or said "not found") while the passages hold sentences that answer.
+    /// The page then shows the quick answer as the answer, rather than "not found" under it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quoted: bool,
     pub timings: Timings,
 }
 

@@ -82,6 +82,7 @@ pub(super) async fn conclude(
     site: &Site,
     generated: Option<Result<String, AiError>>,
     sources: &[Source],
+    quick: &super::Quick,
     key: &str,
     model: &str,
     done: &mut Done,
@@ -90,15 +91,22 @@ pub(super) async fn conclude(
     match generated {
         Some(Ok(answer)) if !answer.trim().is_empty() => {
             guard::succeeded(ports).await?;
-            let kept = if prompt::says_not_found(&answer) {
-                answer.clone()
+            let grounded = if prompt::says_not_found(&answer) {
+                None
             } else {
-                let attributed = prompt::attribute(&answer, sources);
-                if attributed.grounded {
-                    attributed.text
-                } else {
-                    prompt::NOT_FOUND.to_owned()
+                Some(prompt::attribute(&answer, sources)).filter(|a| a.grounded).map(|a| a.text)
+            };
+            // Nothing the model said holds up, or it found nothing: where the passages' own
+            // sentences answer (the quick answer, shown already), they are the answer; "not
+            // found" under them would contradict the page.
+            let kept = match grounded {
+                Some(text) => text,
+                None if !quick.sentences.is_empty() => {
+                    done.quoted = true;
+                    quick.as_answer()
                 }
+                None if prompt::says_not_found(&answer) => answer.clone(),
+                None => prompt::NOT_FOUND.to_owned(),
             };
             done.citations = prompt::citations(&kept, sources.len());
             done.not_found = prompt::says_not_found(&kept);

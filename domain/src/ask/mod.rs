@@ -89,6 +89,7 @@ async fn answer_events(site: &Site, question: &Question, emit: Emit<'_>) -> Resu
     if let Some(stored) = cache::lookup(ports, &key, &model, &question.text).await? {
         let mut done = stored.done(ms(started));
         let quick = quick::quick(site, &question.text, &stored.sources).await;
+        done.quoted = quoted(&quick, &stored.answer);
         emit(Event::Sources(stored.sources));
         send_quick(quick, &mut done, started, emit);
         emit(Event::Text(stored.answer));
@@ -115,7 +116,8 @@ async fn answer_events(site: &Site, question: &Question, emit: Emit<'_>) -> Resu
         return Ok(());
     }
     // The passages' own best sentences, before the model writes (and without one).
-    send_quick(quick::quick(site, &question.text, &sources).await, &mut done, started, emit);
+    let quick = quick::quick(site, &question.text, &sources).await;
+    send_quick(quick.clone(), &mut done, started, emit);
     let Some(ai) = ports.ai.clone().filter(|_| !model.is_empty()) else {
         done.unavailable = Some("Answers are unavailable: this site has no text model.".into());
         finish(done, emit);
@@ -134,6 +136,7 @@ async fn answer_events(site: &Site, question: &Question, emit: Emit<'_>) -> Resu
                 emit(Event::Sources(stored.sources.clone()));
             }
             done = Done { timings: done.timings.clone(), ..stored.done(done.timings.sources_ms) };
+            done.quoted = quoted(&quick, &stored.answer);
             emit(Event::Text(stored.answer));
             done.timings.first_text_ms = Some(ms(started));
             finish(done, emit);
@@ -167,10 +170,15 @@ async fn answer_events(site: &Site, question: &Question, emit: Emit<'_>) -> Resu
     tracing::debug!(ms = ms(started), "ask: admitted");
     let user = prompt::prompt(&question.text, &sources);
     let generated = generate::stream(site, ai.as_ref(), &user, deadline, started, &mut done, emit).await;
-    generate::conclude(site, generated, &sources, &key, &model, &mut done).await?;
+    generate::conclude(site, generated, &sources, &quick, &key, &model, &mut done).await?;
     claim.release().await;
     finish(done, emit);
     Ok(())
+}
+
+/// A stored answer is the quick answer quoted (see [`Done::quoted`]).
+fn quoted(quick: &Quick, answer: &str) -> bool {
+    !quick.sentences.is_empty() && answer == quick.as_answer()
 }
 
 /// Sends the quick answer, if there is one.

@@ -42,6 +42,25 @@ const FEWEST_WORDS: usize = 5;
 /// Longest sentence considered, in words (a passage flattened from a table or a list).
 const MOST_WORDS: usize = 60;
 
+impl Quick {
+    /// The sentences as an answer, each citing its passage before its full stop, as the
+    /// model is asked to.
+    pub fn as_answer(&self) -> String {
+        let cited: Vec<String> = self
+            .sentences
+            .iter()
+            .map(|c| {
+                let text = c.text.trim_end();
+                match text.strip_suffix(['.', '!', '?']) {
+                    Some(bare) => format!("{bare} [{}]{}", c.n, &text[bare.len()..]),
+                    None => format!("{text} [{}]", c.n),
+                }
+            })
+            .collect();
+        cited.join(" ")
+    }
+}
+
 /// One sentence the quick answer may use.
 #[derive(Debug, Clone, PartialEq)]
 struct Candidate {

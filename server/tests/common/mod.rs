@@ -5,9 +5,12 @@
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use domain::ports::{Ai, Ports};
 use http_body_util::BodyExt;
 use server::config::Config;
 use server::startup::{build, Native};
+use std::sync::Arc;
+use std::time::Duration;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
@@ -133,6 +136,26 @@ pub async fn upload(
 ) -> (StatusCode, serde_json::Value) {
     let (status, _, body) = send(&native.router, with_cookie(multipart(files), cookie)).await;
     (status, serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)))
+}
+
+/// A native site with `files` uploaded by the admin and processed: the site, the admin's cookie.
+pub async fn native_with(files: &[(&str, &[u8])]) -> (Native, String, TempDir) {
+    let (native, dir) = native().await;
+    let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (status, body) = upload(&native, &admin, files).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    native.tasks.wait_idle().await;
+    (native, admin, dir)
+}
+
+/// The native site's ports with `ai` for a model and a vector index of 4 dimensions (a
+/// scripted model's) in `dir`, so that search is hybrid.
+pub async fn with_scripted_model(native: &Native, dir: &TempDir, ai: Arc<dyn Ai>) -> Ports {
+    let (vectors, _) =
+        server::adapters::vector_index::VectorIndex::open(&dir.path().join("vectors.sqlite3"), 4)
+            .expect("vectors");
+    assert!(vectors.ready(Duration::from_secs(10)).await);
+    native.site.ports.clone().with_semantic(ai, Arc::new(vectors))
 }
 
 pub fn delete(uri: &str) -> Request<Body> {

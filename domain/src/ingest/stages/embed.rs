@@ -15,8 +15,12 @@ const BATCH: i64 = 32;
 /// Vector ids forgotten per call.
 const FORGET_BATCH: i64 = 500;
 
-/// Longest one batch of embeddings may take (a batch is at most 32 chunks).
-const EMBED_TIME_OUT: std::time::Duration = std::time::Duration::from_secs(120);
+/// Longest one batch of embeddings may take, waiting included. Adapters bound each call they
+/// make (the local model each slice, from when it runs; Workers AI each request), so this only
+/// ends a binding that hangs. It is long because a batch may wait behind a large import's
+/// others: at 120 s, batches queued during a 300-page import failed while waiting and were
+/// retried 20 s later for nothing.
+const EMBED_TIME_OUT: std::time::Duration = std::time::Duration::from_secs(600);
 
 pub(super) async fn embed(ports: &Ports, version_id: i64) -> Result<(), DomainError> {
     let (Some(ai), Some(vectors)) = (&ports.ai, &ports.vectors) else {
