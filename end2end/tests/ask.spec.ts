@@ -232,3 +232,29 @@ test("bad questions are clear 400s", async ({ request }) => {
     expect((await res.json()).error.message).toContain(says);
   }
 });
+
+test("when nothing the model wrote holds up, the passages' own sentence is the answer, shown once", async ({ page, request }, info) => {
+  // The stand-in says what it is told; natively the same domain code is tested by server/tests/ask.rs.
+  test.skip(info.project.name !== "worker", "the Worker's stand-in can be told what to say");
+  test.setTimeout(120_000);
+  const said = "The capital city of Mongolia is Beijing.";
+  expect((await request.post(`${standinURL}/__fault`, { data: `say:${said}` })).status()).toBe(200);
+  try {
+    await page.goto("/ask");
+    await hydrated(page);
+    await page.getByTestId("ask-input").fill(`When is a page view counted? ${unique()}`);
+    await page.getByTestId("ask-submit").click();
+    // The quick answer first, then, the model's claim dropped, the same sentence as the answer.
+    const answer = page.locator(".ask-answer--quoted");
+    await expect(answer).toContainText("Counting a page view happens after the response is sent.", { timeout: 60_000 });
+    await expect(answer).not.toContainText("Beijing");
+    await expect(answer.getByTestId("ask-cite").first()).toHaveAttribute("href", /^\/docs\//);
+    await expect(page.getByTestId("ask-quick")).toHaveCount(0);
+    await expect(page.getByTestId("ask-status")).toContainText("the model's answer did not hold up");
+    await expect(page.getByText("couldn't find")).toHaveCount(0);
+    await expect(page.getByTestId("ask-sources-title")).toHaveText("Sources");
+    await page.screenshot({ path: `end2end/screenshots/${info.project.name}-ask-quoted.png`, fullPage: true });
+  } finally {
+    await request.post(`${standinURL}/__fault`, { data: "up" });
+  }
+});
