@@ -128,32 +128,31 @@ async fn by_model(site: &Site, thread: &[String], follow_up: &str, previous: &st
     }
     let ai = site.ports.ai.clone().filter(|_| !site.enrich.text_model.is_empty())?;
     let user = prompt(thread, follow_up);
-    // The first line is the rewrite: generation stops there (or at the time-out).
-    let (lines, mut received) = futures::channel::mpsc::unbounded::<String>();
-    let written = std::sync::Mutex::new(String::new());
+    // The first line is the rewrite: generation stops there (or at the time-out). The pieces
+    // reach the reader below through a channel, since the model's callback cannot await.
+    let (pieces, mut received) = futures::channel::mpsc::unbounded::<String>();
     let writing = async {
         let send = |piece: &str| {
-            let _ = lines.unbounded_send(piece.to_owned());
+            let _ = pieces.unbounded_send(piece.to_owned());
         };
         ai.generate_streamed(SYSTEM.to_owned(), user, &send).await
     };
     let first_line = async {
         use futures::StreamExt;
+        let mut text = String::new();
         while let Some(piece) = received.next().await {
-            let mut text = written.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             text.push_str(&piece);
             if text.trim_start().contains('\n') {
                 break;
             }
         }
+        text
     };
     // The whole reply, or its first line as soon as it is written.
     let model = async {
         match futures::future::select(std::pin::pin!(writing), std::pin::pin!(first_line)).await {
             futures::future::Either::Left((whole, _)) => whole,
-            futures::future::Either::Right(((), _)) => {
-                Ok(written.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone())
-            }
+            futures::future::Either::Right((line, _)) => Ok(line),
         }
     };
     let tasks = site.ports.tasks.as_ref();
