@@ -65,6 +65,10 @@ pub fn AnswerView(answered: Answered, #[prop(optional)] asking: bool) -> impl In
         {quick}
         {(!answer.is_empty() || asking).then(|| view! {
             <div class=class data-testid="ask-answer" aria-live="polite" aria-busy=asking.to_string()>
+                // Where the quoted answer's words come from, as the quick answer said.
+                {quoted.then(|| view! {
+                    <h2 class="ask-quick__title">"Answer "<span class="muted">"· from the passages"</span></h2>
+                })}
                 {answer_blocks.into_iter().map(|block| render_block(block, &cite_sources)).collect_view()}
                 {asking.then(|| view! { <span class="ask-answer__cursor" aria-hidden="true"></span> })}
             </div>
