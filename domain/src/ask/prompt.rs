@@ -161,7 +161,7 @@ fn uncited(sentence: &str) -> String {
 }
 
 /// `sentence` with ` [n]` before its full stop (and its trailing white space kept).
-fn cite(sentence: &str, n: usize) -> String {
+pub(super) fn cite(sentence: &str, n: usize) -> String {
     let body = sentence.trim_end();
     let trailing = &sentence[body.len()..];
     let (words, stop) = match body.char_indices().last() {

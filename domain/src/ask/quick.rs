@@ -46,17 +46,8 @@ impl Quick {
     /// The sentences as an answer, each citing its passage before its full stop, as the
     /// model is asked to.
     pub fn as_answer(&self) -> String {
-        let cited: Vec<String> = self
-            .sentences
-            .iter()
-            .map(|c| {
-                let text = c.text.trim_end();
-                match text.strip_suffix(['.', '!', '?']) {
-                    Some(bare) => format!("{bare} [{}]{}", c.n, &text[bare.len()..]),
-                    None => format!("{text} [{}]", c.n),
-                }
-            })
-            .collect();
+        let cited: Vec<String> =
+            self.sentences.iter().map(|c| super::prompt::cite(c.text.trim(), c.n)).collect();
         cited.join(" ")
     }
 }
