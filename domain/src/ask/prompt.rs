@@ -453,4 +453,13 @@ mod tests {
         assert!(passage(&body, "rainbows").starts_with("Lorem ipsum"));
         assert_eq!(passage("Short and whole.", "whole"), "Short and whole.");
     }
+
+    #[test]
+    fn a_hostile_chunk_of_endless_tiny_sentences_still_gives_one_passage() {
+        // Every word starts a sentence: as many windows as words, each still 90 words read.
+        let body = format!("{} Lighthouses shine. {}", "a. ".repeat(20_000), "b. ".repeat(20_000));
+        let read = passage(&body, "lighthouses");
+        assert!(read.starts_with("… Lighthouses shine."), "{}", &read[..40]);
+        assert_eq!(read.split_whitespace().count(), PASSAGE_WORDS + 1);
+    }
 }
