@@ -134,6 +134,16 @@ impl Config {
         self.site.text_model.or(DEFAULT_TEXT_MODEL)
     }
 
+    /// The cross-encoder of hybrid's second stage, when one is named (a folder or repo id, as
+    /// the others). None ships natively, so by default the embedding model stands in for it
+    /// (and with `off`, nothing does).
+    pub fn rerank_model(&self) -> Option<String> {
+        match &self.site.rerank_model {
+            ModelChoice::Named(name) => Some(name.clone()),
+            ModelChoice::HostDefault | ModelChoice::Off => None,
+        }
+    }
+
     /// Turns both models off (keyword search only, no enrichment): tests and benchmarks.
     #[must_use]
     pub fn without_models(mut self) -> Self {

@@ -13,8 +13,8 @@
 //! Text generation (`{messages: [{role, content}]}` → `{response}`, Workers AI's chat shape) is
 //! answered by the native text model, so enrichment on the Worker gets real text too. A
 //! reranker's call (`{query, contexts: [{text}]}` → `{response: [{id, score}]}`, best first, as
-//! `@cf/baai/bge-reranker-base` answers) is scored by the native model's stand-in for a
-//! cross-encoder (the embedder's cosine of query and passage).
+//! `@cf/baai/bge-reranker-base` answers) is scored as the native host scores it: by the
+//! cross-encoder `FOLIO_RERANK_MODEL` names, else the embedder's cosine of query and passage.
 //!
 //! `POST /__fault` with `down`, `hang`, `slow:<ms>` or `up` makes the model fail, never answer,
 //! answer late, or work again, for tests of what the Worker does without it; `say:<text>` makes
@@ -120,6 +120,14 @@ async fn load(config: &Config, data: Option<std::path::PathBuf>) -> anyhow::Resu
         })
         .await??;
         model = model.with_generator(generator);
+    }
+    if let Some(name) = config.rerank_model() {
+        let cache = config.model_cache.clone();
+        let reranker = tokio::task::spawn_blocking(move || {
+            models::CrossEncoder::load(&models::ModelSource::parse(&name, &cache)?)
+        })
+        .await??;
+        model = model.with_reranker(reranker);
     }
     let dims = model.dimensions();
     let dir = match data {

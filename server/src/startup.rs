@@ -157,6 +157,12 @@ async fn semantic(
         text_model = generator.name().to_owned();
         model = model.with_generator(generator);
     }
+    if let Some(reranker) = cross_encoder(config).await {
+        tracing::info!(model = reranker.name(), "reranker loaded");
+        model = model.with_reranker(reranker);
+    } else if config.site.rerank_model == domain::config::ModelChoice::Off {
+        model = model.without_reranker();
+    }
     let dimensions = model.dimensions();
     let (vectors, opened) = match VectorIndex::open(&config.data_dir.join("vectors.sqlite3"), dimensions) {
         Ok(opened) => opened,
@@ -203,6 +209,28 @@ async fn text_generator(config: &Config) -> Option<models::TextGenerator> {
         }
         Err(err) => {
             tracing::warn!(%err, "loading the text model panicked; enrichment is off");
+            None
+        }
+    }
+}
+
+/// The cross-encoder `RERANK_MODEL` names, when it loads (else the embedder stands in).
+async fn cross_encoder(config: &Config) -> Option<models::CrossEncoder> {
+    let name = config.rerank_model()?;
+    let cache = config.model_cache.clone();
+    let loaded = tokio::task::spawn_blocking(move || {
+        let source = models::ModelSource::parse(&name, &cache)?;
+        models::CrossEncoder::load(&source)
+    })
+    .await;
+    match loaded {
+        Ok(Ok(reranker)) => Some(reranker),
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "no reranker; the embedding model stands in");
+            None
+        }
+        Err(err) => {
+            tracing::warn!(%err, "loading the reranker panicked; the embedding model stands in");
             None
         }
     }

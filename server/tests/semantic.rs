@@ -125,6 +125,65 @@ async fn the_local_models_rerank_scores_passages_by_meaning() {
     assert!(scores.iter().all(|s| (-1.0..=1.0).contains(s)), "cosines: {scores:?}");
 }
 
+/// A cross-encoder named by `RERANK_MODEL` answers the reranker's call in the embedder's place.
+/// (Built from MiniLM for the test: no published cross-encoder ships offline; see
+/// `models::fixtures`.)
+#[tokio::test]
+async fn a_named_cross_encoder_reranks_in_the_embedders_place() {
+    use domain::ports::Ai;
+    let dir = tempfile::TempDir::new().expect("dir");
+    models::fixtures::bert_cross_encoder(&models::fixtures::minilm(), dir.path()).expect("fixture");
+    let source = models::ModelSource::Dir(dir.path().to_owned());
+    let direct = models::CrossEncoder::load(&source).expect("loads");
+    let model =
+        LocalModel::new(embedder()).with_reranker(models::CrossEncoder::load(&source).expect("loads"));
+    let (query, passages) =
+        ("how do I protect against losing my files", vec![GARDEN.to_owned(), BACKUPS.to_owned()]);
+    let scores = model.rerank(query.into(), passages.clone()).await.expect("scores");
+    assert_eq!(scores, direct.score(query, &passages).expect("scored"));
+    assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "probabilities: {scores:?}");
+}
+
+/// The setting is read at start: search's second stage shows the named model's scores. A name
+/// that does not load leaves the site up, the embedder standing in; `off` reranks nothing.
+#[tokio::test]
+async fn the_rerank_model_setting_loads_at_start_and_a_bad_one_leaves_the_embedder() {
+    use domain::config::ModelChoice;
+    let models_dir = tempfile::TempDir::new().expect("dir");
+    models::fixtures::same_score_cross_encoder(&models::fixtures::minilm(), models_dir.path(), 0.75)
+        .expect("fixture");
+    let named = models_dir.path().to_str().expect("utf-8").to_owned();
+    // (the setting, reranked, every score the named model's)
+    for (choice, reranked, named_model_scores) in [
+        (ModelChoice::Named(named), true, true),
+        (ModelChoice::Named("/not/a/model".into()), true, false),
+        (ModelChoice::Off, false, false),
+    ] {
+        let dir = tempfile::TempDir::new().expect("dir");
+        let mut config = model_config(dir.path(), None);
+        config.site.rerank_model = choice.clone();
+        config.site.search.rerank = true;
+        let native =
+            server::startup::build(&config, app::http::leptos_options().expect("o")).await.expect("host");
+        native.tasks.wait_idle().await;
+        let admin = session_cookie(&native.router, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        upload(&native, &admin, &[("backups.md", BACKUPS.as_bytes()), ("garden.md", GARDEN.as_bytes())])
+            .await;
+        native.tasks.wait_idle().await;
+        let found = search(&native, "q=water+the+plants+or+copy+the+data+folder").await;
+        assert_eq!(found["reranked"].as_bool().unwrap_or(false), reranked, "{choice:?}: {found}");
+        let scores: Vec<f64> = found["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .filter_map(|r| r["score"].as_f64())
+            .collect();
+        assert!(scores.len() >= 2, "{found}");
+        let all_the_named_models = scores.iter().all(|s| (s - 0.75).abs() < 1e-4);
+        assert_eq!(all_the_named_models, named_model_scores, "{choice:?}: {scores:?}");
+    }
+}
+
 #[tokio::test]
 async fn the_vector_index_passes_the_contract_and_survives_a_restart() {
     let dir = tempfile::TempDir::new().expect("dir");

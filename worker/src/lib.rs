@@ -221,7 +221,8 @@ fn site(env: &Env, config: &SiteConfig) -> Result<Site, StartError> {
     if let (Some(model), Ok(ai), Some(vectors)) =
         (model, env.ai("AI"), vectorize::Vectorize::from_env(env, "VECTORS", dimensions))
     {
-        let ai = workers_ai::WorkersAi::new(ai, model, text_model.clone());
+        let rerank_model = config.rerank_model.or("@cf/baai/bge-reranker-base");
+        let ai = workers_ai::WorkersAi::new(ai, model, text_model.clone(), rerank_model);
         ports = ports.with_semantic(Arc::new(ai), Arc::new(vectors));
         return Ok(Site::configured(ports, config, access, text_model));
     }

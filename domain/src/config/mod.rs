@@ -48,6 +48,9 @@ pub struct SiteConfig {
     pub access_aud: Option<String>,
     pub embedding_model: ModelChoice,
     pub text_model: ModelChoice,
+    /// The cross-encoder of hybrid's second stage (`SEARCH_RERANK`): a Workers AI model on the
+    /// Worker, a folder or repo id natively, where none is the default (the embedder stands in).
+    pub rerank_model: ModelChoice,
     pub search: search::Settings,
     /// The model's budget, breaker and time-out (`text_model` is filled in by the host with
     /// the model it loaded).
@@ -68,6 +71,7 @@ impl Default for SiteConfig {
             access_aud: None,
             embedding_model: ModelChoice::HostDefault,
             text_model: ModelChoice::HostDefault,
+            rerank_model: ModelChoice::HostDefault,
             search: search::Settings::default(),
             enrich: enrich::Settings::default(),
             limits: ClientLimits::default(),

@@ -205,6 +205,15 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        var: "RERANK_MODEL",
+        toml: "rerank_model",
+        example: "cross-encoder/ms-marco-MiniLM-L-6-v2",
+        apply: |c, v| {
+            c.rerank_model = model(v);
+            Ok(())
+        },
+    },
+    Setting {
         var: "ASK_MIN_SIMILARITY",
         toml: "ask.min_similarity",
         example: "off",

@@ -15,7 +15,7 @@
 use async_trait::async_trait;
 use domain::error::AiError;
 use domain::ports::{Ai, OnText};
-use models::{GenerateOptions, SentenceEmbedder, TextGenerator};
+use models::{CrossEncoder, GenerateOptions, SentenceEmbedder, TextGenerator};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +46,8 @@ pub struct LocalModel {
     /// shares the cores with at most the slice already running.
     queries: Arc<Queries>,
     generator: Option<Arc<TextGenerator>>,
+    /// What answers hybrid's second stage.
+    reranker: Reranker,
     /// One generation at a time.
     generations: Arc<tokio::sync::Semaphore>,
     /// Readers' answers waiting for the model or being written: background writing yields.
@@ -60,6 +62,7 @@ impl LocalModel {
             batches: Arc::new(tokio::sync::Semaphore::new(1)),
             queries: Arc::default(),
             generator: None,
+            reranker: Reranker::Embedder,
             generations: Arc::new(tokio::sync::Semaphore::new(1)),
             readers: Arc::default(),
         }
@@ -69,6 +72,21 @@ impl LocalModel {
     #[must_use]
     pub fn with_generator(mut self, generator: TextGenerator) -> Self {
         self.generator = Some(Arc::new(generator));
+        self
+    }
+
+    /// Answers [`Ai::rerank`] with `reranker`.
+    #[must_use]
+    pub fn with_reranker(mut self, reranker: CrossEncoder) -> Self {
+        self.reranker = Reranker::CrossEncoder(Arc::new(reranker));
+        self
+    }
+
+    /// Answers [`Ai::rerank`] with [`AiError::Unavailable`] (`RERANK_MODEL=off`): the fused
+    /// order stays.
+    #[must_use]
+    pub fn without_reranker(mut self) -> Self {
+        self.reranker = Reranker::Off;
         self
     }
 
@@ -119,6 +137,14 @@ impl LocalModel {
     fn limit(&self, texts: usize) -> Duration {
         self.per_text * u32::try_from(texts.max(1)).unwrap_or(u32::MAX)
     }
+}
+
+/// What answers [`Ai::rerank`].
+enum Reranker {
+    /// The default: no cross-encoder ships natively.
+    Embedder,
+    CrossEncoder(Arc<CrossEncoder>),
+    Off,
 }
 
 /// Counts readers' calls in flight (queries being embedded, answers being written), and wakes
@@ -182,11 +208,31 @@ impl Ai for LocalModel {
         self.embedder.name()
     }
 
-    /// No cross-encoder ships natively (none is in a wheel): the sentence embedder stands in,
-    /// scoring each passage by its cosine with the query, as a reader's call. Measured against
-    /// the fused order on both labelled sets (docs/performance.md); the stand-in answers
-    /// Workers AI's reranker with it.
+    /// The cross-encoder `RERANK_MODEL` names, as a reader's call (background batches wait).
+    /// Without one (none ships natively: none is in a wheel) the sentence embedder stands in,
+    /// scoring each passage by its cosine with the query. Both measured against the fused order
+    /// (docs/performance.md); the stand-in answers Workers AI's reranker the same way.
     async fn rerank(&self, query: String, passages: Vec<String>) -> Result<Vec<f32>, AiError> {
+        let reranker = match &self.reranker {
+            Reranker::Off => return Err(AiError::Unavailable("no reranker (RERANK_MODEL is off)".into())),
+            Reranker::CrossEncoder(reranker) => Some(reranker.clone()),
+            Reranker::Embedder => None,
+        };
+        if let Some(reranker) = reranker {
+            let mark = self.queries.enter();
+            let limit = self.limit(passages.len());
+            let job = tokio::task::spawn_blocking(move || {
+                let scores = reranker.score(&query, &passages);
+                drop(mark);
+                scores
+            });
+            return match tokio::time::timeout(limit, job).await {
+                Ok(Ok(Ok(scores))) => Ok(scores),
+                Ok(Ok(Err(err))) => Err(AiError::Request(err.to_string())),
+                Ok(Err(join)) => Err(AiError::Request(format!("the reranker panicked: {join}"))),
+                Err(_) => Err(AiError::Unavailable(format!("no reranking within {limit:?}"))),
+            };
+        }
         let count = passages.len();
         let mut texts = Vec::with_capacity(count + 1);
         texts.push(query);

@@ -2,8 +2,8 @@
 //! (384 dimensions, at most 100 texts per call), pooling pinned to `mean` because `cls`
 //! vectors are not comparable with mean ones. Text: a chat model (`TEXT_MODEL`,
 //! `@cf/meta/llama-3.1-8b-instruct-fast` by default) given a system and a user message.
-//! Reranking: `@cf/baai/bge-reranker-base`, a cross-encoder (query and passage read together,
-//! 512 tokens). Each call races a time-out.
+//! Reranking: a cross-encoder (`RERANK_MODEL`, `@cf/baai/bge-reranker-base` by default: query
+//! and passage read together, 512 tokens). Each call races a time-out.
 
 use async_trait::async_trait;
 use domain::error::AiError;
@@ -17,9 +17,6 @@ use worker::send::{SendFuture, SendWrapper};
 const MAX_BATCH: usize = 100;
 const TIME_OUT: Duration = Duration::from_secs(20);
 
-/// The cross-encoder [`Ai::rerank`] asks.
-const RERANK_MODEL: &str = "@cf/baai/bge-reranker-base";
-
 /// Longest answer asked of the text model, in tokens.
 const MAX_ANSWER_TOKENS: u32 = 256;
 
@@ -27,11 +24,18 @@ pub struct WorkersAi {
     ai: worker::Ai,
     embedding_model: String,
     text_model: String,
+    /// `None` (`RERANK_MODEL=off`): reranking is unavailable and the fused order stays.
+    rerank_model: Option<String>,
 }
 
 impl WorkersAi {
-    pub fn new(ai: worker::Ai, embedding_model: String, text_model: String) -> Self {
-        Self { ai, embedding_model, text_model }
+    pub fn new(
+        ai: worker::Ai,
+        embedding_model: String,
+        text_model: String,
+        rerank_model: Option<String>,
+    ) -> Self {
+        Self { ai, embedding_model, text_model, rerank_model }
     }
 }
 
@@ -131,14 +135,16 @@ impl Ai for WorkersAi {
     }
 
     async fn rerank(&self, query: String, passages: Vec<String>) -> Result<Vec<f32>, AiError> {
+        let Some(model) = self.rerank_model.as_deref() else {
+            return Err(AiError::Unavailable("no reranker (RERANK_MODEL is off)".into()));
+        };
         let request = RerankRequest {
             query: &query,
             contexts: passages.iter().map(|text| Context { text }).collect(),
             top_k: passages.len(),
         };
         let response: RerankResponse =
-            bounded(async { SendFuture::new(self.ai.run(RERANK_MODEL, request)).await.map_err(run_error) })
-                .await?;
+            bounded(async { SendFuture::new(self.ai.run(model, request)).await.map_err(run_error) }).await?;
         // Back into the passages' order; one the model left out cannot be placed.
         let mut scores = vec![None; passages.len()];
         for ranked in response.response {
@@ -149,7 +155,7 @@ impl Ai for WorkersAi {
         scores
             .into_iter()
             .collect::<Option<Vec<f32>>>()
-            .ok_or_else(|| AiError::Request(format!("{RERANK_MODEL} did not score every passage")))
+            .ok_or_else(|| AiError::Request(format!("{model} did not score every passage")))
     }
 
     async fn generate(&self, system: String, prompt: String) -> Result<String, AiError> {
