@@ -133,22 +133,10 @@ async fn semantic(
 ) -> Option<(Arc<dyn domain::ports::Ai>, Arc<dyn domain::ports::Vectors>, String)> {
     let name = config.embedding_model()?;
     let cache = config.model_cache.clone();
-    let loaded = tokio::task::spawn_blocking(move || {
-        let source = models::ModelSource::parse(&name, &cache)?;
-        models::SentenceEmbedder::load(&source)
+    let embedder = load_model("embedding model", "search is keyword-only", move || {
+        models::SentenceEmbedder::load(&models::ModelSource::parse(&name, &cache)?)
     })
-    .await;
-    let embedder = match loaded {
-        Ok(Ok(embedder)) => embedder,
-        Ok(Err(err)) => {
-            tracing::warn!(%err, "no embedding model; search is keyword-only");
-            return None;
-        }
-        Err(err) => {
-            tracing::warn!(%err, "loading the embedding model panicked; search is keyword-only");
-            return None;
-        }
-    };
+    .await?;
     tracing::info!(model = embedder.name(), dimensions = embedder.dimensions(), "embedding model loaded");
     let mut model = LocalModel::new(embedder);
     let mut text_model = String::new();
@@ -196,41 +184,37 @@ async fn text_generator(config: &Config) -> Option<models::TextGenerator> {
     let name = config.text_model()?;
     let (cache, file, template) =
         (config.model_cache.clone(), config.text_model_file.clone(), config.chat_template);
-    let loaded = tokio::task::spawn_blocking(move || {
-        let source = models::ModelSource::parse(&name, &cache)?;
-        models::TextGenerator::load(&source, &file, template)
+    load_model("text model", "enrichment is off", move || {
+        models::TextGenerator::load(&models::ModelSource::parse(&name, &cache)?, &file, template)
     })
-    .await;
-    match loaded {
-        Ok(Ok(generator)) => Some(generator),
-        Ok(Err(err)) => {
-            tracing::warn!(%err, "no text model; enrichment is off");
-            None
-        }
-        Err(err) => {
-            tracing::warn!(%err, "loading the text model panicked; enrichment is off");
-            None
-        }
-    }
+    .await
 }
 
 /// The cross-encoder `RERANK_MODEL` names, when it loads (else the embedder stands in).
 async fn cross_encoder(config: &Config) -> Option<models::CrossEncoder> {
     let name = config.rerank_model()?;
     let cache = config.model_cache.clone();
-    let loaded = tokio::task::spawn_blocking(move || {
-        let source = models::ModelSource::parse(&name, &cache)?;
-        models::CrossEncoder::load(&source)
+    load_model("reranker", "the embedding model stands in", move || {
+        models::CrossEncoder::load(&models::ModelSource::parse(&name, &cache)?)
     })
-    .await;
-    match loaded {
-        Ok(Ok(reranker)) => Some(reranker),
+    .await
+}
+
+/// Loads a model on a blocking thread: `None`, logged with what the site does `instead`, when
+/// it fails or panics. A model never stops the site from starting.
+async fn load_model<M: Send + 'static>(
+    what: &str,
+    instead: &str,
+    load: impl FnOnce() -> Result<M, models::ModelError> + Send + 'static,
+) -> Option<M> {
+    match tokio::task::spawn_blocking(load).await {
+        Ok(Ok(model)) => Some(model),
         Ok(Err(err)) => {
-            tracing::warn!(%err, "no reranker; the embedding model stands in");
+            tracing::warn!(%err, "no {what}; {instead}");
             None
         }
         Err(err) => {
-            tracing::warn!(%err, "loading the reranker panicked; the embedding model stands in");
+            tracing::warn!(%err, "loading the {what} panicked; {instead}");
             None
         }
     }
