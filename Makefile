@@ -8,7 +8,7 @@ ENV := source scripts/env.sh &&
 # A second checkout may build the Worker in a target dir of its own: WORKER_TARGET_DIR=… make …
 WORKER_TARGET_DIR ?= $${FOLIO_CACHE}/target-worker
 
-.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy pages-build pages-dev pages-check pages-deploy e2e bench bench-search soak eval eval-ask eval-quick clean-data
+.PHONY: help setup run build site test fmt lint worker-build worker-dev worker-check worker-deploy pages-build pages-dev pages-check pages-deploy e2e bench bench-search bench-rerank soak eval eval-ask eval-quick clean-data
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ soak: build worker-build ## Soak with everything on, both hosts, loopback, SOAK_
 
 bench-search: setup ## Search p50/p95 at 50k and 500k chunks (FOLIO_BENCH_SIZES) and embedding speed, native
 	@$(ENV) cargo bench -p server --bench search
+
+bench-rerank: setup ## What hybrid's rerank stage costs a search natively: the embedder standing in, and cross-encoders of two sizes
+	@$(ENV) cargo bench -p server --bench rerank
 
 eval: build ## Search relevance (nDCG@10, recall@10, MRR@10) per mode and fusion: tuning set (git-doc), held-out set (sqlite3-doc)
 	@bash scripts/eval.sh

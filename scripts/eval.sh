@@ -13,8 +13,9 @@
 #                                        corpus cannot answer (eval/<set>/unanswerable.jsonl), with the
 #                                        text model (imported with it off, then the site restarts with it on)
 #   scripts/eval.sh --ask --quick [SET…] the quick answer alone: Ask without a text model (minutes)
-#   scripts/eval.sh --rerank [SET…]      also hybrid with its second stage (rerank=on; natively the
-#                                        embedding model stands in for a cross-encoder), given 10 s
+#   scripts/eval.sh --rerank [SET…]      also hybrid with its second stage (rerank=on), given 10 s: the
+#                                        cross-encoder FOLIO_RERANK_MODEL names, else the embedding
+#                                        model standing in for one
 # FOLIO_BIN runs another folio binary (a copy, so that a build elsewhere cannot swap it mid-run);
 # FOLIO_EVAL_PORT the port of the site it starts (3310).
 set -euo pipefail
