@@ -35,6 +35,9 @@ pub enum ModelError {
     Tokenizer(String),
     #[error("inference: {0}")]
     Inference(#[from] candle_core::Error),
+    /// Its caller said to stop before the work was done.
+    #[error("stopped before the end")]
+    Stopped,
 }
 
 /// `file` of a model's folder, whole.

@@ -110,7 +110,14 @@ impl CrossEncoder {
     }
 
     /// One score per passage, in order: the probability (0–1) that the passage answers `query`.
-    pub fn score(&self, query: &str, passages: &[String]) -> Result<Vec<f32>, ModelError> {
+    /// `go_on` is asked before each batch (a search's 30 passages are seconds of work on a few
+    /// cores): once it says no, [`ModelError::Stopped`].
+    pub fn score(
+        &self,
+        query: &str,
+        passages: &[String],
+        go_on: impl Fn() -> bool,
+    ) -> Result<Vec<f32>, ModelError> {
         let pairs: Vec<(&str, &str)> = passages.iter().map(|p| (query, p.as_str())).collect();
         let encodings =
             self.tokenizer.encode_batch(pairs, true).map_err(|e| ModelError::Tokenizer(e.to_string()))?;
@@ -118,6 +125,9 @@ impl CrossEncoder {
         order.sort_by_key(|&i| encodings[i].len());
         let mut scores = vec![0.0; encodings.len()];
         for batch in order.chunks(BATCH) {
+            if !go_on() {
+                return Err(ModelError::Stopped);
+            }
             let batch_encodings: Vec<&Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
             for (&i, score) in batch.iter().zip(self.run(&batch_encodings)?) {
                 scores[i] = score;
@@ -180,11 +190,11 @@ mod tests {
     fn assert_scores_alike_alone_and_batched(model: &CrossEncoder) {
         let query = "how does a lantern stay lit in wind";
         let passages = passages();
-        let batched = model.score(query, &passages).expect("scored");
+        let batched = model.score(query, &passages, || true).expect("scored");
         assert_eq!(batched.len(), passages.len());
         for (passage, score) in passages.iter().zip(&batched) {
             assert!((0.0..=1.0).contains(score), "{score}");
-            let alone = model.score(query, std::slice::from_ref(passage)).expect("scored alone");
+            let alone = model.score(query, std::slice::from_ref(passage), || true).expect("scored alone");
             assert!((alone[0] - score).abs() < 1e-4, "alone {} vs batched {score}", alone[0]);
         }
         assert!(
@@ -193,8 +203,16 @@ mod tests {
         );
         // A passage far past the model's 512 positions is cut, not an error.
         let endless = vec!["lantern ".repeat(40_000)];
-        assert_eq!(model.score(query, &endless).expect("a long passage").len(), 1);
-        assert!(model.score(query, &[]).expect("none").is_empty());
+        assert_eq!(model.score(query, &endless, || true).expect("a long passage").len(), 1);
+        assert!(model.score(query, &[], || true).expect("none").is_empty());
+        // Told to stop after the first batch: no scores, and no more batches run.
+        let asked = std::cell::Cell::new(0);
+        let stopped = model.score(query, &passages, || {
+            asked.set(asked.get() + 1);
+            asked.get() == 1
+        });
+        assert!(matches!(stopped, Err(ModelError::Stopped)), "{stopped:?}");
+        assert_eq!(asked.get(), 2);
     }
 
     #[test]

@@ -140,7 +140,7 @@ async fn a_named_cross_encoder_reranks_in_the_embedders_place() {
     let (query, passages) =
         ("how do I protect against losing my files", vec![GARDEN.to_owned(), BACKUPS.to_owned()]);
     let scores = model.rerank(query.into(), passages.clone()).await.expect("scores");
-    assert_eq!(scores, direct.score(query, &passages).expect("scored"));
+    assert_eq!(scores, direct.score(query, &passages, || true).expect("scored"));
     assert!(scores.iter().all(|s| (0.0..=1.0).contains(s)), "probabilities: {scores:?}");
 }
 

@@ -221,8 +221,12 @@ impl Ai for LocalModel {
         if let Some(reranker) = reranker {
             let mark = self.queries.enter();
             let limit = self.limit(passages.len());
+            // Search gives up on its own time-out (`SEARCH_RERANK_TIMEOUT_MS`) by dropping this
+            // future: the scoring stops at its next batch rather than holding the cores.
+            let cancelled = Arc::new(AtomicBool::new(false));
+            let _stop = StopOnDrop(cancelled.clone());
             let job = tokio::task::spawn_blocking(move || {
-                let scores = reranker.score(&query, &passages);
+                let scores = reranker.score(&query, &passages, || !cancelled.load(Ordering::Relaxed));
                 drop(mark);
                 scores
             });
