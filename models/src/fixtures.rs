@@ -14,19 +14,11 @@ use candle_transformers::models::xlm_roberta::{self, XLMRobertaForSequenceClassi
 
 use crate::ModelError;
 
-/// all-MiniLM-L6-v2 where set-up unpacks it: `FOLIO_MODEL_CACHE`, else the user's cache.
+/// all-MiniLM-L6-v2 where set-up unpacks it: `FOLIO_MODEL_CACHE`, else the default cache.
 pub fn minilm() -> PathBuf {
-    let cache = std::env::var_os("FOLIO_MODEL_CACHE").map_or_else(
-        || {
-            std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-                .unwrap_or_default()
-                .join("folio/models")
-        },
-        PathBuf::from,
-    );
-    cache.join("sentence-transformers--all-MiniLM-L6-v2/main")
+    std::env::var_os("FOLIO_MODEL_CACHE")
+        .map_or_else(crate::default_cache, PathBuf::from)
+        .join("sentence-transformers--all-MiniLM-L6-v2/main")
 }
 
 fn files(e: impl std::fmt::Display) -> ModelError {

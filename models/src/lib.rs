@@ -25,7 +25,7 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 pub use generate::{ChatTemplate, GenerateOptions, TextGenerator};
 pub use rerank::CrossEncoder;
-pub use source::ModelSource;
+pub use source::{default_cache, ModelSource};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {

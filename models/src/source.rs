@@ -7,6 +7,15 @@ use std::path::{Path, PathBuf};
 
 use crate::ModelError;
 
+/// Where models are kept unless `FOLIO_MODEL_CACHE` says otherwise: the user's cache
+/// (`$XDG_CACHE_HOME`, else `~/.cache`) under `folio/models`, where set-up unpacks the wheels.
+pub fn default_cache() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
+    base.map_or_else(|| PathBuf::from("models"), |base| base.join("folio").join("models"))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSource {
     /// A folder holding the model's files.

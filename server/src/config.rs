@@ -108,7 +108,7 @@ impl Default for Config {
             log: "info".into(),
             trust_proxy: false,
             keep_pages: true,
-            model_cache: default_model_cache(),
+            model_cache: models::default_cache(),
             text_model_file: DEFAULT_TEXT_MODEL_FILE.into(),
             chat_template: None,
             ai_fault: None,
@@ -151,13 +151,6 @@ impl Config {
         self.site.text_model = ModelChoice::Off;
         self
     }
-}
-
-fn default_model_cache() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
-    base.map_or_else(|| PathBuf::from("models"), |base| base.join("folio").join("models"))
 }
 
 fn default_data_dir() -> PathBuf {
