@@ -103,13 +103,18 @@ sizes() {
   return $ok
 }
 step sizes sizes
+# Playwright's closing list (failed, flaky, passed) is repeated in the summary: CI shows only the
+# tail of a run, and a failure is no use without its test's name.
+e2e_tally=""
 e2e() {
   needs build worker-build pages-build || return 1
-  local dir
+  local dir log
   dir=$(mktemp -d /tmp/folio-e2e.XXXXXX)
-  FOLIO_E2E_DIR="$dir" npx playwright test --config end2end/playwright.config.ts
-  local rc=$?
-  rm -rf "$dir"
+  log="$dir.log"
+  FOLIO_E2E_DIR="$dir" npx playwright test --config end2end/playwright.config.ts 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  e2e_tally=$(sed 's/\x1b\[[0-9;]*m//g' "$log" | awk '/^  [0-9]+ (failed|flaky|passed|skipped|did not run|interrupted)/ { on = 1 } on')
+  rm -rf "$dir" "$log"
   return $rc
 }
 step e2e e2e
@@ -123,5 +128,8 @@ step targets targets
 
 printf '\n\033[1m━━ Summary\033[0m\n'
 printf '%s\n' "${results[@]}"
+if grep -qE "^  [0-9]+ (failed|flaky)" <<<"$e2e_tally"; then
+  printf '\ne2e:\n%s\n' "$e2e_tally"
+fi
 echo "tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
