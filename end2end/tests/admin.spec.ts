@@ -15,11 +15,13 @@ test("an admin adds an editor and manages API tokens; the editor sees no account
   await expect(page.getByTestId("account-created")).toContainText(editor.email);
   await expect(page.getByTestId("account-row").filter({ hasText: editor.email })).toContainText("editor");
 
-  await page.getByTestId("token-name").fill("e2e import");
+  // Revoked tokens stay listed: a name of this run only, so a retry finds one row.
+  const tokenName = `e2e import ${Date.now().toString(36)}`;
+  await page.getByTestId("token-name").fill(tokenName);
   await page.getByTestId("create-token").click();
   const value = await page.getByTestId("new-token-value").textContent();
   expect(value).toMatch(/^folio_[0-9a-f]{64}$/);
-  const row = page.getByTestId("token-row").filter({ hasText: "e2e import" });
+  const row = page.getByTestId("token-row").filter({ hasText: tokenName });
   await expect(row).toHaveCount(1);
   // The token works for scripts, then stops working once revoked.
   const ok = await page.request.post("/api/tokens", {

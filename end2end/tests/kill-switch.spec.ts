@@ -29,11 +29,15 @@ test("an admin pauses all changes: votes and uploads are refused with a message,
     await expect(row).toHaveAttribute("data-state", "rejected");
     await expect(row.getByTestId("upload-state")).toContainText("an administrator has paused changes");
     expect((await page.request.get("/docs/while-paused")).status()).toBe(404);
-  } finally {
-    // Resume, so the other tests (and a retry) start from an open site.
+
+    // Resumed from the same page.
     await page.goto("/admin");
     await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
     await page.getByTestId("toggle-writes").click();
     await expect(page.getByTestId("writes-state")).toContainText("Open");
+  } finally {
+    // Whatever failed above, the other tests (and a retry) start from an open site.
+    const resumed = await page.request.post("/api/set-writes", { form: { disabled: "false" } });
+    expect(resumed.status()).toBe(200);
   }
 });

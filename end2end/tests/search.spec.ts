@@ -32,6 +32,7 @@ async function typeInHeader(page: Page, text: string) {
 }
 
 test("a reader finds an upload by a word as they type, and Enter opens its section", { tag: "@pages" }, async ({ page, browser }, info) => {
+  test.setTimeout(60_000);
   const word = `diaphone${unique()}`;
   await signIn(page, admin.email, admin.password);
   const doc = await uploadMarkdown(page.request, `lighthouse-${info.project.name}-${unique()}.md`, lighthouse(word));

@@ -4,6 +4,8 @@ import { hydrated, signIn } from "./helpers";
 
 test("an editor edits a document in the browser, sees the new version, then deletes it", async ({ page, browser }, info) => {
   const slug = `edit-me-${info.project.name}-${Date.now()}`;
+  // A tag of this run only: a retry must not find the first try's document under it.
+  const tag = `e2e-edited-${Date.now().toString(36)}`;
   await signIn(page, admin.email, admin.password);
   const form = new FormData();
   form.append("file", new Blob([`# Draft ${slug}\n\nThe first version.\n`]), `${slug}.md`);
@@ -11,7 +13,7 @@ test("an editor edits a document in the browser, sees the new version, then dele
   expect(uploaded.status()).toBe(201);
   const [{ id }] = await uploaded.json();
   await expect
-    .poll(async () => (await (await page.request.get(`/api/documents/${id}`)).json()).status, { timeout: 15_000 })
+    .poll(async () => (await (await page.request.get(`/api/documents/${id}`)).json()).status, { timeout: 30_000 })
     .toBe("ready");
 
   await page.goto(`/docs/${slug}`);
@@ -21,22 +23,22 @@ test("an editor edits a document in the browser, sees the new version, then dele
   await expect(page).toHaveURL(new RegExp(`/docs/${slug}/edit$`));
   await hydrated(page);
   await expect(page.getByTestId("editor-text")).toHaveValue(/The first version\./);
-  await page.getByTestId("editor-text").fill(`---\ntags: e2e-edited\n---\n# Edited ${slug}\n\nThe second version.\n`);
+  await page.getByTestId("editor-text").fill(`---\ntags: ${tag}\n---\n# Edited ${slug}\n\nThe second version.\n`);
   await page.screenshot({ path: `end2end/screenshots/${info.project.name}-edit-desktop.png`, fullPage: true });
   await page.getByTestId("editor-save").click();
 
   // Back on the document, which shows version 2 once ingest is done (no reload needed).
   await expect(page).toHaveURL(new RegExp(`/docs/${slug}$`));
-  await expect(page.getByTestId("doc-version")).toHaveAttribute("data-version", "2", { timeout: 15_000 });
+  await expect(page.getByTestId("doc-version")).toHaveAttribute("data-version", "2", { timeout: 30_000 });
   await expect(page.getByTestId("doc-title")).toHaveText(`Edited ${slug}`);
   await expect(page.getByTestId("doc-body")).toContainText("The second version.");
-  await expect(page.getByTestId("doc-tags")).toContainText("#e2e-edited");
+  await expect(page.getByTestId("doc-tags")).toContainText(`#${tag}`);
   await page.screenshot({ path: `end2end/screenshots/${info.project.name}-edited-document-desktop.png`, fullPage: true });
 
   // A signed-out reader finds it by its new tag and sees no editing controls.
   const reader = await (await browser.newContext()).newPage();
-  await reader.goto("/tags/e2e-edited");
-  await expect(reader.getByTestId("listing-title")).toHaveText("#e2e-edited");
+  await reader.goto(`/tags/${tag}`);
+  await expect(reader.getByTestId("listing-title")).toHaveText(`#${tag}`);
   await expect(reader.getByTestId("doc-list")).toContainText(`Edited ${slug}`);
   await reader.goto(`/docs/${slug}`);
   await expect(reader.getByTestId("doc-title")).toHaveText(`Edited ${slug}`);
@@ -48,7 +50,7 @@ test("an editor edits a document in the browser, sees the new version, then dele
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByTestId("doc-list")).not.toContainText(`Edited ${slug}`);
   expect((await page.request.get(`/docs/${slug}`)).status()).toBe(404);
-  await reader.goto("/tags/e2e-edited");
+  await reader.goto(`/tags/${tag}`);
   await expect(reader.getByTestId("empty")).toBeVisible();
   await reader.close();
 });
@@ -60,7 +62,7 @@ test("a stale edit is refused with a message instead of overwriting the newer ve
   form.append("file", new Blob([`# Contested\n\nv1\n`]), `${slug}.md`);
   const [{ id }] = await (await page.request.post("/api/documents", { multipart: form })).json();
   await expect
-    .poll(async () => (await (await page.request.get(`/api/documents/${id}`)).json()).status, { timeout: 15_000 })
+    .poll(async () => (await (await page.request.get(`/api/documents/${id}`)).json()).status, { timeout: 30_000 })
     .toBe("ready");
 
   await page.goto(`/docs/${slug}/edit`);

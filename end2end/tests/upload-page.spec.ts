@@ -7,6 +7,7 @@ import { signIn } from "./helpers";
 const root = path.resolve(__dirname, "../..");
 
 test("an editor drops five files, watches progress and ingest, and readers see them", { tag: "@pages" }, async ({ page, browser }, info) => {
+  test.setTimeout(90_000);
   const tag = `${info.project.name}-${Date.now()}`;
   await signIn(page, admin.email, admin.password);
   await page.getByTestId("upload-link-header").click();

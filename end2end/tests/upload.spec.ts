@@ -2,6 +2,7 @@ import { expect, test } from "@playwright/test";
 import fs from "node:fs";
 import path from "node:path";
 import { admin } from "../playwright.config";
+import { unique } from "./helpers";
 
 const root = path.resolve(__dirname, "../..");
 const png = fs.readFileSync(path.join(root, "content/samples/folio-hosts.png"));
@@ -11,11 +12,15 @@ test("an editor uploads files through the API; ingest publishes them for readers
   const signIn = await request.post("/api/session", { data: { email: admin.email, password: admin.password } });
   expect(signIn.status()).toBe(200);
 
-  const slug = `field-notes-${info.project.name}`;
+  // Names of this run only: a retry must not meet the first try's uploads as duplicates.
+  const run = `${info.project.name}-${unique()}`;
+  const slug = `field-notes-${run}`;
+  const map = `e2e-map-${run}.png`;
+  const report = `report-${run}`;
   const form = new FormData();
-  form.append("file", new Blob([`# Field notes\n\nWritten on ${info.project.name}.\n\n![map](e2e-map.png)\n`]), `${slug}.md`);
-  form.append("file", new Blob([png]), "e2e-map.png");
-  form.append("file", new Blob([pdf]), `report-${info.project.name}.pdf`);
+  form.append("file", new Blob([`# Field notes\n\nWritten on ${info.project.name}.\n\n![map](${map})\n`]), `${slug}.md`);
+  form.append("file", new Blob([png]), map);
+  form.append("file", new Blob([pdf]), `${report}.pdf`);
   form.append("file", new Blob([png]), "not-really.pdf");
   const res = await request.post("/api/documents", { multipart: form });
   expect(res.status()).toBe(201);
@@ -26,7 +31,7 @@ test("an editor uploads files through the API; ingest publishes them for readers
 
   for (const r of results.slice(0, 3)) {
     await expect
-      .poll(async () => (await (await request.get(`/api/documents/${r.id}`)).json()).status, { timeout: 15_000 })
+      .poll(async () => (await (await request.get(`/api/documents/${r.id}`)).json()).status, { timeout: 30_000 })
       .toBe("ready");
   }
 
@@ -38,22 +43,23 @@ test("an editor uploads files through the API; ingest publishes them for readers
   const img = page.getByTestId("doc-body").locator("img");
   await expect(img).toHaveAttribute("src", /^\/blobs\/[0-9a-f]{64}$/);
   expect(await img.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(960);
-  await page.goto(`/docs/report-${info.project.name}`);
+  await page.goto(`/docs/${report}`);
   await expect(page.getByTestId("doc-body")).toContainText("Revenue grew in every region.");
   await reader.close();
 
   // Uploading the same bytes again changes nothing.
   const again = new FormData();
-  again.append("file", new Blob([png]), "e2e-map.png");
+  again.append("file", new Blob([png]), map);
   const dup = await request.post("/api/documents", { multipart: again });
   expect((await dup.json())[0].result).toBe("duplicate");
 
   // Deleting removes the document from readers' pages and the listing.
   const gone = await request.delete(`/api/documents/${results[2].id}`);
   expect(gone.status()).toBe(204);
-  expect((await request.get(`/docs/report-${info.project.name}`)).status()).toBe(404);
+  expect((await request.get(`/docs/${report}`)).status()).toBe(404);
   const listing = await (await request.get("/api/documents")).json();
-  expect(listing.documents.map((d: { slug: string }) => d.slug)).not.toContain(`report-${info.project.name}`);
+  expect(listing.documents.map((d: { slug: string }) => d.slug)).not.toContain(report);
+  for (const r of results.slice(0, 2)) expect((await request.delete(`/api/documents/${r.id}`)).status()).toBe(204);
 });
 
 test("uploads without credentials are refused", async ({ playwright, baseURL }) => {

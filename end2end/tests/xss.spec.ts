@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { admin, standinURL } from "../playwright.config";
-import { embedded, hydrated } from "./helpers";
+import { embedded, hydrated, unique } from "./helpers";
 
 // The one XSS suite: every payload of end2end/xss/payloads.json through every sink it lists,
 // in Chromium, on both hosts. It fails if any dialog opens or any CSP violation is reported.
@@ -217,7 +217,8 @@ test("uploaded originals: HTML is a sandboxed download, pictures show inline", a
 });
 
 test("URL paths and query strings stay inert", async ({ page }) => {
-  test.setTimeout(240_000);
+  // 143 pages, each waited on until hydrated: two minutes on the Worker, more on a retry (traced).
+  test.setTimeout(480_000);
   const incidents = await guard(page);
   for (const payload of payloads) {
     const encoded = encodeURIComponent(payload);
@@ -248,9 +249,11 @@ test("account emails, token names, file names and error messages stay inert", as
   await signInApi(page.request);
   const password = "xss account password";
   const emails: string[] = [];
+  // This run's names: a retry must not meet the first try's accounts and files.
+  const run = unique();
   for (const [i, payload] of payloads.entries()) {
     // Emails hold no spaces; the payload keeps its markup.
-    const email = `${payload.replace(/\s/g, "/")}${i}@xss-${info.project.name}.test`;
+    const email = `${payload.replace(/\s/g, "/")}${i}-${run}@xss-${info.project.name}.test`;
     const created = await page.request.post("/api/create-account", {
       form: { email, password, role: "editor" },
     });
@@ -264,7 +267,7 @@ test("account emails, token names, file names and error messages stay inert", as
   // File names (good and refused) on the upload page, as the browser sends them.
   await visit(page, incidents, "/upload");
   const files = payloads.flatMap((payload, i) => [
-    { name: `${payload}-${info.project.name}-${i}.md`, mimeType: "text/markdown", buffer: Buffer.from(`# File ${i}\n`) },
+    { name: `${payload}-${info.project.name}-${run}-${i}.md`, mimeType: "text/markdown", buffer: Buffer.from(`# File ${i}\n`) },
     { name: `${payload}-${i}.md`, mimeType: "text/markdown", buffer: Buffer.from("MZ\x90\x00 a Windows program") },
   ]);
   await page.getByTestId("file-input").setInputFiles(files);
