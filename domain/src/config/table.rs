@@ -133,6 +133,15 @@ pub const SETTINGS: &[Setting] = &[
         },
     },
     Setting {
+        var: "SEARCH_SHORT_RATIO",
+        toml: "search.short_query_ratio",
+        example: "0.8",
+        apply: |c, v| {
+            c.search.short_query_ratio = fraction(v, 0.0, 1.0)?;
+            Ok(())
+        },
+    },
+    Setting {
         var: "SEARCH_FUSION",
         toml: "search.fusion",
         example: "convex",

@@ -57,6 +57,12 @@ pub struct Settings {
     /// How much the semantic list counts against the keyword list, 0–1 (Meilisearch's
     /// `semanticRatio`); a request may override it.
     pub semantic_ratio: f32,
+    /// The ratio for a query of [`SHORT_QUERY_WORDS`] words or fewer: a name, an option, an
+    /// identifier, the word a reader is typing. Those the keyword index knows best, and at 0.8 a
+    /// document only it finds (a code the model has no sense of, a page whose vectors are not
+    /// written yet) ranks below every semantic neighbour, however faint. A request's ratio
+    /// overrides this too.
+    pub short_query_ratio: f32,
     pub fusion: Fusion,
     /// RRF's constant: larger flattens the difference between neighbouring ranks.
     pub rrf_k: f32,
@@ -93,6 +99,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             semantic_ratio: 0.8,
+            short_query_ratio: 0.3,
             fusion: Fusion::Rrf,
             rrf_k: 60.0,
             candidates: 50,
@@ -103,6 +110,21 @@ impl Default for Settings {
             ask_rewrite_by_model: false,
             rerank: false,
             rerank_timeout: Duration::from_millis(1500),
+        }
+    }
+}
+
+/// Queries of this many words or fewer fuse at [`Settings::short_query_ratio`]. Words as a
+/// reader counts them, between spaces: `SQLITE_BUSY` and `--no-ff` are one each.
+pub const SHORT_QUERY_WORDS: usize = 3;
+
+impl Settings {
+    /// The semantic ratio `query` fuses at unless its request names one.
+    fn ratio_for(&self, query: &str) -> f32 {
+        if query.split_whitespace().count() <= SHORT_QUERY_WORDS {
+            self.short_query_ratio
+        } else {
+            self.semantic_ratio
         }
     }
 }
@@ -289,7 +311,6 @@ pub async fn search(site: &Site, request: Request) -> Result<Results, DomainErro
 async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Result<Results, DomainError> {
     let limit = request.limit.clamp(1, MAX_LIMIT);
     let settings = &site.search;
-    let ratio = request.semantic_ratio.unwrap_or(settings.semantic_ratio).clamp(0.0, 1.0);
     let filters = Filters { folder: request.folder.clone(), tag: request.tag.clone(), after: request.after };
     let parsed = KeywordQuery::parse(&request.query);
     let finish =
@@ -306,6 +327,7 @@ async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Resu
     let Some(parsed) = parsed else {
         return Ok(finish(Vec::new(), false, None, None));
     };
+    let ratio = request.semantic_ratio.unwrap_or_else(|| settings.ratio_for(&request.query)).clamp(0.0, 1.0);
     let wants_semantic = request.mode != Mode::Keyword;
     let wants_keyword = request.mode != Mode::Semantic;
     let candidates = settings.candidates.max(limit);
@@ -363,4 +385,51 @@ async fn run(site: &Site, request: &Request, started: web_time::Instant) -> Resu
 /// Keeps the first (best) candidate of each document, in order.
 pub(crate) fn best_per_document(list: Vec<Candidate>) -> Vec<Candidate> {
     group::per_document(list, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(id: i64) -> Candidate {
+        Candidate {
+            chunk_id: id,
+            document_id: id,
+            slug: format!("d{id}"),
+            title: format!("D{id}"),
+            heading: String::new(),
+            anchor: None,
+            snippet: String::new(),
+            score: 1.0 / id as f64,
+            sections: Vec::new(),
+        }
+    }
+
+    /// What hybrid puts first for `query` when only the keyword index finds document 1 and the
+    /// semantic side lists three faint neighbours.
+    fn first_for(query: &str) -> i64 {
+        let settings = Settings::default();
+        let ratio = settings.ratio_for(query);
+        let semantic = vec![candidate(2), candidate(3), candidate(4)];
+        fusion::fuse(settings.fusion, settings.rrf_k, ratio, vec![candidate(1)], semantic, 10)[0].document_id
+    }
+
+    #[test]
+    fn a_name_only_the_keyword_index_knows_comes_first() {
+        // The e2e case: a word no model knows, in a page whose vectors are not written yet.
+        assert_eq!(first_for("foghornmxd5dbfq82vj"), 1);
+        assert_eq!(first_for("--no-ff merge"), 1);
+        assert_eq!(first_for("SQLITE_BUSY retry loop"), 1);
+        // A question in words leans on meaning, as the labelled sets measured.
+        assert_eq!(first_for("how do I stop a merge from fast forwarding"), 2);
+    }
+
+    #[test]
+    fn words_are_counted_between_spaces() {
+        let settings = Settings::default();
+        let short = settings.ratio_for("sqlite3_prepare_v2 errors");
+        assert!((short - settings.short_query_ratio).abs() < f32::EPSILON);
+        let long = settings.ratio_for("when does the foghorn sound at night");
+        assert!((long - settings.semantic_ratio).abs() < f32::EPSILON);
+    }
 }

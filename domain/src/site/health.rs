@@ -53,6 +53,7 @@ pub struct Health {
 pub struct SearchTuning {
     pub fusion: crate::search::Fusion,
     pub semantic_ratio: f32,
+    pub short_query_ratio: f32,
     pub rrf_k: f32,
     pub candidates: usize,
     pub min_similarity: f32,
@@ -123,6 +124,7 @@ pub async fn check(site: &Site, host: &'static str) -> Health {
     let search = SearchTuning {
         fusion: tuning.fusion,
         semantic_ratio: tuning.semantic_ratio,
+        short_query_ratio: tuning.short_query_ratio,
         rrf_k: tuning.rrf_k,
         candidates: tuning.candidates,
         min_similarity: tuning.min_similarity,
