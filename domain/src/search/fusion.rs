@@ -90,21 +90,8 @@ pub(crate) fn fuse(
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::candidate as c;
     use super::*;
-
-    fn c(id: i64, score: f64) -> Candidate {
-        Candidate {
-            chunk_id: id,
-            document_id: id,
-            slug: format!("d{id}"),
-            title: format!("D{id}"),
-            heading: String::new(),
-            anchor: None,
-            snippet: String::new(),
-            score,
-            sections: Vec::new(),
-        }
-    }
 
     fn ids(hits: &[Hit]) -> Vec<i64> {
         hits.iter().map(|h| h.document_id).collect()

@@ -391,7 +391,8 @@ pub(crate) fn best_per_document(list: Vec<Candidate>) -> Vec<Candidate> {
 mod tests {
     use super::*;
 
-    fn candidate(id: i64) -> Candidate {
+    /// Document `id`'s one chunk, scored `score` by its index (the fusion tests share it).
+    pub(super) fn candidate(id: i64, score: f64) -> Candidate {
         Candidate {
             chunk_id: id,
             document_id: id,
@@ -400,7 +401,7 @@ mod tests {
             heading: String::new(),
             anchor: None,
             snippet: String::new(),
-            score: 1.0 / id as f64,
+            score,
             sections: Vec::new(),
         }
     }
@@ -410,8 +411,9 @@ mod tests {
     fn first_for(query: &str) -> i64 {
         let settings = Settings::default();
         let ratio = settings.ratio_for(query);
-        let semantic = vec![candidate(2), candidate(3), candidate(4)];
-        fusion::fuse(settings.fusion, settings.rrf_k, ratio, vec![candidate(1)], semantic, 10)[0].document_id
+        let semantic = vec![candidate(2, 0.35), candidate(3, 0.3), candidate(4, 0.25)];
+        fusion::fuse(settings.fusion, settings.rrf_k, ratio, vec![candidate(1, 3.5)], semantic, 10)[0]
+            .document_id
     }
 
     #[test]
