@@ -5,7 +5,6 @@
 //! Which one is read from `config.json`'s `model_type`.
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Linear, Module, VarBuilder};
@@ -48,24 +47,52 @@ struct Head {
     hidden_size: usize,
 }
 
-impl CrossEncoder {
-    /// Loads the model from `source` (a folder, or a hub repo when the machine is online).
-    pub fn load(source: &ModelSource) -> Result<Self, ModelError> {
-        let dir = source.resolve(&["config.json", "tokenizer.json", "model.safetensors"])?;
-        Self::from_dir(&dir, &source.to_string())
-    }
+/// The architectures this build runs.
+#[derive(Clone, Copy)]
+enum Family {
+    Bert,
+    XlmRoberta,
+}
 
-    fn from_dir(dir: &Path, name: &str) -> Result<Self, ModelError> {
-        let config = read_file(dir, "config.json")?;
-        let bad_config = |e: serde_json::Error| ModelError::Files(format!("config.json: {e}"));
-        let head: Head = serde_json::from_slice(&config).map_err(bad_config)?;
-        let labels = head.id2label.as_ref().map_or(2, HashMap::len);
+impl Head {
+    /// Which family runs the model, or why none can: it must give one score per pair and be
+    /// an architecture this build knows.
+    fn family(&self, name: &str) -> Result<Family, ModelError> {
+        let labels = self.id2label.as_ref().map_or(2, HashMap::len);
         if labels != 1 {
             return Err(ModelError::Files(format!(
                 "{name} gives {labels} scores per pair: a reranker gives one (is it a cross-encoder?)"
             )));
         }
-        let mut tokenizer = Tokenizer::from_bytes(read_file(dir, "tokenizer.json")?)
+        match self.model_type.as_deref() {
+            Some("bert") => Ok(Family::Bert),
+            Some("xlm-roberta") => Ok(Family::XlmRoberta),
+            other => {
+                let named = other.map_or_else(|| "(none)".to_owned(), |t| format!("{t:?}"));
+                Err(ModelError::Files(format!(
+                    "{name}: model_type {named} is not a cross-encoder this build reads (bert, xlm-roberta)"
+                )))
+            }
+        }
+    }
+}
+
+fn bad_config(e: serde_json::Error) -> ModelError {
+    ModelError::Files(format!("config.json: {e}"))
+}
+
+impl CrossEncoder {
+    /// Loads the model from `source` (a folder, or a hub repo when the machine is online).
+    /// The config is read and judged first: a model this build cannot run is refused before
+    /// its weights (hundreds of megabytes) are downloaded or read.
+    pub fn load(source: &ModelSource) -> Result<Self, ModelError> {
+        let name = source.to_string();
+        let dir = source.resolve(&["config.json"])?;
+        let config = read_file(&dir, "config.json")?;
+        let head: Head = serde_json::from_slice(&config).map_err(bad_config)?;
+        let family = head.family(&name)?;
+        let dir = source.resolve(&["tokenizer.json", "model.safetensors"])?;
+        let mut tokenizer = Tokenizer::from_bytes(read_file(&dir, "tokenizer.json")?)
             .map_err(|e| ModelError::Tokenizer(e.to_string()))?;
         // Batches are padded here (see `score`), so the file's own padding is not wanted.
         tokenizer.with_padding(None);
@@ -78,10 +105,10 @@ impl CrossEncoder {
             }))
             .map_err(|e| ModelError::Tokenizer(e.to_string()))?;
         // Read into memory rather than mmap: the workspace forbids `unsafe`.
-        let weights = read_file(dir, "model.safetensors")?;
+        let weights = read_file(&dir, "model.safetensors")?;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &Device::Cpu)?;
-        let scorer = match head.model_type.as_deref() {
-            Some("bert") => {
+        let scorer = match family {
+            Family::Bert => {
                 let config: bert::Config = serde_json::from_slice(&config).map_err(bad_config)?;
                 let hidden = head.hidden_size;
                 Scorer::Bert {
@@ -90,18 +117,12 @@ impl CrossEncoder {
                     classifier: candle_nn::linear(hidden, 1, vb.pp("classifier"))?,
                 }
             }
-            Some("xlm-roberta") => {
+            Family::XlmRoberta => {
                 let config: xlm_roberta::Config = serde_json::from_slice(&config).map_err(bad_config)?;
                 Scorer::XlmRoberta(XLMRobertaForSequenceClassification::new(1, &config, vb)?)
             }
-            other => {
-                let named = other.map_or_else(|| "(none)".to_owned(), |t| format!("{t:?}"));
-                return Err(ModelError::Files(format!(
-                    "{name}: model_type {named} is not a cross-encoder this build reads (bert, xlm-roberta)"
-                )));
-            }
         };
-        Ok(Self { scorer, tokenizer, pad_id: head.pad_token_id, name: name.to_owned() })
+        Ok(Self { scorer, tokenizer, pad_id: head.pad_token_id, name })
     }
 
     /// Where the model came from (a folder or a repo id), for health and logs.
@@ -164,6 +185,8 @@ impl CrossEncoder {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::fixtures;
 
@@ -242,7 +265,11 @@ mod tests {
             .expect("written");
         let error = load(dir.path());
         assert!(error.contains("\"gpt2\" is not a cross-encoder"), "{error}");
+        // Judged on its config alone: without weights the reason is still the architecture.
         std::fs::remove_file(dir.path().join("model.safetensors")).expect("removed");
+        let error = load(dir.path());
+        assert!(error.contains("\"gpt2\" is not a cross-encoder"), "{error}");
+        std::fs::write(dir.path().join("config.json"), config).expect("restored");
         let error = load(dir.path());
         assert!(error.contains("model.safetensors"), "{error}");
     }
