@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { admin } from "../playwright.config";
-import { signIn } from "./helpers";
+import { signIn, unique } from "./helpers";
 
 test("an admin adds an editor and manages API tokens; the editor sees no accounts", async ({ page }, info) => {
   const editor = { email: `editor-${info.project.name}-${Date.now()}@folio.test`, password: "editor password 42" };
@@ -16,7 +16,7 @@ test("an admin adds an editor and manages API tokens; the editor sees no account
   await expect(page.getByTestId("account-row").filter({ hasText: editor.email })).toContainText("editor");
 
   // Revoked tokens stay listed: a name of this run only, so a retry finds one row.
-  const tokenName = `e2e import ${Date.now().toString(36)}`;
+  const tokenName = `e2e import ${unique()}`;
   await page.getByTestId("token-name").fill(tokenName);
   await page.getByTestId("create-token").click();
   const value = await page.getByTestId("new-token-value").textContent();

@@ -1,12 +1,13 @@
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 
 /** A short name no other test run uses. */
 export const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
 
 /** A blob key no other row has (64 hex digits, like a SHA-256): a retry never collides. */
-export const blobKey = () => Array.from({ length: 64 }, () => Math.floor(Math.random() * 16).toString(16)).join("");
+export const blobKey = () => randomBytes(32).toString("hex");
 
 /** Uploads one Markdown file (signed-in `request`) and waits until its version is live. */
 export async function uploadMarkdown(request: APIRequestContext, name: string, markdown: string, folder?: string) {

@@ -1,11 +1,11 @@
 import { expect, test } from "@playwright/test";
 import { admin } from "../playwright.config";
-import { hydrated, signIn } from "./helpers";
+import { hydrated, signIn, unique } from "./helpers";
 
 test("an editor edits a document in the browser, sees the new version, then deletes it", async ({ page, browser }, info) => {
   const slug = `edit-me-${info.project.name}-${Date.now()}`;
   // A tag of this run only: a retry must not find the first try's document under it.
-  const tag = `e2e-edited-${Date.now().toString(36)}`;
+  const tag = `e2e-edited-${unique()}`;
   await signIn(page, admin.email, admin.password);
   const form = new FormData();
   form.append("file", new Blob([`# Draft ${slug}\n\nThe first version.\n`]), `${slug}.md`);
